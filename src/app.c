@@ -1,0 +1,200 @@
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "provider.h"
+
+#define ARENA_CHUNK (64 * 1024)
+#define ARENA_CAP (512u * 1024 * 1024)
+
+struct worker *
+worker_new(struct app *app)
+{
+	struct worker *w;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return NULL;
+	w->app = app;
+	w->arena = arena_new(ARENA_CHUNK, ARENA_CAP);
+	w->http = http_new();
+	if (w->arena == NULL || w->http == NULL) {
+		worker_free(w);
+		return NULL;
+	}
+	response_init(&w->rs);
+	return w;
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	arena_free(w->arena);
+	http_free(w->http);
+	response_free(&w->rs);
+	free(w);
+}
+
+static enum route_id
+route_of(const char *path)
+{
+	if (strcmp(path, "/calls") == 0)
+		return R_CALLS;
+	if (strcmp(path, "/providers") == 0)
+		return R_PROVIDERS;
+	if (strcmp(path, "/healthz") == 0)
+		return R_HEALTHZ;
+	if (strcmp(path, "/metrics") == 0)
+		return R_METRICS;
+	return R_OTHER;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+app_handle(struct worker *w, struct request *rq)
+{
+	struct response *rs = &w->rs;
+	enum route_id r;
+	const char *path = rq->path_info;
+
+	rq->start_us = now_us();
+	rq->arena = w->arena;
+	rq->worker = w;
+	request_id_init(rq);
+	response_reset(rs);
+	metrics_request_start();
+	if (path == NULL || *path == '\0')
+		path = "/";
+	r = route_of(path);
+	rq->route = r == R_OTHER ? "-" : path;
+	if (r == R_OTHER) {
+		problem_respond(rq, rs, CN_NOT_FOUND, "no such route", NULL);
+		goto out;
+	}
+	if (rq->method == NULL || (strcmp(rq->method, "GET") != 0 &&
+	    strcmp(rq->method, "HEAD") != 0)) {
+		problem_respond(rq, rs, CN_METHOD_NOT_ALLOWED,
+		    "only GET and HEAD are allowed", NULL);
+		goto out;
+	}
+	switch (r) {
+	case R_CALLS:
+		handle_calls(w, rq, rs);
+		break;
+	case R_PROVIDERS:
+		handle_providers(w, rq, rs);
+		break;
+	case R_HEALTHZ:
+		response_json(rs, 200);
+		buf_adds(&rs->body, "{\"status\":\"ok\"}");
+		break;
+	case R_METRICS:
+		rs->status = 200;
+		rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		metrics_write(&rs->body, w->app->conf);
+		break;
+	case R_OTHER:
+	case R__MAX:
+		break;
+	}
+	if (rs->body.failed || rs->headers.failed) {
+		log_warnx("request %s: response too large or out of memory",
+		    rq->request_id);
+		problem_respond(rq, rs, CN_INTERNAL,
+		    "the response could not be built", NULL);
+	}
+out:
+	metrics_request_end(r, rs->status);
+}
+
+void
+worker_end_request(struct worker *w, struct request *rq)
+{
+	log_request(rq->request_id, rq->method, rq->route, w->rs.status,
+	    (now_us() - rq->start_us) / 1000, rq->upstream_summary);
+	arena_reset(w->arena);
+}
+
+static void
+filter_list(struct buf *b, unsigned mask)
+{
+	int f, first = 1;
+
+	buf_addc(b, '[');
+	for (f = 0; f < F__MAX; f++)
+		if (mask & (1u << f)) {
+			if (!first)
+				buf_addc(b, ',');
+			buf_json_cstr(b, filter_names[f]);
+			first = 0;
+		}
+	buf_addc(b, ']');
+}
+
+void
+handle_providers(struct worker *w, struct request *rq, struct response *rs)
+{
+	const struct config *c = w->app->conf;
+	const struct driver *d;
+	struct buf *b = &rs->body;
+	uint64_t mask;
+	size_t i;
+	int first = 1;
+	unsigned all = (1u << F__MAX) - 1;
+
+	if (conf_access(c, rq->remote_user, &mask) < 0) {
+		problem_respond(rq, rs, CN_ACCESS_DENIED,
+		    "this server requires an authenticated user", NULL);
+		return;
+	}
+	response_json(rs, 200);
+	buf_adds(b, "{\"data\":[");
+	for (i = 0; i < c->nproviders; i++) {
+		if (!(mask & (UINT64_C(1) << i)))
+			continue;
+		d = c->providers[i].driver;
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		buf_adds(b, "{\"name\":");
+		buf_json_cstr(b, c->providers[i].name);
+		buf_adds(b, ",\"kind\":");
+		buf_json_cstr(b, d->kind);
+		buf_adds(b, ",\"capabilities\":{\"filters_pushed_down\":");
+		filter_list(b, d->can_push);
+		buf_adds(b, ",\"filters_local\":");
+		filter_list(b, d->can_check);
+		buf_adds(b, ",\"filters_unsupported\":");
+		filter_list(b, all & ~(d->can_push | d->can_check));
+		buf_adds(b, ",\"orders\":[\"desc\",\"asc\"],\"native_orders\":[");
+		if (d->native_orders & 1)
+			buf_adds(b, "\"desc\"");
+		if ((d->native_orders & 3) == 3)
+			buf_addc(b, ',');
+		if (d->native_orders & 2)
+			buf_adds(b, "\"asc\"");
+		buf_printf(b, "],\"max_page_size\":%d,\"pagination\":",
+		    d->max_page_size);
+		buf_json_cstr(b, paging_names[d->paging]);
+		buf_adds(b, "}}");
+	}
+	buf_adds(b, "]}");
+}

@@ -1,0 +1,36 @@
+/*
+ * The responder proper: routes one request to its handler.  The front
+ * (FastCGI or CGI) owns the transport; a worker is one thread's reusable
+ * state (arena, response buffers, upstream connections).
+ */
+#ifndef CN_APP_H
+#define CN_APP_H
+
+#include "request.h"
+
+struct config;
+struct http;
+
+struct app {
+	struct config *conf;
+};
+
+struct worker {
+	struct app *app;
+	struct arena *arena;
+	struct response rs;
+	struct http *http; /* upstream connections, kept across requests */
+};
+
+struct worker *worker_new(struct app *);
+void worker_free(struct worker *);
+/* Handles rq into w->rs; the front writes it out, then calls
+ * worker_end_request(). */
+void app_handle(struct worker *, struct request *);
+void worker_end_request(struct worker *, struct request *);
+
+/* Handlers */
+void handle_calls(struct worker *, struct request *, struct response *);
+void handle_providers(struct worker *, struct request *, struct response *);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * The configuration file (SPEC 2): strict INI.  Every problem is reported
+ * as FILE:LINE: message and loading fails as a whole; secrets are
+ * resolved at load time and never appear in a message.
+ */
+#ifndef CN_CONF_H
+#define CN_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_MAX_PROVIDERS 64
+#define EX_CONFIG_ERROR 78
+
+struct driver;
+
+struct provider_conf {
+	char name[33];
+	const struct driver *driver;
+	char *base_url; /* without a trailing slash */
+	char *api_key;
+	char *api_secret;
+	int timeout_ms;
+	int line;
+};
+
+struct access_rule {
+	char *user; /* "*" for every other authenticated user */
+	uint64_t providers; /* bit i: providers[i] */
+};
+
+struct config {
+	unsigned char cursor_key[64];
+	size_t cursor_key_len;
+	bool cursor_key_random;
+	int64_t cursor_ttl; /* seconds */
+	int request_timeout_ms;
+	int max_upstream_requests;
+	struct provider_conf providers[CONF_MAX_PROVIDERS];
+	size_t nproviders;
+	bool has_access;
+	struct access_rule *rules;
+	size_t nrules;
+};
+
+/* Returns the config, or NULL after printing each problem to errs. */
+struct config *conf_load(const char *path, FILE *errs);
+void conf_free(struct config *);
+/* One-paragraph summary for --check-config; never prints a secret. */
+void conf_summary(const struct config *, const char *path, FILE *out);
+const struct provider_conf *conf_provider(const struct config *,
+    const char *name, size_t *index);
+/*
+ * Providers a caller may read (bit i: providers[i]).  -1 when access is
+ * configured and the caller is not authenticated (ACCESS_DENIED).
+ */
+int conf_access(const struct config *, const char *remote_user,
+    uint64_t *mask);
+bool conf_loopback_host(const char *host, size_t len);
+
+#endif

@@ -1,0 +1,365 @@
+#include "cursor.h"
+
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "arena.h"
+
+#define CURSOR_VERSION 1
+#define NONCE 12
+#define TAG 16
+#define MAX_PLAIN 1400 /* sealed and encoded, this stays under 2 KB */
+
+/* Little helpers writing and reading the compact binary form. */
+struct wr {
+	unsigned char *p;
+	size_t n, cap;
+	bool bad;
+};
+
+static void
+put(struct wr *w, const void *p, size_t n)
+{
+	if (w->bad || n > w->cap - w->n) {
+		w->bad = true;
+		return;
+	}
+	memcpy(w->p + w->n, p, n);
+	w->n += n;
+}
+
+static void
+put_u8(struct wr *w, unsigned v)
+{
+	unsigned char c = (unsigned char)v;
+	put(w, &c, 1);
+}
+
+/* zigzag varint */
+static void
+put_int(struct wr *w, int64_t v)
+{
+	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+
+	while (u >= 0x80) {
+		put_u8(w, (unsigned)(u & 0x7f) | 0x80);
+		u >>= 7;
+	}
+	put_u8(w, (unsigned)u);
+}
+
+static void
+put_str(struct wr *w, const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n > max) {
+		w->bad = true;
+		return;
+	}
+	put_int(w, s ? (int64_t)n : -1);
+	if (s)
+		put(w, s, n);
+}
+
+struct rd {
+	const unsigned char *p;
+	size_t n, at;
+	bool bad;
+};
+
+static unsigned
+get_u8(struct rd *r)
+{
+	if (r->at >= r->n) {
+		r->bad = true;
+		return 0;
+	}
+	return r->p[r->at++];
+}
+
+static int64_t
+get_int(struct rd *r)
+{
+	uint64_t u = 0;
+	unsigned c, shift = 0;
+
+	do {
+		c = get_u8(r);
+		if (shift > 63) {
+			r->bad = true;
+			return 0;
+		}
+		u |= (uint64_t)(c & 0x7f) << shift;
+		shift += 7;
+	} while ((c & 0x80) && !r->bad);
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static const char *
+get_str(struct rd *r, struct arena *a, size_t max)
+{
+	int64_t n = get_int(r);
+	const char *s;
+
+	if (r->bad || n < -1 || n > (int64_t)max || (size_t)n > r->n - r->at) {
+		if (n != -1)
+			r->bad = true;
+		return NULL;
+	}
+	if (n == -1)
+		return NULL;
+	s = arena_strndup(a, (const char *)r->p + r->at, (size_t)n);
+	if (s == NULL)
+		r->bad = true;
+	r->at += (size_t)n;
+	return s;
+}
+
+void
+cursor_query_hash(const char *canonical, unsigned char out[16])
+{
+	unsigned char h[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)canonical, strlen(canonical), h);
+	memcpy(out, h, 16);
+}
+
+/* The sealing key is derived, so cursor_key is never used directly. */
+static void
+derive(const unsigned char *key, size_t keylen, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	HMAC(EVP_sha256(), key, (int)keylen,
+	    (const unsigned char *)"callnorm cursor v1", 18, out, &n);
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static char *
+b64url(struct arena *a, const unsigned char *p, size_t n)
+{
+	char *out = arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	size_t i, o = 0;
+	uint32_t v;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+		out[o++] = b64[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)p[i] << 16;
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+unb64url(const char *s, unsigned char *out, size_t cap, size_t *outlen)
+{
+	size_t n = strlen(s), i, o = 0;
+	uint32_t v = 0;
+	int bits = 0;
+	const char *q;
+
+	if (n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		q = memchr(b64, s[i], 64);
+		if (q == NULL || s[i] == '\0')
+			return -1;
+		v = (v << 6) | (uint32_t)(q - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return -1;
+			out[o++] = (unsigned char)(v >> bits);
+			v &= (1u << bits) - 1;
+		}
+	}
+	/* canonical form only: leftover bits must be zero */
+	if (v != 0)
+		return -1;
+	*outlen = o;
+	return 0;
+}
+
+char *
+cursor_seal(struct arena *a, const unsigned char *key, size_t keylen,
+    const char *user, const struct cursor *c)
+{
+	unsigned char plain[MAX_PLAIN], sealed[1 + NONCE + MAX_PLAIN + TAG];
+	unsigned char k[32];
+	struct wr w = {plain, 0, sizeof(plain), false};
+	EVP_CIPHER_CTX *ctx = NULL;
+	char *out = NULL;
+	int len, fin;
+	size_t i;
+
+	put_int(&w, c->issued_at);
+	put_int(&w, c->horizon);
+	put(&w, c->query_hash, 16);
+	put_u8(&w, (c->has_wm ? 1u : 0u) | (c->wm_has_time ? 2u : 0u));
+	if (c->has_wm) {
+		put_int(&w, c->wm_time);
+		put_u8(&w, c->wm_provider);
+		put_str(&w, c->wm_id, CURSOR_MAX_ID);
+	}
+	put_u8(&w, (unsigned)c->npos);
+	for (i = 0; i < c->npos; i++) {
+		const struct cursor_pos *p = &c->pos[i];
+		put_u8(&w, p->index);
+		put_u8(&w, p->state | (p->started ? 4u : 0u));
+		put_int(&w, p->per_page);
+		put_int(&w, p->offset);
+		put_int(&w, p->total);
+		put_str(&w, p->token, CURSOR_MAX_TOKEN);
+		put_u8(&w, (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u));
+		if (p->own_wm) {
+			put_int(&w, p->own_wm_time);
+			put_str(&w, p->own_wm_id, CURSOR_MAX_ID);
+		}
+	}
+	if (w.bad)
+		goto out;
+	sealed[0] = CURSOR_VERSION;
+	if (RAND_bytes(sealed + 1, NONCE) != 1)
+		goto out;
+	derive(key, keylen, k);
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL ||
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) != 1)
+		goto out;
+	/* The version byte and the caller are authenticated, not secret. */
+	if (EVP_EncryptUpdate(ctx, NULL, &len, sealed, 1) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)
+		(user ? user : ""), (int)strlen(user ? user : "")) != 1 ||
+	    EVP_EncryptUpdate(ctx, sealed + 1 + NONCE, &len, plain,
+		(int)w.n) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, sealed + 1 + NONCE + len, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
+		sealed + 1 + NONCE + w.n) != 1)
+		goto out;
+	out = b64url(a, sealed, 1 + NONCE + w.n + TAG);
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return out;
+}
+
+enum cn_err
+cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
+    const char *user, const char *text, const unsigned char query_hash[16],
+    int64_t now, int64_t ttl, struct cursor *c)
+{
+	unsigned char sealed[1 + NONCE + MAX_PLAIN + TAG], plain[MAX_PLAIN];
+	unsigned char k[32];
+	EVP_CIPHER_CTX *ctx = NULL;
+	enum cn_err rc = CN_INVALID_CURSOR;
+	struct rd r;
+	size_t n, i, clen;
+	int len, fin;
+	unsigned flags;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(text) > 4 * sizeof(sealed) / 3 + 4 ||
+	    unb64url(text, sealed, sizeof(sealed), &n) < 0 ||
+	    n < 1 + NONCE + TAG || sealed[0] != CURSOR_VERSION)
+		return CN_INVALID_CURSOR;
+	clen = n - 1 - NONCE - TAG;
+	derive(key, keylen, k);
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL ||
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &len, sealed, 1) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)
+		(user ? user : ""), (int)strlen(user ? user : "")) != 1 ||
+	    EVP_DecryptUpdate(ctx, plain, &len, sealed + 1 + NONCE,
+		(int)clen) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
+		sealed + 1 + NONCE + clen) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, plain + len, &fin) != 1)
+		goto out;
+	r.p = plain;
+	r.n = clen;
+	r.at = 0;
+	r.bad = false;
+	c->issued_at = get_int(&r);
+	c->horizon = get_int(&r);
+	if (r.n - r.at < 16)
+		goto out;
+	memcpy(c->query_hash, plain + r.at, 16);
+	r.at += 16;
+	flags = get_u8(&r);
+	c->has_wm = flags & 1;
+	c->wm_has_time = (flags & 2) != 0;
+	if (c->has_wm) {
+		c->wm_time = get_int(&r);
+		c->wm_provider = (uint8_t)get_u8(&r);
+		c->wm_id = get_str(&r, a, CURSOR_MAX_ID);
+		if (c->wm_id == NULL)
+			r.bad = true;
+	}
+	c->npos = get_u8(&r);
+	if (c->npos > CURSOR_MAX_PROVIDERS)
+		goto out;
+	for (i = 0; i < c->npos && !r.bad; i++) {
+		struct cursor_pos *p = &c->pos[i];
+		p->index = (uint8_t)get_u8(&r);
+		flags = get_u8(&r);
+		p->state = flags & 3;
+		p->started = (flags & 4) != 0;
+		p->per_page = (int32_t)get_int(&r);
+		p->offset = get_int(&r);
+		p->total = get_int(&r);
+		p->token = get_str(&r, a, CURSOR_MAX_TOKEN);
+		flags = get_u8(&r);
+		p->own_wm = flags & 1;
+		p->own_wm_has_time = (flags & 2) != 0;
+		if (p->own_wm) {
+			p->own_wm_time = get_int(&r);
+			p->own_wm_id = get_str(&r, a, CURSOR_MAX_ID);
+			if (p->own_wm_id == NULL)
+				r.bad = true;
+		}
+		if (p->state > PS_FAILED || p->offset < 0 || p->per_page < 0)
+			r.bad = true;
+	}
+	if (r.bad || r.at != r.n)
+		goto out;
+	/* Sealed by us: the checks below are about time and reuse. */
+	if (now - c->issued_at > ttl || c->issued_at > now + 300) {
+		rc = CN_CURSOR_EXPIRED;
+		goto out;
+	}
+	if (memcmp(c->query_hash, query_hash, 16) != 0) {
+		rc = CN_CURSOR_QUERY_MISMATCH;
+		goto out;
+	}
+	rc = CN_OK;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return rc;
+}

@@ -1,0 +1,136 @@
+#include "filter.h"
+
+#include <string.h>
+
+unsigned
+filter_requested(const struct query *q)
+{
+	unsigned m = 0;
+
+	if (q->statuses)
+		m |= 1u << F_STATUS;
+	if (q->directions)
+		m |= 1u << F_DIRECTION;
+	if (q->types)
+		m |= 1u << F_TYPE;
+	if (q->agent_ids.n)
+		m |= 1u << F_AGENT;
+	if (query_has(q, QP_STARTED_AFTER))
+		m |= 1u << F_STARTED_AFTER;
+	if (query_has(q, QP_STARTED_BEFORE))
+		m |= 1u << F_STARTED_BEFORE;
+	if (query_has(q, QP_MIN_DURATION))
+		m |= 1u << F_MIN_DURATION;
+	if (query_has(q, QP_MAX_DURATION))
+		m |= 1u << F_MAX_DURATION;
+	if (q->phones.n)
+		m |= 1u << F_PHONE;
+	if (q->qs.n)
+		m |= 1u << F_Q;
+	if (!q->include_test)
+		m |= 1u << F_INCLUDE_TEST;
+	return m;
+}
+
+void
+filter_plan(const struct driver *d, const struct query *q, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	d->plan(q, p);
+	p->requested = filter_requested(q);
+	p->pushed &= p->requested;
+	p->exact &= p->pushed;
+	p->local = p->requested & d->can_check;
+	p->unsupported = p->requested & ~(p->pushed | p->local);
+}
+
+static bool
+set_has(const struct strset *s, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], v) == 0)
+			return true;
+	return false;
+}
+
+static bool
+contains_any(const struct strset *s, const char *hay)
+{
+	size_t i;
+
+	if (hay == NULL)
+		return false;
+	for (i = 0; i < s->n; i++)
+		if (strstr(hay, s->v[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* ASCII case-insensitive substring; query values are lowercased. */
+static bool
+icontains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i;
+	const char *h;
+
+	if (n == 0)
+		return true;
+	for (h = hay; *h != '\0'; h++) {
+		for (i = 0; i < n && h[i] != '\0'; i++) {
+			char c = h[i];
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != needle[i])
+				break;
+		}
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+bool
+filter_match(const struct query *q, unsigned m, const struct call *c)
+{
+	size_t i;
+	bool hit;
+
+	if ((m & (1u << F_STATUS)) && !(q->statuses & (1u << c->status)))
+		return false;
+	if ((m & (1u << F_DIRECTION)) &&
+	    (c->direction == DIR_NULL || !(q->directions & (1u << c->direction))))
+		return false;
+	if ((m & (1u << F_TYPE)) &&
+	    (c->type == TYPE_NULL || !(q->types & (1u << c->type))))
+		return false;
+	if ((m & (1u << F_AGENT)) &&
+	    (c->agent_id == NULL || !set_has(&q->agent_ids, c->agent_id)))
+		return false;
+	/* A call with no known start matches no time bound. */
+	if ((m & (1u << F_STARTED_AFTER)) &&
+	    (!c->started_at.set || c->started_at.v < q->started_after))
+		return false;
+	if ((m & (1u << F_STARTED_BEFORE)) &&
+	    (!c->started_at.set || c->started_at.v >= q->started_before))
+		return false;
+	if ((m & (1u << F_MIN_DURATION)) &&
+	    (!c->duration_ms.set || c->duration_ms.v < q->min_duration))
+		return false;
+	if ((m & (1u << F_MAX_DURATION)) &&
+	    (!c->duration_ms.set || c->duration_ms.v > q->max_duration))
+		return false;
+	if ((m & (1u << F_PHONE)) && !contains_any(&q->phones, c->from) &&
+	    !contains_any(&q->phones, c->to))
+		return false;
+	if ((m & (1u << F_Q)) && c->transcript != NULL) {
+		for (hit = false, i = 0; i < q->qs.n && !hit; i++)
+			hit = icontains(c->transcript, q->qs.v[i]);
+		if (!hit)
+			return false;
+	}
+	if ((m & (1u << F_INCLUDE_TEST)) && c->is_test == 1)
+		return false;
+	return true;
+}

@@ -1,0 +1,27 @@
+/*
+ * Filters on normalized records.  Every requested filter is re-checked
+ * here on every record whose kind can carry what it tests, whatever was
+ * pushed down, so a provider that ignores or widens a filter cannot
+ * change the answer.
+ */
+#ifndef CN_FILTER_H
+#define CN_FILTER_H
+
+#include <stdbool.h>
+
+#include "call.h"
+#include "provider.h"
+#include "query.h"
+
+/* Bits of enum filter the query sets (include_test=false counts). */
+unsigned filter_requested(const struct query *);
+/*
+ * Fills the plan from the driver's own choice of pushdowns: local is
+ * requested & can_check, unsupported is what is neither pushed nor
+ * checkable.
+ */
+void filter_plan(const struct driver *, const struct query *, struct plan *);
+/* True when c satisfies every filter in mask. */
+bool filter_match(const struct query *, unsigned mask, const struct call *);
+
+#endif

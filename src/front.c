@@ -1,0 +1,334 @@
+#include "front.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "log.h"
+
+static volatile sig_atomic_t quit;
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 429:
+		return "Too Many Requests";
+	case 502:
+		return "Bad Gateway";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Internal Server Error";
+	}
+}
+
+/* Status line and headers in CGI response form (RFC 3875 6.2). */
+static void
+head(struct buf *out, struct request *rq, struct response *rs)
+{
+	buf_printf(out,
+	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "X-Request-Id: %s\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n",
+	    rs->status, reason_phrase(rs->status),
+	    rs->content_type ? rs->content_type : "application/json",
+	    rs->body.len, rq->request_id);
+	buf_add(out, rs->headers.data, rs->headers.len);
+	buf_add(out, "\r\n", 2);
+}
+
+static int
+is_head(const struct request *rq)
+{
+	return rq->method != NULL && strcmp(rq->method, "HEAD") == 0;
+}
+
+int
+front_cgi(struct app *app)
+{
+	struct worker *w;
+	struct request rq;
+	struct buf out;
+	int rc = 0;
+
+	w = worker_new(app);
+	if (w == NULL) {
+		log_warnx("out of memory");
+		return 1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = getenv("REQUEST_METHOD");
+	rq.path_info = getenv("PATH_INFO");
+	rq.script_name = getenv("SCRIPT_NAME");
+	rq.query_string = getenv("QUERY_STRING");
+	rq.remote_user = getenv("REMOTE_USER");
+	rq.request_id_in = getenv("HTTP_X_REQUEST_ID");
+	app_handle(w, &rq);
+	buf_init(&out, 64 * 1024);
+	head(&out, &rq, &w->rs);
+	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	    (!is_head(&rq) && w->rs.body.len > 0 &&
+		fwrite(w->rs.body.data, 1, w->rs.body.len, stdout) !=
+		    w->rs.body.len) ||
+	    fflush(stdout) != 0)
+		rc = 1;
+	buf_free(&out);
+	worker_end_request(w, &rq);
+	worker_free(w);
+	return rc;
+}
+
+int
+front_is_fastcgi(void)
+{
+	return !FCGX_IsCGI();
+}
+
+int
+front_listen(const char *addr)
+{
+	const char *path;
+	int fd;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		path = addr + 5;
+		if (*path != '/') {
+			fprintf(stderr, "callnorm: --listen unix: needs an "
+					"absolute path\n");
+			return -1;
+		}
+		/* A stale socket from a previous run would make bind fail. */
+		unlink(path);
+		fd = FCGX_OpenSocket(path, 128);
+		if (fd >= 0 && chmod(path, 0660) < 0) {
+			log_warn("chmod %s", path);
+			close(fd);
+			return -1;
+		}
+	} else {
+		if (strchr(addr, ':') == NULL) {
+			fprintf(stderr, "callnorm: --listen takes unix:/path or "
+					"host:port\n");
+			return -1;
+		}
+		fd = FCGX_OpenSocket(addr, 128);
+	}
+	if (fd < 0)
+		fprintf(stderr, "callnorm: cannot listen on %s\n", addr);
+	return fd;
+}
+
+struct thread_arg {
+	struct app *app;
+	int fd;
+	pthread_t tid;
+	volatile int done;
+};
+
+static void *
+serve_thread(void *p)
+{
+	struct thread_arg *ta = p;
+	struct worker *w;
+	FCGX_Request fr;
+	struct request rq;
+	struct buf out;
+
+	w = worker_new(ta->app);
+	if (w == NULL) {
+		log_warnx("out of memory starting a thread");
+		ta->done = 1;
+		return NULL;
+	}
+	buf_init(&out, 64 * 1024);
+	FCGX_InitRequest(&fr, ta->fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!quit) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		memset(&rq, 0, sizeof(rq));
+		rq.method = FCGX_GetParam("REQUEST_METHOD", fr.envp);
+		rq.path_info = FCGX_GetParam("PATH_INFO", fr.envp);
+		rq.script_name = FCGX_GetParam("SCRIPT_NAME", fr.envp);
+		rq.query_string = FCGX_GetParam("QUERY_STRING", fr.envp);
+		rq.remote_user = FCGX_GetParam("REMOTE_USER", fr.envp);
+		rq.request_id_in = FCGX_GetParam("HTTP_X_REQUEST_ID", fr.envp);
+		app_handle(w, &rq);
+		buf_reset(&out);
+		head(&out, &rq, &w->rs);
+		FCGX_PutStr(out.data, (int)out.len, fr.out);
+		if (!is_head(&rq) && w->rs.body.len > 0)
+			FCGX_PutStr(w->rs.body.data, (int)w->rs.body.len, fr.out);
+		FCGX_Finish_r(&fr);
+		worker_end_request(w, &rq);
+	}
+	FCGX_Free(&fr, 1);
+	buf_free(&out);
+	worker_free(w);
+	ta->done = 1;
+	return NULL;
+}
+
+static void
+on_wake(int sig)
+{
+	(void)sig; /* only interrupts accept() */
+}
+
+/* One process: N threads in FCGX_Accept_r, this thread waits on signals. */
+static int
+serve_process(struct app *app, int fd, int threads)
+{
+	struct thread_arg *ta;
+	sigset_t set;
+	struct sigaction sa;
+	int i, sig, alive;
+	struct timespec tick = {0, 100 * 1000000};
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake; /* no SA_RESTART: accept() returns EINTR */
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	ta = calloc((size_t)threads, sizeof(*ta));
+	if (ta == NULL)
+		return 1;
+	for (i = 0; i < threads; i++) {
+		ta[i].app = app;
+		ta[i].fd = fd;
+		if (pthread_create(&ta[i].tid, NULL, serve_thread, &ta[i]) != 0) {
+			log_warnx("cannot start thread %d", i);
+			ta[i].done = 1;
+		}
+	}
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			continue;
+		break;
+	}
+	quit = 1;
+	FCGX_ShutdownPending();
+	/* Threads blocked in accept() wake on SIGUSR2; those answering a
+	 * request finish it first.  Repeat: a signal may land just before a
+	 * thread enters accept(). */
+	do {
+		alive = 0;
+		for (i = 0; i < threads; i++)
+			if (!ta[i].done) {
+				alive++;
+				pthread_kill(ta[i].tid, SIGUSR2);
+			}
+		if (alive)
+			nanosleep(&tick, NULL);
+	} while (alive);
+	for (i = 0; i < threads; i++)
+		pthread_join(ta[i].tid, NULL);
+	free(ta);
+	return 0;
+}
+
+static volatile sig_atomic_t master_quit;
+
+static void
+on_master_signal(int sig)
+{
+	(void)sig;
+	master_quit = 1;
+}
+
+int
+front_serve(struct app *app, int fd, int threads, int workers)
+{
+	pid_t *pids, pid;
+	struct sigaction sa;
+	sigset_t set, old;
+	int i, status, rc = 0;
+
+	if (workers <= 1)
+		return serve_process(app, fd, threads);
+	pids = calloc((size_t)workers, sizeof(*pids));
+	if (pids == NULL)
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_master_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	while (!master_quit) {
+		for (i = 0; i < workers && !master_quit; i++) {
+			if (pids[i] > 0)
+				continue;
+			sigprocmask(SIG_BLOCK, &set, &old);
+			pid = fork();
+			if (pid == 0) {
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				signal(SIGUSR1, SIG_DFL);
+				_exit(serve_process(app, fd, threads));
+			}
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			if (pid < 0) {
+				log_warn("fork");
+				sleep(1);
+				continue;
+			}
+			pids[i] = pid;
+		}
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno != EINTR)
+				sleep(1);
+			continue;
+		}
+		for (i = 0; i < workers; i++)
+			if (pids[i] == pid) {
+				pids[i] = 0;
+				if (!master_quit)
+					log_warnx("worker %ld exited (status %d); "
+						  "replacing it",
+					    (long)pid, status);
+			}
+	}
+	for (i = 0; i < workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < workers; i++)
+		if (pids[i] > 0) {
+			while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+				;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				rc = 1;
+		}
+	free(pids);
+	return rc;
+}

@@ -1,0 +1,455 @@
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/rand.h>
+
+#include "provider.h"
+
+struct http {
+	CURLM *multi;
+	CURLSH *share;
+	struct http_job *waiting; /* jobs sleeping before a retry */
+	int running;		  /* jobs inside curl */
+	struct http_job *runlist; /* the same jobs, linked */
+	struct http_job *done;	  /* finished, not yet returned */
+};
+
+int64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct http *
+http_new(void)
+{
+	struct http *h;
+
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->multi = curl_multi_init();
+	h->share = curl_share_init();
+	if (h->multi == NULL || h->share == NULL) {
+		http_free(h);
+		return NULL;
+	}
+	/* One thread owns this context, so the share needs no locks. */
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	http_cancel_all(h);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	if (h->share != NULL)
+		curl_share_cleanup(h->share);
+	free(h);
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_job *j = arg;
+	size_t len = size * n;
+
+	/* The cap is enforced here: chunked bodies carry no length. */
+	if (j->body.len + len > HTTP_MAX_BODY) {
+		j->over_cap = true;
+		return 0;
+	}
+	if (buf_add(&j->body, p, len) < 0)
+		return 0;
+	return len;
+}
+
+static int64_t
+parse_retry_after(const char *v, size_t n)
+{
+	char tmp[64];
+	time_t t;
+	long secs;
+	char *end;
+
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	if (tmp[0] >= '0' && tmp[0] <= '9') {
+		secs = strtol(tmp, &end, 10);
+		if (*end != '\0' || secs < 0 || secs > 86400)
+			return -1;
+		return (int64_t)secs * 1000;
+	}
+	t = curl_getdate(tmp, NULL);
+	if (t < 0)
+		return -1;
+	t -= time(NULL);
+	return t > 0 ? (int64_t)t * 1000 : 0;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_job *j = arg;
+	size_t len = size * n, k;
+
+	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
+		k = 12;
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		while (len > k && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+		    p[len - 1] == ' '))
+			len--;
+		j->retry_after_ms = parse_retry_after(p + k, len - k);
+	}
+	return size * n;
+}
+
+static enum cn_err
+attempt(struct http *h, struct http_job *j, int64_t deadline)
+{
+	const struct upreq *r = j->req;
+	CURL *e = j->easy;
+	struct curl_slist *sl = NULL, *t;
+	int64_t left = deadline - http_now_ms();
+	long timeout;
+	size_t i;
+
+	if (left <= 0)
+		return CN_PROVIDER_TIMEOUT;
+	timeout = j->timeout_ms < left ? j->timeout_ms : (long)left;
+	if (e == NULL) {
+		e = curl_easy_init();
+		if (e == NULL)
+			return CN_INTERNAL;
+		j->easy = e;
+	} else
+		curl_easy_reset(e);
+	for (i = 0; i < r->nheaders; i++) {
+		t = curl_slist_append(sl, r->headers[i]);
+		if (t == NULL)
+			goto nomem;
+		sl = t;
+	}
+	/* libcurl would send "Expect: 100-continue" on larger POSTs. */
+	t = curl_slist_append(sl, "Expect:");
+	if (t == NULL)
+		goto nomem;
+	sl = t;
+	if (r->body != NULL) {
+		t = curl_slist_append(sl, "Content-Type: application/json");
+		if (t == NULL)
+			goto nomem;
+		sl = t;
+	}
+	if (j->slist != NULL)
+		curl_slist_free_all(j->slist);
+	j->slist = sl;
+	buf_reset(&j->body);
+	j->over_cap = false;
+	j->retry_after_ms = -1;
+	j->errmsg[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    j->allow_http ? "http,https" : "https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)HTTP_MAX_BODY);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "callnorm/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (r->body != NULL) {
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+	} else
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	if (j->budget != NULL) {
+		if (*j->budget <= 0)
+			return CN_PROVIDER_UNAVAILABLE;
+		(*j->budget)--;
+	}
+	j->attempts++;
+	j->started_ms = http_now_ms();
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
+		return CN_INTERNAL;
+	j->active = true;
+	j->next_run = h->runlist;
+	h->runlist = j;
+	h->running++;
+	return CN_OK;
+nomem:
+	curl_slist_free_all(sl);
+	return CN_INTERNAL;
+}
+
+enum cn_err
+http_start(struct http *h, struct http_job *j, int64_t deadline)
+{
+	enum cn_err e;
+
+	buf_init(&j->body, HTTP_MAX_BODY);
+	j->err = CN_OK;
+	j->status = 0;
+	j->attempts = 0;
+	j->elapsed_ms = 0;
+	j->connects = 0;
+	j->active = false;
+	j->next_wait = NULL;
+	e = attempt(h, j, deadline);
+	if (e != CN_OK) {
+		j->err = e;
+		snprintf(j->errmsg, sizeof(j->errmsg), "request not sent");
+		j->next_wait = h->done;
+		h->done = j;
+	}
+	return CN_OK;
+}
+
+/* Maps a finished transfer; sets *retry when another attempt may help. */
+static enum cn_err
+classify(struct http_job *j, CURLcode rc, bool *retry)
+{
+	*retry = false;
+	switch (rc) {
+	case CURLE_OK:
+		if (j->status == 429 || (j->status >= 500 && j->status <= 599)) {
+			*retry = true;
+			return j->status == 429 ? CN_PROVIDER_RATE_LIMITED
+						: CN_PROVIDER_UNAVAILABLE;
+		}
+		return CN_OK;
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		snprintf(j->errmsg, sizeof(j->errmsg), "%s",
+		    j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
+			? "body over 32 MiB"
+			: "body could not be stored");
+		return j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
+		    ? CN_PROVIDER_BAD_RESPONSE
+		    : CN_INTERNAL;
+	case CURLE_OPERATION_TIMEDOUT:
+		*retry = true;
+		return CN_PROVIDER_TIMEOUT;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_WEIRD_SERVER_REPLY:
+		return CN_PROVIDER_BAD_RESPONSE;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		*retry = true;
+		return CN_PROVIDER_UNAVAILABLE;
+	case CURLE_OUT_OF_MEMORY:
+		return CN_INTERNAL;
+	default:
+		return CN_PROVIDER_UNAVAILABLE;
+	}
+}
+
+static void
+unlink_running(struct http *h, struct http_job *j)
+{
+	struct http_job **pp;
+
+	for (pp = &h->runlist; *pp != NULL; pp = &(*pp)->next_run)
+		if (*pp == j) {
+			*pp = j->next_run;
+			break;
+		}
+	j->next_run = NULL;
+	j->active = false;
+	h->running--;
+}
+
+static int64_t
+backoff_ms(int attempts)
+{
+	unsigned char r;
+	int64_t base = 100LL << (attempts > 6 ? 6 : attempts - 1);
+
+	if (RAND_bytes(&r, 1) != 1)
+		r = 128;
+	/* full jitter in [base/2, 3*base/2) */
+	return base / 2 + base * r / 256;
+}
+
+static void
+finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
+{
+	struct http_job *j = NULL;
+	long connects = 0;
+	bool retry;
+	int64_t wait, now;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+	curl_multi_remove_handle(h->multi, e);
+	unlink_running(h, j);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->status);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+	j->connects += connects;
+	now = http_now_ms();
+	j->elapsed_ms += now - j->started_ms;
+	if (rc != CURLE_OK && j->errmsg[0] == '\0')
+		snprintf(j->errmsg, sizeof(j->errmsg), "%s",
+		    curl_easy_strerror(rc));
+	j->err = classify(j, rc, &retry);
+	if (j->err != CN_OK && rc == CURLE_OK)
+		snprintf(j->errmsg, sizeof(j->errmsg), "upstream status %ld",
+		    j->status);
+	if (retry && j->attempts < HTTP_MAX_ATTEMPTS &&
+	    (j->budget == NULL || *j->budget > 0)) {
+		wait = j->retry_after_ms >= 0 ? j->retry_after_ms
+					      : backoff_ms(j->attempts);
+		if (now + wait + 50 < deadline) {
+			j->due_ms = now + wait;
+			j->next_wait = h->waiting;
+			h->waiting = j;
+			return;
+		}
+	}
+	j->next_wait = h->done;
+	h->done = j;
+}
+
+struct http_job *
+http_wait(struct http *h, int64_t deadline)
+{
+	struct http_job *j, **pp;
+	CURLMsg *msg;
+	int still, left, numfds;
+	int64_t now, wait;
+
+	for (;;) {
+		if (h->done != NULL) {
+			j = h->done;
+			h->done = j->next_wait;
+			j->next_wait = NULL;
+			return j;
+		}
+		if (h->running == 0 && h->waiting == NULL)
+			return NULL;
+		now = http_now_ms();
+		/* retries that are due */
+		for (pp = &h->waiting; (j = *pp) != NULL;) {
+			if (j->due_ms <= now || now >= deadline) {
+				*pp = j->next_wait;
+				j->next_wait = NULL;
+				enum cn_err e = now >= deadline
+				    ? CN_PROVIDER_TIMEOUT
+				    : attempt(h, j, deadline);
+				if (e != CN_OK) {
+					/* keep the last upstream error if out of time */
+					if (now < deadline)
+						j->err = e;
+					j->next_wait = h->done;
+					h->done = j;
+				}
+				continue;
+			}
+			pp = &j->next_wait;
+		}
+		if (h->done != NULL)
+			continue;
+		if (now >= deadline) {
+			http_cancel_all(h);
+			continue;
+		}
+		curl_multi_perform(h->multi, &still);
+		while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				finish_transfer(h, msg->easy_handle,
+				    msg->data.result, deadline);
+		if (h->done != NULL)
+			continue;
+		wait = deadline - http_now_ms();
+		for (j = h->waiting; j != NULL; j = j->next_wait)
+			if (j->due_ms - http_now_ms() < wait)
+				wait = j->due_ms - http_now_ms();
+		if (wait > 1000)
+			wait = 1000;
+		if (wait < 0)
+			wait = 0;
+		if (h->running > 0)
+			curl_multi_poll(h->multi, NULL, 0, (int)wait, &numfds);
+		else if (wait > 0) {
+			struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+void
+http_cancel_all(struct http *h)
+{
+	CURLMsg *msg;
+	struct http_job *j;
+	int left;
+
+	/* Running transfers end as timeouts and are reported as done. */
+	while ((j = h->runlist) != NULL) {
+		curl_multi_remove_handle(h->multi, j->easy);
+		unlink_running(h, j);
+		j->err = CN_PROVIDER_TIMEOUT;
+		snprintf(j->errmsg, sizeof(j->errmsg), "deadline exceeded");
+		j->next_wait = h->done;
+		h->done = j;
+	}
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
+		;
+	while ((j = h->waiting) != NULL) {
+		h->waiting = j->next_wait;
+		j->err = CN_PROVIDER_TIMEOUT;
+		snprintf(j->errmsg, sizeof(j->errmsg), "deadline exceeded");
+		j->next_wait = h->done;
+		h->done = j;
+	}
+}
+
+void
+http_job_release(struct http_job *j)
+{
+	if (j->easy != NULL)
+		curl_easy_cleanup(j->easy);
+	if (j->slist != NULL)
+		curl_slist_free_all(j->slist);
+	j->easy = NULL;
+	j->slist = NULL;
+	buf_free(&j->body);
+}

@@ -1,0 +1,64 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "timefmt.h"
+
+static void
+stamp(char *out, size_t size)
+{
+	if (time_format_ms(time_now_ms(), out, size) == 0)
+		snprintf(out, size, "-");
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	char ts[32], msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	stamp(ts, sizeof(ts));
+	fprintf(stderr, "%s callnorm[%ld]: %s\n", ts, (long)getpid(), msg);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	char ts[32], msg[1024];
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	stamp(ts, sizeof(ts));
+	fprintf(stderr, "%s callnorm[%ld]: %s: %s\n", ts, (long)getpid(), msg,
+	    strerror(saved));
+}
+
+void
+log_request(const char *request_id, const char *method, const char *route,
+    int status, long long duration_ms, const char *upstream)
+{
+	char ts[32];
+	const char *m = method;
+
+	/* The method is client text: log it only when it is a plain token. */
+	if (m == NULL || strlen(m) > 16 ||
+	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m))
+		m = "-";
+	stamp(ts, sizeof(ts));
+	fprintf(stderr,
+	    "%s callnorm[%ld]: request id=%s method=%s route=%s status=%d "
+	    "ms=%lld upstream=%s\n",
+	    ts, (long)getpid(), request_id, *m ? m : "-", route, status,
+	    duration_ms, upstream != NULL && *upstream ? upstream : "-");
+}

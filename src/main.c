@@ -1,0 +1,150 @@
+/*
+ * callnorm: one "list calls" API over several voice-AI providers, as a
+ * FastCGI or CGI responder.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "app.h"
+#include "conf.h"
+#include "front.h"
+#include "log.h"
+#include "metrics.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: callnorm [-c FILE]\n"
+	    "       callnorm [-c FILE] --listen unix:/PATH|HOST:PORT "
+	    "[--threads N] [--workers N]\n"
+	    "       callnorm [-c FILE] --check-config\n"
+	    "       callnorm --version\n");
+}
+
+static int
+parse_count(const char *s, int max)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || n < 1 || n > max)
+		return -1;
+	return (int)n;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"check-config", no_argument, NULL, 'C'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *listen_addr = NULL;
+	int ch, threads = 1, workers = 1, check = 0, fd, rc;
+	struct app app;
+
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'l':
+			listen_addr = optarg;
+			break;
+		case 't':
+			if ((threads = parse_count(optarg, 1024)) < 0) {
+				fprintf(stderr, "callnorm: --threads takes 1..1024\n");
+				return 64;
+			}
+			break;
+		case 'w':
+			if ((workers = parse_count(optarg, 256)) < 0) {
+				fprintf(stderr, "callnorm: --workers takes 1..256\n");
+				return 64;
+			}
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'V':
+			printf("callnorm %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 64;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 64;
+	}
+	if (path == NULL)
+		path = getenv("CALLNORM_CONFIG");
+	if (path == NULL || *path == '\0')
+		path = SYSCONFDIR "/callnorm/callnorm.conf";
+
+	/* A proxy must never come from the environment: under CGI,
+	 * HTTP_PROXY is whatever the client sent as "Proxy:". */
+	unsetenv("HTTP_PROXY");
+	unsetenv("http_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("https_proxy");
+	unsetenv("ALL_PROXY");
+	unsetenv("all_proxy");
+
+	/* Configuration and secrets are loaded before the first accept. */
+	memset(&app, 0, sizeof(app));
+	app.conf = conf_load(path, stderr);
+	if (app.conf == NULL)
+		return EX_CONFIG_ERROR;
+	if (check) {
+		conf_summary(app.conf, path, stdout);
+		conf_free(app.conf);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    metrics_init(app.conf->nproviders) < 0) {
+		log_warnx("cannot initialise libraries");
+		conf_free(app.conf);
+		return 1;
+	}
+	if (app.conf->cursor_key_random)
+		log_warnx("no cursor_key configured: using a random key; cursors "
+			  "will not survive a restart or cross processes");
+	if (listen_addr != NULL) {
+		fd = front_listen(listen_addr);
+		if (fd < 0) {
+			rc = 1;
+			goto out;
+		}
+		rc = front_serve(&app, fd, threads, workers);
+	} else if (front_is_fastcgi()) {
+		rc = front_serve(&app, 0, threads, workers);
+	} else {
+		rc = front_cgi(&app);
+	}
+out:
+	curl_global_cleanup();
+	conf_free(app.conf);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * Counters for /metrics.  They live in one shared anonymous mapping made
+ * before workers fork, so every worker answers with the same totals.
+ */
+#ifndef CN_METRICS_H
+#define CN_METRICS_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct buf;
+struct config;
+
+enum route_id { R_CALLS, R_PROVIDERS, R_HEALTHZ, R_METRICS, R_OTHER, R__MAX };
+
+int metrics_init(size_t nproviders);
+void metrics_request_start(void);
+void metrics_request_end(enum route_id, int status);
+void metrics_upstream(size_t provider, enum cn_err outcome, double seconds);
+void metrics_write(struct buf *, const struct config *);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * The driver interface every provider kind implements.  A driver is pure:
+ * it turns (query, position) into an upstream request description and an
+ * upstream response into normalized records.  It never touches sockets,
+ * FastCGI or libcurl, so it is tested from fixtures and fuzzed.
+ *
+ * Adding a kind: one src/providers/<kind>.c exporting one
+ * `const struct driver drv_<kind>`, one line in providers.c.
+ */
+#ifndef CN_PROVIDER_H
+#define CN_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "call.h"
+#include "err.h"
+#include "query.h"
+
+struct arena;
+struct provider_conf;
+
+#define DRIVER_ABI 1
+
+/* Filters, as bits, for capability tables and plans. */
+enum filter {
+	F_STATUS,
+	F_DIRECTION,
+	F_TYPE,
+	F_AGENT,
+	F_STARTED_AFTER,
+	F_STARTED_BEFORE,
+	F_MIN_DURATION,
+	F_MAX_DURATION,
+	F_PHONE,
+	F_Q,
+	F_INCLUDE_TEST,
+	F__MAX
+};
+
+extern const char *const filter_names[F__MAX];
+
+enum paging {
+	PAGING_TOKEN,  /* opaque next-page token */
+	PAGING_KEYSET, /* last id of the previous page, exclusive */
+	PAGING_PAGE1,  /* page numbers from 1 */
+	PAGING_PAGE0,  /* page numbers from 0 */
+};
+
+extern const char *const paging_names[];
+
+/* Where a provider's walk stands: a token or key, or a page number. */
+struct position {
+	int64_t page;
+	const char *token; /* NULL: first page */
+};
+
+/* What is sent for each requested filter (bits of enum filter). */
+struct plan {
+	unsigned requested; /* filters the query sets */
+	unsigned pushed;    /* sent upstream (exactly or as a superset) */
+	unsigned exact;     /* sent upstream with exactly the same meaning */
+	unsigned local;     /* re-checked here on each record */
+	unsigned unsupported; /* neither: the request must fail */
+	/* The provider is asked for nothing the query can match. */
+	bool empty;
+};
+
+struct upreq {
+	const char *method;
+	char *url;
+	const char *headers[4]; /* "Name: value", secrets included */
+	size_t nheaders;
+	char *body; /* JSON for POST, else NULL */
+	size_t body_len;
+};
+
+struct upresp {
+	long status;
+	char *body; /* writable; the decoder parses it in place */
+	size_t len;
+};
+
+struct fetch {
+	const struct provider_conf *pc;
+	const struct query *q;
+	const struct plan *plan;
+	enum order order; /* the order asked of the provider */
+	int page_size;
+	struct position pos;
+};
+
+struct page {
+	struct call *calls;
+	size_t n;
+	bool last;	       /* nothing after this page */
+	struct position next;  /* PAGING_TOKEN / PAGING_KEYSET */
+	bool has_total;
+	int64_t total;	       /* matching records upstream */
+	int64_t last_page;     /* page styles: highest page number, or -1 */
+	int per_page;	       /* page styles: size the provider applied */
+};
+
+struct driver {
+	unsigned abi;
+	const char *kind;
+	enum paging paging;
+	int max_page_size;
+	unsigned native_orders; /* bit 0: desc, bit 1: asc */
+	bool needs_secret;	/* api_secret required */
+	bool has_test_flag;	/* records say whether they are test calls */
+	/* Filters this kind can push down at all, and check locally. */
+	unsigned can_push;
+	unsigned can_check;
+	/* Decides per query what is pushed down. */
+	void (*plan)(const struct query *, struct plan *);
+	/* Builds the upstream request; CN_INTERNAL only on exhaustion. */
+	enum cn_err (*prepare)(const struct fetch *, struct arena *,
+	    struct upreq *);
+	/* Parses a 2xx body, or maps a non-2xx status to an error. */
+	enum cn_err (*decode)(const struct fetch *, const struct upresp *,
+	    struct arena *, struct page *, char *err, size_t errsize);
+};
+
+const struct driver *driver_find(const char *kind);
+extern const struct driver *const drivers[];
+
+#endif

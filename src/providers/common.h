@@ -1,0 +1,71 @@
+/*
+ * Helpers shared by the provider drivers: building upstream URLs and JSON
+ * bodies, reading typed fields, and the mapping of upstream HTTP statuses
+ * every kind shares.  Everything allocates from the request arena.
+ */
+#ifndef CN_PROVIDERS_COMMON_H
+#define CN_PROVIDERS_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../arena.h"
+#include "../buf.h"
+#include "../call.h"
+#include "../conf.h"
+#include "../json.h"
+#include "../provider.h"
+#include "../timefmt.h"
+
+/* base_url + path, then url_param() for each query parameter. */
+void url_begin(struct buf *, const struct provider_conf *, const char *path);
+/* Appends ?name=value or &name=value, percent-encoding the value. */
+void url_param(struct buf *, const char *name, const char *value);
+void url_param_int(struct buf *, const char *name, int64_t value);
+/* Copies a finished buffer into the arena; NULL on failure. */
+char *buf_to_arena(struct arena *, struct buf *, size_t *len);
+
+/* Authorization: Bearer <key> and similar, into r->headers. */
+int add_header(struct arena *, struct upreq *, const char *name,
+    const char *value);
+
+/*
+ * The status mapping every kind shares (SPEC 5): 401/403 auth, 429 rate
+ * limited, 5xx unavailable, anything else unexpected.  Drivers special-
+ * case what their API documents (OSVI's 404 agent_not_found) first.
+ */
+enum cn_err upstream_status_err(long status, char *err, size_t errsize);
+
+/* Parses the body in place; PROVIDER_BAD_RESPONSE with a reason. */
+enum cn_err parse_body(const struct upresp *, struct arena *,
+    const struct jv **root, char *err, size_t errsize);
+
+/*
+ * Typed optional fields.  Each returns 0 when the field is absent or
+ * null (output NULL / unset) or has the right type, and -1 when it has
+ * the wrong type — which makes the record, and so the page, a
+ * PROVIDER_BAD_RESPONSE.
+ */
+int field_str(const struct jv *obj, const char *key, const char **out);
+int field_int(const struct jv *obj, const char *key, struct opt_i64 *out);
+int field_bool(const struct jv *obj, const char *key, int *out);
+/* ISO 8601 / RFC 3339 string field; naive times are taken as UTC. */
+int field_time_iso(const struct jv *obj, const char *key,
+    struct opt_i64 *out);
+/* String field whose value must be an integer-looking id or a number,
+ * rendered as a decimal string (OSVI campaign_id). */
+int field_id_string(struct arena *, const struct jv *obj, const char *key,
+    const char **out);
+
+/* Lowercased, '-' as '_' copy for table lookups. */
+const char *word_fold(struct arena *, const char *);
+
+/* Highest bit index set, for single-valued pushdowns. */
+int single_bit(unsigned mask);
+
+#define DESC_BIT 1u
+#define ASC_BIT 2u
+#define FBIT(f) (1u << (f))
+
+#endif

@@ -1,0 +1,491 @@
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "timefmt.h"
+
+const char *const qparam_names[QP__MAX] = {"provider", "status",
+    "direction", "type", "agent_id", "started_after", "started_before",
+    "min_duration_ms", "max_duration_ms", "phone", "q", "include_test",
+    "order", "limit", "cursor", "include", "partial"};
+
+/* Parameters that take one value (repeats must agree). */
+#define SINGLE                                                                \
+	((1u << QP_STARTED_AFTER) | (1u << QP_STARTED_BEFORE) |               \
+	    (1u << QP_MIN_DURATION) | (1u << QP_MAX_DURATION) |               \
+	    (1u << QP_INCLUDE_TEST) | (1u << QP_ORDER) | (1u << QP_LIMIT) |   \
+	    (1u << QP_CURSOR) | (1u << QP_INCLUDE) | (1u << QP_PARTIAL))
+
+#define MAX_VALUES 100
+
+struct item {
+	int param;
+	const char *v;
+	size_t len;
+};
+
+static int
+hexv(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* application/x-www-form-urlencoded decoding; -1 on a bad escape. */
+static int
+urldecode(struct arena *a, const char *s, size_t n, char **out, size_t *olen)
+{
+	char *d;
+	size_t i, j = 0;
+	int h, l;
+
+	d = arena_alloc(a, n + 1);
+	if (d == NULL)
+		return -2;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			d[j++] = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= n)
+				return -1;
+			h = hexv((unsigned char)s[i + 1]);
+			l = hexv((unsigned char)s[i + 2]);
+			if (h < 0 || l < 0)
+				return -1;
+			d[j++] = (char)(h * 16 + l);
+			i += 2;
+		} else
+			d[j++] = s[i];
+	}
+	d[j] = '\0';
+	*out = d;
+	*olen = j;
+	return 0;
+}
+
+static bool
+valid_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				return false; /* no control characters */
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			len = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			len = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			len = 4;
+		else
+			return false;
+		if (i + len > n)
+			return false;
+		for (k = 1; k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		if ((len == 3 && p[i] == 0xe0 && p[i + 1] < 0xa0) ||
+		    (len == 3 && p[i] == 0xed && p[i + 1] >= 0xa0) ||
+		    (len == 4 && p[i] == 0xf0 && p[i + 1] < 0x90) ||
+		    (len == 4 && p[i] == 0xf4 && p[i + 1] >= 0x90))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static int
+add_error(struct arena *a, struct qerrors *errs, const char *param,
+    const char *detail)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		if (strcmp(errs->v[i].parameter, param) == 0)
+			return 0; /* one entry per parameter */
+	errs->v[errs->n].parameter = arena_strdup(a, param);
+	errs->v[errs->n].detail = detail;
+	if (errs->v[errs->n].parameter == NULL)
+		return -1;
+	errs->n++;
+	return 0;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool
+valid_provider_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 32)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static bool
+valid_phone(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n > 0 && s[0] == '+')
+		i = 1;
+	if (n - i < 1 || n - i > 20)
+		return false;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Non-negative decimal integer without sign or leading zeros beyond "0";
+ * values past cap saturate to cap + 1 so "too large" is detectable. */
+static int
+parse_uint(const char *s, size_t n, int64_t cap, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (n == 0 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v <= cap)
+			v = v * 10 + (s[i] - '0');
+	}
+	*out = v > cap ? cap + 1 : v;
+	return 0;
+}
+
+static const char *
+lowercase(struct arena *a, const char *s, size_t n)
+{
+	char *d = arena_strndup(a, s, n);
+	size_t i;
+
+	if (d == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] = (char)(d[i] - 'A' + 'a');
+	return d;
+}
+
+static const char *
+check_value(struct arena *a, struct query *q, int p, const char *v, size_t n)
+{
+	int64_t t;
+	int idx;
+
+	switch (p) {
+	case QP_PROVIDER:
+		return valid_provider_name(v, n) ? NULL
+		    : "must be a provider name ([a-z0-9][a-z0-9_-]{0,31})";
+	case QP_STATUS:
+		idx = name_lookup(call_status_names, ST__MAX, v, n);
+		if (idx < 0)
+			return "must be one of scheduled, queued, ringing, "
+			       "in_progress, completed, no_answer, busy, "
+			       "voicemail, failed, canceled, unknown";
+		q->statuses |= 1u << idx;
+		return NULL;
+	case QP_DIRECTION:
+		idx = name_lookup(call_dir_names, DIR__MAX, v, n);
+		if (idx < 0)
+			return "must be inbound or outbound";
+		q->directions |= 1u << idx;
+		return NULL;
+	case QP_TYPE:
+		idx = name_lookup(call_type_names, TYPE__MAX, v, n);
+		if (idx < 0)
+			return "must be phone or web";
+		q->types |= 1u << idx;
+		return NULL;
+	case QP_AGENT_ID:
+	case QP_Q:
+		return NULL;
+	case QP_PHONE:
+		return valid_phone(v, n) ? NULL
+		    : "must be digits with an optional leading +";
+	case QP_STARTED_AFTER:
+	case QP_STARTED_BEFORE:
+		if (time_parse_rfc3339(v, n, &t) < 0)
+			return "must be an RFC 3339 instant with Z or an offset";
+		if (p == QP_STARTED_AFTER)
+			q->started_after = t;
+		else
+			q->started_before = t;
+		return NULL;
+	case QP_MIN_DURATION:
+	case QP_MAX_DURATION:
+		if (parse_uint(v, n, INT64_C(1) << 53, &t) < 0)
+			return "must be an integer >= 0";
+		if (t > (INT64_C(1) << 53))
+			return "is too large";
+		if (p == QP_MIN_DURATION)
+			q->min_duration = t;
+		else
+			q->max_duration = t;
+		return NULL;
+	case QP_INCLUDE_TEST:
+		if (n == 4 && memcmp(v, "true", 4) == 0)
+			q->include_test = true;
+		else if (n == 5 && memcmp(v, "false", 5) == 0)
+			q->include_test = false;
+		else
+			return "must be true or false";
+		return NULL;
+	case QP_ORDER:
+		if (n == 4 && memcmp(v, "desc", 4) == 0)
+			q->order = ORDER_DESC;
+		else if (n == 3 && memcmp(v, "asc", 3) == 0)
+			q->order = ORDER_ASC;
+		else
+			return "must be asc or desc";
+		return NULL;
+	case QP_LIMIT:
+		if (parse_uint(v, n, 1000, &t) < 0 || t < 1)
+			return "must be an integer from 1 to 1000";
+		q->limit = (int)(t > 1000 ? 1000 : t);
+		return NULL;
+	case QP_CURSOR:
+		q->cursor = arena_strndup(a, v, n);
+		return NULL;
+	case QP_INCLUDE:
+		if (n == 3 && memcmp(v, "raw", 3) == 0)
+			q->include_raw = true;
+		else
+			return "must be raw";
+		return NULL;
+	case QP_PARTIAL:
+		if (n == 4 && memcmp(v, "deny", 4) == 0)
+			q->partial_allow = false;
+		else if (n == 5 && memcmp(v, "allow", 5) == 0)
+			q->partial_allow = true;
+		else
+			return "must be deny or allow";
+		return NULL;
+	}
+	return "unknown parameter";
+}
+
+static int
+collect_set(struct arena *a, struct item *items, size_t nitems, int p,
+    bool lower, struct strset *out)
+{
+	size_t i, n = 0, k;
+
+	for (i = 0; i < nitems; i++)
+		if (items[i].param == p)
+			n++;
+	out->v = arena_calloc(a, n ? n : 1, sizeof(char *));
+	if (out->v == NULL)
+		return -1;
+	for (i = 0; i < nitems; i++) {
+		if (items[i].param != p)
+			continue;
+		out->v[out->n] = lower ? lowercase(a, items[i].v, items[i].len)
+				       : items[i].v;
+		if (out->v[out->n] == NULL)
+			return -1;
+		out->n++;
+	}
+	qsort(out->v, out->n, sizeof(char *), cmpstr);
+	/* United: duplicates collapse. */
+	for (i = 0, k = 0; i < out->n; i++)
+		if (k == 0 || strcmp(out->v[k - 1], out->v[i]) != 0)
+			out->v[k++] = out->v[i];
+	out->n = k;
+	return 0;
+}
+
+int
+query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
+    struct qerrors *errs)
+{
+	struct item *items = NULL;
+	size_t bound = 1, i, nitems = 0, start, end, eq;
+	size_t count[QP__MAX] = {0};
+	const char *first[QP__MAX] = {0};
+	const char *why;
+	char *key, *val;
+	size_t klen, vlen, vs, ve;
+	int p, rc;
+
+	memset(q, 0, sizeof(*q));
+	memset(errs, 0, sizeof(*errs));
+	q->limit = 50;
+	q->order = ORDER_DESC;
+	if (len > QUERY_MAX_BYTES) {
+		errs->detail = "the query string is longer than 8192 bytes";
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (qs[i] == '&' || qs[i] == ',')
+			bound++;
+	items = arena_calloc(a, bound, sizeof(*items));
+	errs->v = arena_calloc(a, bound + QP__MAX, sizeof(*errs->v));
+	if (items == NULL || errs->v == NULL)
+		goto nomem;
+
+	for (start = 0; start <= len; start = end + 1) {
+		for (end = start; end < len && qs[end] != '&'; end++)
+			;
+		if (end == start)
+			continue; /* "a=1&&b=2" or a trailing '&' */
+		for (eq = start; eq < end && qs[eq] != '='; eq++)
+			;
+		rc = urldecode(a, qs + start, eq - start, &key, &klen);
+		if (rc == -2)
+			goto nomem;
+		if (rc < 0 || !valid_utf8(key, klen) || klen == 0) {
+			if (add_error(a, errs, rc < 0 || klen == 0 ? "" : key,
+				"is not a valid parameter name") < 0)
+				goto nomem;
+			continue;
+		}
+		for (p = 0; p < QP__MAX; p++)
+			if (strcmp(key, qparam_names[p]) == 0)
+				break;
+		if (p == QP__MAX) {
+			if (add_error(a, errs, key, "is not a known parameter") < 0)
+				goto nomem;
+			continue;
+		}
+		q->given |= 1u << p;
+		rc = eq < end ? urldecode(a, qs + eq + 1, end - eq - 1, &val, &vlen)
+			      : (val = (char *)"", vlen = 0, 0);
+		if (rc == -2)
+			goto nomem;
+		if (rc < 0 || !valid_utf8(val, vlen)) {
+			if (add_error(a, errs, key,
+				"is not valid percent-encoded UTF-8") < 0)
+				goto nomem;
+			continue;
+		}
+		if (vlen == 0) {
+			if (add_error(a, errs, key, "must not be empty") < 0)
+				goto nomem;
+			continue;
+		}
+		/* Comma-separated values unite with repeated ones. */
+		for (vs = 0; vs <= vlen; vs = ve + 1) {
+			for (ve = vs; ve < vlen && val[ve] != ','; ve++)
+				;
+			why = NULL;
+			if (ve == vs)
+				why = "must not contain an empty value";
+			else if (ve - vs > QUERY_MAX_VALUE)
+				why = "has a value longer than 256 bytes";
+			else if (++count[p] > MAX_VALUES)
+				why = "has more than 100 values";
+			else if ((SINGLE & (1u << p)) && first[p] != NULL &&
+			    (strlen(first[p]) != ve - vs ||
+				memcmp(first[p], val + vs, ve - vs) != 0))
+				why = "takes one value";
+			if (why != NULL) {
+				if (add_error(a, errs, key, why) < 0)
+					goto nomem;
+				break;
+			}
+			val[ve] = '\0';
+			if (first[p] == NULL)
+				first[p] = val + vs;
+			items[nitems].param = p;
+			items[nitems].v = val + vs;
+			items[nitems].len = ve - vs;
+			nitems++;
+		}
+	}
+
+	for (i = 0; i < nitems; i++) {
+		why = check_value(a, q, items[i].param, items[i].v, items[i].len);
+		if (why != NULL &&
+		    add_error(a, errs, qparam_names[items[i].param], why) < 0)
+			goto nomem;
+	}
+	if (query_has(q, QP_CURSOR) && q->cursor == NULL && errs->n == 0)
+		goto nomem;
+	if (errs->n > 0)
+		return -1;
+	if (collect_set(a, items, nitems, QP_PROVIDER, false, &q->providers) ||
+	    collect_set(a, items, nitems, QP_AGENT_ID, false, &q->agent_ids) ||
+	    collect_set(a, items, nitems, QP_PHONE, false, &q->phones) ||
+	    collect_set(a, items, nitems, QP_Q, true, &q->qs))
+		goto nomem;
+	return 0;
+nomem:
+	errs->n = 0;
+	errs->detail = NULL;
+	return -2;
+}
+
+static void
+canon_set(struct buf *b, const char *name, const struct strset *s)
+{
+	size_t i;
+
+	if (s->n == 0)
+		return;
+	buf_printf(b, "%s=", name);
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		/* Length-prefixed, so a comma inside a value cannot collide. */
+		buf_printf(b, "%zu:%s", strlen(s->v[i]), s->v[i]);
+	}
+	buf_addc(b, '&');
+}
+
+char *
+query_canonical(struct arena *a, const struct query *q)
+{
+	struct buf b;
+	char *out = NULL;
+
+	buf_init(&b, 64 * 1024);
+	canon_set(&b, "provider", &q->providers);
+	buf_printf(&b, "status=%x&direction=%x&type=%x&", q->statuses,
+	    q->directions, q->types);
+	canon_set(&b, "agent_id", &q->agent_ids);
+	if (query_has(q, QP_STARTED_AFTER))
+		buf_printf(&b, "after=%lld&", (long long)q->started_after);
+	if (query_has(q, QP_STARTED_BEFORE))
+		buf_printf(&b, "before=%lld&", (long long)q->started_before);
+	if (query_has(q, QP_MIN_DURATION))
+		buf_printf(&b, "min=%lld&", (long long)q->min_duration);
+	if (query_has(q, QP_MAX_DURATION))
+		buf_printf(&b, "max=%lld&", (long long)q->max_duration);
+	canon_set(&b, "phone", &q->phones);
+	canon_set(&b, "q", &q->qs);
+	buf_printf(&b, "test=%d&order=%d&raw=%d&partial=%d",
+	    q->include_test, (int)q->order, q->include_raw, q->partial_allow);
+	if (!b.failed)
+		out = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return out;
+}
