@@ -151,7 +151,6 @@ async function onList(store, req, res, url, bodyText) {
   };
   store.addLog(entry);
   const fault = store.takeFault();
-  const version = store.version;
   if (store.latency > 0) await new Promise((r) => setTimeout(r, store.latency));
   if (res.destroyed) return;
   const hreq = { method: req.method, url, headers: req.headers, bodyText };
@@ -161,7 +160,6 @@ async function onList(store, req, res, url, bodyText) {
     });
     return;
   }
-  void version;
   const r = runHandler(store, hreq);
   if (r.status === 200) store.lastPage = r;
   entry.status = r.status;

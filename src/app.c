@@ -45,6 +45,9 @@ worker_free(struct worker *w)
 	free(w);
 }
 
+static const char *const route_names[R__MAX] = {"/calls", "/providers",
+    "/healthz", "/metrics", "-"};
+
 static enum route_id
 route_of(const char *path)
 {
@@ -84,7 +87,9 @@ app_handle(struct worker *w, struct request *rq)
 	if (path == NULL || *path == '\0')
 		path = "/";
 	r = route_of(path);
-	rq->route = r == R_OTHER ? "-" : path;
+	rq->route = route_names[r];
+	if (rq->method != NULL && strlen(rq->method) < sizeof(rq->method_copy))
+		memcpy(rq->method_copy, rq->method, strlen(rq->method) + 1);
 	if (r == R_OTHER) {
 		problem_respond(rq, rs, CN_NOT_FOUND, "no such route", NULL);
 		goto out;
@@ -128,7 +133,7 @@ out:
 void
 worker_end_request(struct worker *w, struct request *rq)
 {
-	log_request(rq->request_id, rq->method, rq->route, w->rs.status,
+	log_request(rq->request_id, rq->method_copy, rq->route, w->rs.status,
 	    (now_us() - rq->start_us) / 1000, rq->upstream_summary);
 	arena_reset(w->arena);
 }

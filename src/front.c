@@ -111,6 +111,10 @@ front_listen(const char *addr)
 	const char *path;
 	int fd;
 
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "callnorm: cannot initialise FastCGI\n");
+		return -1;
+	}
 	if (strncmp(addr, "unix:", 5) == 0) {
 		path = addr + 5;
 		if (*path != '/') {
@@ -164,8 +168,11 @@ serve_thread(void *p)
 	buf_init(&out, 64 * 1024);
 	FCGX_InitRequest(&fr, ta->fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!quit) {
-		if (FCGX_Accept_r(&fr) < 0)
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (!quit)
+				log_warnx("FastCGI accept failed; thread stops");
 			break;
+		}
 		memset(&rq, 0, sizeof(rq));
 		rq.method = FCGX_GetParam("REQUEST_METHOD", fr.envp);
 		rq.path_info = FCGX_GetParam("PATH_INFO", fr.envp);

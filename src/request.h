@@ -24,7 +24,8 @@ struct request {
 	int64_t start_us;
 	struct arena *arena;
 	struct worker *worker;
-	const char *route; /* for the log and metrics */
+	const char *route; /* for the log and metrics; a static string */
+	char method_copy[16]; /* the method outlives the transport's params */
 	/* per-provider upstream counts for the log line */
 	char upstream_summary[256];
 };

@@ -1,7 +1,7 @@
 // talkover: GET /api/v1/calls — Laravel-style page numbers, newest first.
 
 import {
-  makeAgents, usNumber, formatPhone, isoMs, isoSec, expectedRecord, cmpTimeId, bearerOk, parseYmd, DAY,
+  makeAgents, usNumber, formatPhone, isoMs, isoSec, expectedRecord, cmpTimeId, bearerOk, parseYmd, DAY, lowerBound,
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 
@@ -151,22 +151,25 @@ function handle(store, req) {
     return { status: 422, body: { success: false, message: 'The given data was invalid.', errors } };
   }
   const needle = search === undefined ? null : search.toLowerCase();
-  const toEnd = to === null ? null : to + DAY;
-  const sig = JSON.stringify([status, direction, agentId, from, to, needle]);
-  const view = store.view(sig, (c) => {
-    if (status !== undefined && c.st !== status) return false;
-    if (direction !== undefined && c.dir !== direction) return false;
-    if (agentId !== undefined && ctx.agents[c.agent].id !== agentId) return false;
-    if (from !== null && c.t < from) return false;
-    if (toEnd !== null && c.t >= toEnd) return false;
-    if (needle !== null && !c.from.includes(needle) && !c.to.includes(needle) && !c.sid.toLowerCase().includes(needle)) return false;
-    return true;
-  });
-  const n = view.length;
+  const filtered = status !== undefined || direction !== undefined || agentId !== undefined || needle !== null;
+  const sig = JSON.stringify([status, direction, agentId, needle]);
+  const view = !filtered
+    ? store.base
+    : store.view(sig, (c) => {
+        if (status !== undefined && c.st !== status) return false;
+        if (direction !== undefined && c.dir !== direction) return false;
+        if (agentId !== undefined && ctx.agents[c.agent].id !== agentId) return false;
+        if (needle !== null && !c.from.includes(needle) && !c.to.includes(needle) && !c.sid.toLowerCase().includes(needle)) return false;
+        return true;
+      });
+  // whole UTC days on created_at (the sort key): binary search
+  const lo = from === null ? 0 : lowerBound(view, { t: from, nid: '' }, cmpTimeId);
+  const hi = to === null ? view.length : Math.max(lo, lowerBound(view, { t: to + DAY, nid: '' }, cmpTimeId));
+  const n = hi - lo;
   const skip = (page - 1) * perPage;
   let body = '{"success":true,"data":[';
   let k = 0;
-  for (let i = n - 1 - skip; i >= 0 && k < perPage; i--) body += (k++ ? ',' : '') + store.json(view[i]);
+  for (let i = hi - 1 - skip; i >= lo && k < perPage; i--) body += (k++ ? ',' : '') + store.json(view[i]);
   const lastPage = Math.max(1, Math.ceil(n / perPage));
   const f = k ? skip + 1 : null;
   const t = k ? skip + k : null;

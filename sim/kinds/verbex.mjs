@@ -295,33 +295,40 @@ function handle(store, req) {
   const agents = q.getAll('ai_agent_ids');
   const batch = last('batch_call_id');
   const agentSet = agents.length ? new Set(agents) : null;
-  const sig = JSON.stringify([agents.slice().sort(), batch ?? null, times]);
-  const sa = times.start_time_after;
-  const sb = times.start_time_before;
+  // start_time_* bound the sort key: applied by binary search, not by a scan
   const ea = times.end_time_after;
   const eb = times.end_time_before;
-  const view = store.view(sig, (c) => {
-    if (agentSet && !agentSet.has(ctx.agents[c.agent].id)) return false;
-    if (batch !== undefined && c.batch !== batch) return false;
-    if (sa !== undefined && (c.t === null || c.t < sa)) return false;
-    if (sb !== undefined && (c.t === null || c.t >= sb)) return false;
-    if (ea !== undefined && (c.end === null || c.end < ea)) return false;
-    if (eb !== undefined && (c.end === null || c.end >= eb)) return false;
-    return true;
-  });
-  const n = view.length;
+  const filtered = agentSet || batch !== undefined || ea !== undefined || eb !== undefined;
+  const sig = JSON.stringify([agents.slice().sort(), batch ?? null, ea ?? null, eb ?? null]);
+  const view = !filtered
+    ? store.base
+    : store.view(sig, (c) => {
+        if (agentSet && !agentSet.has(ctx.agents[c.agent].id)) return false;
+        if (batch !== undefined && c.batch !== batch) return false;
+        if (ea !== undefined && (c.end === null || c.end < ea)) return false;
+        if (eb !== undefined && (c.end === null || c.end >= eb)) return false;
+        return true;
+      });
+  let lo = 0;
+  let hi = view.length;
+  const sa = times.start_time_after;
+  const sb = times.start_time_before;
+  if (sa !== undefined || sb !== undefined) lo = lowerBound(view, { t: -Number.MAX_VALUE, nid: '' }, cmpTimeId); // no null starts
+  if (sa !== undefined) lo = Math.max(lo, lowerBound(view, { t: sa, nid: '' }, cmpTimeId));
+  if (sb !== undefined) hi = Math.max(lo, lowerBound(view, { t: sb, nid: '' }, cmpTimeId));
+  const n = hi - lo;
   const page = [];
   let more;
   if (dir === 'asc') {
-    const s = key ? upperBound(view, key, cmpTimeId) : 0;
-    const e = Math.min(n, s + pageSize);
+    const s = key ? Math.max(lo, upperBound(view, key, cmpTimeId)) : lo;
+    const e = Math.min(hi, s + pageSize);
     for (let i = s; i < e; i++) page.push(view[i]);
-    more = e < n;
+    more = e < hi;
   } else {
-    const e = key ? lowerBound(view, key, cmpTimeId) : n;
-    const s = Math.max(0, e - pageSize);
+    const e = key ? Math.min(hi, lowerBound(view, key, cmpTimeId)) : hi;
+    const s = Math.max(lo, e - pageSize);
     for (let i = e - 1; i >= s; i--) page.push(view[i]);
-    more = s > 0;
+    more = s > lo;
   }
   const next = more && page.length ? encodeToken(page[page.length - 1]) : null;
   let body = '{"calls":[';

@@ -180,27 +180,28 @@ function handle(store, req) {
   }
   const agentIds = ag.v;
   const sig = JSON.stringify([
-    agentIds ? [...agentIds].sort() : null, cs.v ? [...cs.v].sort() : null, dr.v ? [...dr.v].sort() : null, lo, hi, incTest,
+    agentIds ? [...agentIds].sort() : null, cs.v ? [...cs.v].sort() : null, dr.v ? [...dr.v].sort() : null, incTest,
   ]);
   const view = store.view(sig, (c) => {
     if (!incTest && c.test) return false;
     if (agentIds && !agentIds.has(ctx.agents[c.agent].id)) return false;
     if (cs.v && !cs.v.has(c.st)) return false;
     if (dr.v && !dr.v.has(c.dir)) return false;
-    if (lo !== null && c.t < lo) return false;
-    if (hi !== null && c.t > hi) return false;
     return true;
   });
-  const n = view.length;
+  // thresholds bound the sort key (both inclusive): binary search
+  const from = lo === null ? 0 : lowerBound(view, { t: lo, nid: '' }, cmpTimeId);
+  const to = hi === null ? view.length : Math.max(from, upperBound(view, { t: hi, nid: '\uffff' }, cmpTimeId));
+  const n = to - from;
   let body = '{"calls":[';
   let k = 0;
   if (order === 'ascending') {
-    const s = key ? upperBound(view, key, cmpTimeId) : 0;
-    const e = Math.min(n, s + limit);
+    const s = key ? Math.max(from, upperBound(view, key, cmpTimeId)) : from;
+    const e = Math.min(to, s + limit);
     for (let i = s; i < e; i++) body += (k++ ? ',' : '') + store.json(view[i]);
   } else {
-    const e = key ? lowerBound(view, key, cmpTimeId) : n;
-    const s = Math.max(0, e - limit);
+    const e = key ? Math.min(to, lowerBound(view, key, cmpTimeId)) : to;
+    const s = Math.max(from, e - limit);
     for (let i = e - 1; i >= s; i--) body += (k++ ? ',' : '') + store.json(view[i]);
   }
   body += '],"total_count":' + n + '}';

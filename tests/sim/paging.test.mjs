@@ -100,6 +100,14 @@ test('verbex: filters', async () => {
   const before = await walkVerbex({ page_size: 1000, start_time_before: T });
   assert.ok(!ids('verbex', before.out).includes(rec.native._id));
   assert.equal(before.total + after.total, ds.verbex.filter((x) => x.native.call_start_time).length);
+  // both bounds with small pages, both orders
+  const inWin = (x) => x.native.call_start_time && Date.parse(x.native.call_start_time) >= Date.parse('2026-02-01T00:00:00Z') && Date.parse(x.native.call_start_time) < Date.parse('2026-04-01T00:00:00Z');
+  const win = { start_time_after: '2026-02-01T00:00:00Z', start_time_before: '2026-04-01T00:00:00.000Z', ai_agent_ids: agents };
+  const wd = await walkVerbex({ ...win, page_size: 3 });
+  assert.deepEqual(ids('verbex', wd.out), dsIds('verbex', inWin));
+  assert.equal(wd.total, wd.out.length);
+  const wa = await walkVerbex({ ...win, page_size: 4, sort_direction: 'asc' });
+  assert.deepEqual(ids('verbex', wa.out), dsIds('verbex', inWin).reverse());
   // end_time_after with an offset
   const endAfter = await walkVerbex({ page_size: 1000, end_time_after: '2026-04-01T05:30:00+05:30' });
   assert.deepEqual(ids('verbex', endAfter.out), dsIds('verbex', (x) => x.native.call_end_time && Date.parse(x.native.call_end_time) >= Date.parse('2026-04-01T00:00:00Z')));
@@ -167,6 +175,14 @@ test('voicy: filters (status, direction, agent, inclusive thresholds)', async ()
   const eq = await walkVoicy({ limit: 1000, filter_criteria: { ...inc, start_timestamp: { lower_threshold: T, upper_threshold: T } } });
   assert.deepEqual(ids('voicy', eq.out), dsIds('voicy', (x) => x.native.start_timestamp === T));
   assert.ok(eq.out.length >= 1);
+  const L = ds.voicy[80].native.start_timestamp;
+  const H = ds.voicy[10].native.start_timestamp;
+  for (const sort_order of ['ascending', 'descending']) {
+    const w = await walkVoicy({ limit: 4, sort_order, filter_criteria: { start_timestamp: { lower_threshold: L, upper_threshold: H } } });
+    const exp = dsIds('voicy', (x) => !x.native.is_test_call && x.native.start_timestamp >= L && x.native.start_timestamp <= H);
+    assert.deepEqual(ids('voicy', w.out), sort_order === 'ascending' ? exp.reverse() : exp);
+    assert.equal(w.total, exp.length);
+  }
   for (const body of [{ limit: 0 }, { limit: 1001 }, { limit: '5' }, { sort_order: 'newest' }, { filter_criteria: { call_status: 'ended' } }, { filter_criteria: { call_status: ['ended'] } }]) {
     const r = await sim.list('voicy', body);
     assert.equal(r.status, 400, JSON.stringify(body));
@@ -190,6 +206,11 @@ test('talkover: page walk newest first; filters; 422 validation', async () => {
   const dd = await walkPages('talkover', { per_page: 100, date_from: day, date_to: day });
   assert.ok(dd.out.length >= 1);
   assert.deepEqual(ids('talkover', dd.out), dsIds('talkover', (x) => x.native.created_at.startsWith(day)));
+  const d1 = ds.talkover[90].native.created_at.slice(0, 10);
+  const d2 = ds.talkover[20].native.created_at.slice(0, 10);
+  const dw = await walkPages('talkover', { per_page: 6, date_from: d1, date_to: d2 });
+  assert.deepEqual(ids('talkover', dw.out), dsIds('talkover', (x) => x.native.created_at.slice(0, 10) >= d1 && x.native.created_at.slice(0, 10) <= d2));
+  assert.equal(dw.meta.total, dw.out.length);
   const sidPart = ds.talkover[5].native.sid.slice(4, 14).toUpperCase();
   const s = await walkPages('talkover', { search: sidPart });
   assert.deepEqual(ids('talkover', s.out), [ds.talkover[5].native.id]);

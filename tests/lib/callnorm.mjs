@@ -1,0 +1,112 @@
+// Starting the built callnorm binary and the simulators for tests.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fcgiRequest, cgiParams, parseCgi } from './fcgi.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..', '..');
+export const bin = process.env.CALLNORM_BIN || path.join(root, 'build', 'src', 'callnorm');
+// Prefix for running callnorm under valgrind or similar (space separated).
+const wrap = (process.env.CALLNORM_WRAP || '').split(' ').filter(Boolean);
+
+export function tmpdir(prefix = 'callnorm-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function writeConfig(dir, text, name = 'callnorm.conf') {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '' } = {}) {
+  let text = `[callnorm]\ncursor_key = test-cursor-key-0123456789abcdef0123\nrequest_timeout_ms = 5000\n${main}\n`;
+  for (const name of providers) {
+    const kind = kinds[name] || name;
+    text += `[provider ${name}]\nkind = ${kind}\nbase_url = http://127.0.0.1:${simPort}/${name}\napi_key = sim-${name}-key\n`;
+    if (kind === 'zudu') text += `api_secret = sim-${name}-secret\n`;
+    text += 'timeout_ms = 3000\n';
+  }
+  return text + extra;
+}
+
+// One CGI request: the binary reads the environment, answers on stdout.
+export function cgi(config, url, opts = {}) {
+  const params = cgiParams(url, opts);
+  const env = { PATH: process.env.PATH, CALLNORM_CONFIG: config, ...params, ...(opts.env || {}) };
+  const args = [...wrap, bin];
+  const r = spawnSync(args[0], args.slice(1), { env, input: '', maxBuffer: 256 << 20, timeout: 60000 });
+  if (r.error) throw r.error;
+  const res = parseCgi(r.stdout);
+  return { ...res, exitCode: r.status, stderr: r.stderr.toString() };
+}
+
+export async function waitFor(fn, timeoutMs = 10000, what = 'condition') {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try { if (await fn()) return; } catch { /* not yet */ }
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+// callnorm --listen unix:... ; resolves once it answers /healthz.
+export async function startServer(config, { threads = 2, workers = 1, env = {}, args = [] } = {}) {
+  const dir = tmpdir('callnorm-sock-');
+  const sock = path.join(dir, 'callnorm.sock');
+  const argv = [...wrap, bin, '-c', config, '--listen', 'unix:' + sock, '--threads', String(threads), '--workers', String(workers), ...args];
+  const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', () => {});
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const server = {
+    child, sock, exited,
+    get stderr() { return stderr; },
+    request: (url, opts = {}) => fcgiRequest({ path: sock }, cgiParams(url, opts), opts),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  await waitFor(async () => (await server.request('/healthz')).status === 200, 15000, 'callnorm to listen');
+  return server;
+}
+
+// The provider simulators (sim/sim.mjs) on an ephemeral port.
+export async function startSim({ seed = 42, size = 120, args = [] } = {}) {
+  const child = spawn(process.execPath, [path.join(root, 'sim', 'sim.mjs'), '--port', '0', '--seed', String(seed), '--size', String(size), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const port = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('simulator did not start: ' + err)), 30000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) { clearTimeout(t); resolve(JSON.parse(line).port); }
+    });
+    child.on('exit', (c) => { clearTimeout(t); reject(new Error('simulator exited ' + c + ': ' + err)); });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const control = async (p, method = 'GET', body) => {
+    const r = await fetch(base + '/_control/' + p, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const t = await r.text();
+    return t ? JSON.parse(t) : null;
+  };
+  return {
+    port, base, child, control,
+    dataset: async (name) => (await control(`${name}/dataset`)).records,
+    log: async (name) => control(`${name}/log`),
+    clearLog: () => control('log', 'DELETE'),
+    reset: () => control('reset', 'POST'),
+    stop: () => new Promise((resolve) => { if (child.exitCode !== null) return resolve(); child.on('exit', resolve); child.kill('SIGTERM'); }),
+  };
+}
+
+export function json(res) {
+  return JSON.parse(res.text);
+}
