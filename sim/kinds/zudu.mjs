@@ -167,8 +167,12 @@ function expected(c, ctx) {
 
 // ---------- ordering ----------
 
+// A call that has not started (scheduled, registered) sorts on
+// start_timestamp by its created_at: the list is then ordered by the same
+// instant callnorm calls started_at (SPEC 4.3: start_timestamp, else
+// created_at), which is what a merge across providers needs.
 const FIELD = {
-  start_timestamp: (c) => c.start,
+  start_timestamp: (c) => c.start ?? c.created,
   end_timestamp: (c) => c.end,
   call_duration: (c) => c.dur,
   created_at: (c) => c.created,

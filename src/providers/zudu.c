@@ -145,11 +145,14 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	buf_adds(&b, ",\"limit\":");
 	buf_json_int(&b, f->page_size);
 	/*
-	 * created_at is the one sort key every record has; start_timestamp
-	 * is null until a call starts and would sort those calls apart
-	 * from where their started_at (= created_at then) puts them.
+	 * The merge needs the list in started_at order, and started_at is
+	 * start_timestamp.  Zudu's docs do not say where calls that have not
+	 * started (null start_timestamp) sort; callnorm assumes by their
+	 * created_at, which is their started_at (docs/providers-zudu.md).
+	 * created_at itself is not an option: it precedes the start by a
+	 * varying gap, so its order is not the start order.
 	 */
-	buf_adds(&b, ",\"sort_by\":\"created_at\",\"sort_order\":");
+	buf_adds(&b, ",\"sort_by\":\"start_timestamp\",\"sort_order\":");
 	buf_json_cstr(&b, f->order == ORDER_ASC ? "ascending" : "descending");
 	if (pushed & (FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
 	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q))) {

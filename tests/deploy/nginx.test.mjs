@@ -1,5 +1,5 @@
-// callnorm behind a real nginx: the shipped nginx/callnorm.conf and
-// nginx/callnorm-site.conf, fastcgi_pass to "callnorm --listen unix:".
+// callnorm behind a real nginx: the shipped nginx/callnorm.conf (inside
+// nginx/callnorm-site.conf), fastcgi_pass to "callnorm --listen unix:".
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,13 +9,22 @@ import * as W from '../lib/webservers.mjs';
 
 const skip = W.missing('nginx');
 
+// The snippet edited as its comment says, for a site without authentication.
+function withoutAuth(text) {
+  const out = text.replace(
+    /^\s*auth_basic\s+"callnorm";\n\s*auth_basic_user_file\s+\S+;\n/m,
+    '    auth_basic off;\n    fastcgi_param REMOTE_USER "";\n',
+  );
+  assert.notEqual(out, text, 'the auth_basic lines of nginx/callnorm.conf');
+  return out;
+}
+
 describe('nginx + callnorm --listen', { skip }, () => {
-  const ctx = {};
+  const ctx = { auth: 'carol:carol-pw' };
   const procs = [];
 
   before(async () => {
     const dir = W.tmpdir('nginx');
-    ctx.dir = dir;
     ctx.trap = await W.connectionTrap();
     ctx.sim = await W.startSim({ dir });
     procs.push(ctx.sim);
@@ -24,11 +33,11 @@ describe('nginx + callnorm --listen', { skip }, () => {
       simPort: ctx.sim.port,
       access: { alice: ['verbex', 'zudu'], '*': ['osvi'] },
     });
-    ctx.openSock = path.join(dir, 'open.sock');
-    ctx.authSock = path.join(dir, 'auth.sock');
-    procs.push(await W.startCallnorm({ config: open, socket: ctx.openSock, args: ['--threads', '4'], log: path.join(dir, 'callnorm-open.log') }));
-    procs.push(await W.startCallnorm({ config: guarded, socket: ctx.authSock, log: path.join(dir, 'callnorm-auth.log') }));
-    const pw = W.htpasswd(path.join(dir, 'htpasswd'), { alice: 'alice-pw', bob: 'bob-pw' });
+    const openSock = path.join(dir, 'open.sock');
+    const authSock = path.join(dir, 'access.sock');
+    procs.push(await W.startCallnorm({ config: open, socket: openSock, args: ['--threads', '4'], log: path.join(dir, 'callnorm-open.log') }));
+    procs.push(await W.startCallnorm({ config: guarded, socket: authSock, log: path.join(dir, 'callnorm-access.log') }));
+    const HTPASSWD = W.htpasswd(path.join(dir, 'htpasswd'), { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' });
     ctx.port = await W.freePort();
     ctx.authPort = await W.freePort();
     ctx.downPort = await W.freePort();
@@ -36,10 +45,10 @@ describe('nginx + callnorm --listen', { skip }, () => {
     ctx.nginx = await W.startNginx({
       dir,
       servers: [
-        { port: ctx.port, snippet: { SOCKET: ctx.openSock } },
-        { port: ctx.authPort, site: { PORT: ctx.authPort, HTPASSWD: pw, SOCKET: ctx.authSock } },
-        { port: ctx.downPort, snippet: { SOCKET: path.join(dir, 'nobody-listens.sock') } },
-        { port: ctx.bareAuthPort, snippet: { SOCKET: ctx.authSock } },
+        { port: ctx.port, site: true, vars: { SOCKET: openSock, HTPASSWD } },
+        { port: ctx.authPort, vars: { SOCKET: authSock, HTPASSWD } },
+        { port: ctx.downPort, vars: { SOCKET: path.join(dir, 'nobody-listens.sock'), HTPASSWD } },
+        { port: ctx.bareAuthPort, vars: { SOCKET: authSock, HTPASSWD }, edit: withoutAuth },
       ],
     });
     procs.push(ctx.nginx);
@@ -52,8 +61,9 @@ describe('nginx + callnorm --listen', { skip }, () => {
   });
 
   W.routeTests({ it, assert }, ctx);
+  W.callsTests({ it, assert }, ctx);
 
-  it('the shipped snippet states fastcgi_keep_conn off and HTTP_PROXY ""', () => {
+  it('the shipped snippet states fastcgi_keep_conn off, HTTP_PROXY "" and a read timeout above the deadline', () => {
     const text = fs.readFileSync(path.join(W.ROOT, 'nginx/callnorm.conf'), 'utf8');
     assert.match(text, /^\s*fastcgi_keep_conn\s+off;/m);
     assert.match(text, /^\s*fastcgi_param\s+HTTP_PROXY\s+"";/m);
@@ -74,29 +84,46 @@ describe('nginx + callnorm --listen', { skip }, () => {
     assert.deepEqual(r.json().data.map((p) => p.name), ['osvi']);
     r = await W.request(ctx.authPort, '/api/calls?provider=osvi', { auth: 'alice:alice-pw' });
     W.assertProblem(assert, r, 404, 'UNKNOWN_PROVIDER');
+    r = await W.request(ctx.authPort, '/api/calls?limit=3', { auth: 'bob:bob-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual([...new Set(r.json().data.map((c) => c.provider))], ['osvi']);
   });
 
-  it('without authentication in front, [access] refuses with 403 ACCESS_DENIED', async () => {
-    // The [access] callnorm behind a server block without auth_basic: no
-    // REMOTE_USER, whatever headers the client sends.
+  it("a cursor is bound to the user who got it", async () => {
+    const a = await W.request(ctx.authPort, '/api/calls?limit=2&provider=zudu', { auth: 'alice:alice-pw' });
+    assert.equal(a.status, 200, a.text);
+    const cur = a.json().page.next_cursor;
+    assert.ok(cur);
+    const next = `/api/calls?limit=2&provider=zudu&cursor=${encodeURIComponent(cur)}`;
+    assert.equal((await W.request(ctx.authPort, next, { auth: 'alice:alice-pw' })).status, 200);
+    const r = await W.request(ctx.authPort, next, { auth: 'carol:carol-pw' });
+    assert.ok([400, 404].includes(r.status), `another user's cursor: ${r.status} ${r.text}`);
+  });
+
+  it('the documented no-authentication variant clears REMOTE_USER', async () => {
+    // [access] behind a location without auth_basic: no REMOTE_USER, so
+    // 403, even when the client sends a user name of its own.
     const r = await W.request(ctx.bareAuthPort, '/api/providers', {
-      headers: { 'Remote-User': 'alice', 'X-Remote-User': 'alice', 'Authorization': 'Basic ' + Buffer.from('alice:alice-pw').toString('base64') },
+      headers: { 'Remote-User': 'alice', Authorization: 'Basic ' + Buffer.from('alice:anything').toString('base64') },
     });
     W.assertProblem(assert, r, 403, 'ACCESS_DENIED');
   });
 
   it('nginx answers a JSON 502 problem when callnorm is not there', async () => {
-    const r = await W.request(ctx.downPort, '/api/healthz', { headers: { 'X-Request-Id': 'down-1' } });
+    const r = await W.request(ctx.downPort, '/api/healthz', { auth: ctx.auth, headers: { 'X-Request-Id': 'down-1' } });
     assert.equal(r.status, 502);
     assert.match(r.headers['content-type'], /^application\/problem\+json/);
     assert.equal(r.headers['x-request-id'], 'down-1');
     assert.equal(r.headers['cache-control'], 'no-store');
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
     const b = r.json();
-    assert.equal(b.status, 502);
-    assert.equal(b.code, 'INTERNAL');
-    assert.equal(b.type, 'urn:callnorm:problem:gateway');
-    assert.equal(b.request_id, 'down-1');
-    const g = await W.request(ctx.downPort, '/api/healthz');
+    assert.deepEqual(
+      { type: b.type, title: b.title, status: b.status, code: b.code, request_id: b.request_id },
+      { type: 'urn:callnorm:problem:gateway', title: 'Bad gateway', status: 502, code: 'INTERNAL', request_id: 'down-1' },
+    );
+    const g = await W.request(ctx.downPort, '/api/calls.html', { auth: ctx.auth });
+    assert.equal(g.status, 502);
+    assert.match(g.headers['content-type'], /^application\/problem\+json/);
     assert.match(g.headers['x-request-id'], /^[0-9a-f]{32}$/);
     assert.equal(g.json().request_id, g.headers['x-request-id']);
   });

@@ -78,7 +78,7 @@ export function missing(what) {
 
 const live = new Set();
 
-process.on('exit', () => {
+function killLive() {
   for (const p of live) {
     try {
       process.kill(p.pid, 'SIGKILL');
@@ -86,7 +86,14 @@ process.on('exit', () => {
       /* gone */
     }
   }
-});
+}
+process.on('exit', killLive);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    killLive();
+    process.exit(128 + os.constants.signals[sig]);
+  });
+}
 
 // A child process whose output goes to LOG (and is kept in memory).
 export class Proc {
@@ -378,7 +385,7 @@ const APACHE_AUTH_MODULES = ['auth_basic', 'authn_core', 'authn_file', 'authz_us
 export async function startApache({ dir, mode, vhosts, global = '' }) {
   const mods = [...APACHE_BASE_MODULES, ...APACHE_MODE_MODULES[mode]];
   if (vhosts.some((v) => v.auth)) mods.push(...APACHE_AUTH_MODULES);
-  for (const sub of ['htdocs', 'run', 'fcgid', 'conf']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const sub of ['htdocs', 'run', 'conf']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   let c = '';
   c += `ServerName 127.0.0.1\n`;
   c += `PidFile ${dir}/run/httpd.pid\n`;
@@ -387,13 +394,17 @@ export async function startApache({ dir, mode, vhosts, global = '' }) {
   c += `ErrorLog ${dir}/error.log\n`;
   c += `LogLevel warn\n`;
   c += `Timeout 60\n`;
+  c += 'TypesConfig /dev/null\n';
   for (const m of mods) c += `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so\n`;
   if (IS_ROOT) c += 'User www-data\nGroup www-data\n';
   c += 'StartServers 2\nMinSpareServers 1\nMaxSpareServers 4\nMaxRequestWorkers 32\n';
   c += 'KeepAlive Off\n';
   c += `DocumentRoot ${dir}/htdocs\n`;
   c += '<Directory />\n  AllowOverride None\n  Require all denied\n</Directory>\n';
-  if (mode === 'fcgid') c += `FcgidIPCDir ${dir}/fcgid\nFcgidProcessTableFile ${dir}/run/fcgid_shm\n`;
+  // An empty document root, readable as on a stock install (CGI's
+  // PATH_TRANSLATED lookup maps PATH_INFO into it).
+  c += `<Directory ${dir}/htdocs>\n  Require all granted\n</Directory>\n`;
+  if (mode === 'fcgid') c += `FcgidIPCDir ${dir}/run/fcgid\nFcgidProcessTableFile ${dir}/run/fcgid_shm\n`;
   c += global;
   vhosts.forEach((v, i) => {
     c += `Listen 127.0.0.1:${v.port}\n`;
@@ -592,5 +603,55 @@ export function routeTests({ it, assert }, ctx) {
     assert.equal(ctx.trap.hits, before, 'something connected to the Proxy: address');
     assert.notEqual(r.status, 502, r.text);
     assert.notEqual(r.status, 504, r.text);
+  });
+}
+
+// Defines the /calls tests for one deployment (same CTX as routeTests).
+export function callsTests({ it, assert }, ctx) {
+  const get = (p, o = {}) => request(ctx.port, p, { auth: ctx.auth, ...o });
+
+  it('GET /api/calls pages through all five simulators, following Link headers', async () => {
+    const whole = await get('/api/calls?limit=1000');
+    assert.equal(whole.status, 200, whole.text);
+    assertCommonHeaders(assert, whole);
+    const W = whole.json();
+    assert.ok(W.data.length > 100, `only ${W.data.length} calls`);
+    assert.deepEqual([...new Set(W.data.map((c) => c.provider))].sort(), [...PROVIDERS].sort());
+    assert.equal(W.meta.complete, true);
+    const ids = [];
+    let url = '/api/calls?limit=97';
+    let pages = 0;
+    while (url && ids.length < W.data.length) {
+      const r = await get(url);
+      assert.equal(r.status, 200, `${url}: ${r.text}`);
+      const b = r.json();
+      assert.ok(b.data.length <= 97);
+      ids.push(...b.data.map((c) => c.id));
+      const link = nextLink(r);
+      if (b.page.has_more) {
+        assert.ok(link, 'Link rel="next" while has_more');
+        const u = new URL(link, 'http://host.invalid');
+        assert.equal(u.pathname, '/api/calls');
+        assert.equal(u.searchParams.get('cursor'), b.page.next_cursor);
+        assert.equal(u.searchParams.get('limit'), '97');
+      } else {
+        assert.equal(link, null);
+        assert.equal(b.page.next_cursor, null);
+      }
+      url = link;
+      pages++;
+    }
+    assert.ok(pages >= 2, 'more than one page');
+    assert.deepEqual(ids, W.data.map((c) => c.id));
+  });
+
+  it('GET /api/calls applies a filter and a provider subset', async () => {
+    const r = await get('/api/calls?provider=verbex,osvi&order=asc&limit=40');
+    assert.equal(r.status, 200, r.text);
+    const b = r.json();
+    assert.equal(b.data.length, 40);
+    for (const c of b.data) assert.ok(['verbex', 'osvi'].includes(c.provider));
+    const bad = await get('/api/calls?limit=0');
+    assertProblem(assert, bad, 400, 'INVALID_ARGUMENT');
   });
 }

@@ -294,8 +294,10 @@ test('zudu: page walks for every sort field and order; filters; 400 on bad limit
         .slice()
         .sort((a, b) => {
           if (sortBy === 'call_id') return sign * cmp(a.call_id, b.call_id);
-          const x = a[sortBy] ?? -Infinity;
-          const y = b[sortBy] ?? -Infinity;
+          // not-yet-started calls sort on start_timestamp by created_at
+          const v = (c) => (sortBy === 'start_timestamp' ? c.start_timestamp ?? c.created_at : c[sortBy]);
+          const x = v(a) ?? -Infinity;
+          const y = v(b) ?? -Infinity;
           return x !== y ? sign * (x < y ? -1 : 1) : cmp(a.call_id, b.call_id);
         })
         .map((x) => x.call_id);
