@@ -451,7 +451,7 @@ take_result(struct run *r, struct stream *s)
 	enum cn_err e;
 	size_t i, first_new;
 	int64_t n_list;
-	bool same;
+	bool same, past_horizon = false;
 
 	s->in_flight = false;
 	s->fetches++;
@@ -488,7 +488,8 @@ take_result(struct run *r, struct stream *s)
 			s->retry_after_ms = j->retry_after_ms;
 		return 0;
 	}
-	if (pg.has_total) {
+	/* Page styles compare the new total with the old one below. */
+	if (pg.has_total && !s->page_style) {
 		s->total = pg.total;
 		s->total_known = true;
 	}
@@ -554,7 +555,9 @@ take_result(struct run *r, struct stream *s)
 				}
 			}
 			s->total = n_list;
-		}
+		} else if (n_list >= 0)
+			s->total = n_list;
+		s->total_known = n_list >= 0;
 		(void)lp;
 	}
 
@@ -588,8 +591,12 @@ take_result(struct run *r, struct stream *s)
 			    (int64_t)at;
 			off = s->backward ? s->total - 1 - idx : idx;
 		}
-		if (c->started_at.set && c->started_at.v > r->horizon)
-			continue; /* arrived after the walk began */
+		if (c->started_at.set && c->started_at.v > r->horizon) {
+			/* arrived after the walk began; ascending, nothing
+			 * after it can be older */
+			past_horizon = r->q.order == ORDER_ASC;
+			continue;
+		}
 		if (!filter_match(&r->q, s->plan.local, c))
 			continue;
 		if (!key_after_wm(r, s, &k) || already_buffered(r, s, &k))
@@ -630,6 +637,8 @@ take_result(struct run *r, struct stream *s)
 		else
 			s->token = pg.next.token;
 	}
+	if (past_horizon)
+		s->exhausted = true;
 	if (s->exhausted)
 		s->has_frontier = false;
 	return 0;
@@ -1164,8 +1173,12 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 			    "the cursor does not match the providers", NULL);
 			return;
 		}
-	} else
-		r.horizon = time_now_ms();
+	} else {
+		/* The walk covers calls started before the current second:
+		 * providers that keep whole seconds would otherwise date a
+		 * call arriving a moment later inside the walk. */
+		r.horizon = time_now_ms() / 1000 * 1000 - 1;
+	}
 	r.deadline = http_now_ms() + r.conf->request_timeout_ms;
 	for (i = 0; i < r.ns; i++) {
 		cp = NULL;

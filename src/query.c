@@ -399,7 +399,8 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 			why = NULL;
 			if (ve == vs)
 				why = "must not contain an empty value";
-			else if (ve - vs > QUERY_MAX_VALUE)
+			else if (ve - vs > (p == QP_CURSOR ? QUERY_MAX_BYTES
+							     : QUERY_MAX_VALUE))
 				why = "has a value longer than 256 bytes";
 			else if (++count[p] > MAX_VALUES)
 				why = "has more than 100 values";

@@ -31,13 +31,13 @@ describe('nginx + callnorm --listen', { skip }, () => {
     const open = W.writeConfig(path.join(dir, 'open.conf'), { simPort: ctx.sim.port });
     const guarded = W.writeConfig(path.join(dir, 'access.conf'), {
       simPort: ctx.sim.port,
-      access: { alice: ['verbex', 'zudu'], '*': ['osvi'] },
+      access: W.ACCESS,
     });
     const openSock = path.join(dir, 'open.sock');
     const authSock = path.join(dir, 'access.sock');
     procs.push(await W.startCallnorm({ config: open, socket: openSock, args: ['--threads', '4'], log: path.join(dir, 'callnorm-open.log') }));
     procs.push(await W.startCallnorm({ config: guarded, socket: authSock, log: path.join(dir, 'callnorm-access.log') }));
-    const HTPASSWD = W.htpasswd(path.join(dir, 'htpasswd'), { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' });
+    const HTPASSWD = W.htpasswd(path.join(dir, 'htpasswd'), W.USERS);
     ctx.port = await W.freePort();
     ctx.authPort = await W.freePort();
     ctx.downPort = await W.freePort();
@@ -62,6 +62,7 @@ describe('nginx + callnorm --listen', { skip }, () => {
 
   W.routeTests({ it, assert }, ctx);
   W.callsTests({ it, assert }, ctx);
+  W.accessTests({ it, assert }, ctx);
 
   it('the shipped snippet states fastcgi_keep_conn off, HTTP_PROXY "" and a read timeout above the deadline', () => {
     const text = fs.readFileSync(path.join(W.ROOT, 'nginx/callnorm.conf'), 'utf8');
@@ -69,35 +70,6 @@ describe('nginx + callnorm --listen', { skip }, () => {
     assert.match(text, /^\s*fastcgi_param\s+HTTP_PROXY\s+"";/m);
     const t = /^\s*fastcgi_read_timeout\s+(\d+)s;/m.exec(text);
     assert.ok(t && +t[1] * 1000 > 20000, 'fastcgi_read_timeout above the 20 s default deadline');
-  });
-
-  it('basic auth feeds REMOTE_USER to [access]', async () => {
-    let r = await W.request(ctx.authPort, '/api/providers');
-    assert.equal(r.status, 401);
-    r = await W.request(ctx.authPort, '/api/providers', { auth: 'alice:wrong' });
-    assert.equal(r.status, 401);
-    r = await W.request(ctx.authPort, '/api/providers', { auth: 'alice:alice-pw' });
-    assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json().data.map((p) => p.name).sort(), ['verbex', 'zudu']);
-    r = await W.request(ctx.authPort, '/api/providers', { auth: 'bob:bob-pw' });
-    assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json().data.map((p) => p.name), ['osvi']);
-    r = await W.request(ctx.authPort, '/api/calls?provider=osvi', { auth: 'alice:alice-pw' });
-    W.assertProblem(assert, r, 404, 'UNKNOWN_PROVIDER');
-    r = await W.request(ctx.authPort, '/api/calls?limit=3', { auth: 'bob:bob-pw' });
-    assert.equal(r.status, 200, r.text);
-    assert.deepEqual([...new Set(r.json().data.map((c) => c.provider))], ['osvi']);
-  });
-
-  it("a cursor is bound to the user who got it", async () => {
-    const a = await W.request(ctx.authPort, '/api/calls?limit=2&provider=zudu', { auth: 'alice:alice-pw' });
-    assert.equal(a.status, 200, a.text);
-    const cur = a.json().page.next_cursor;
-    assert.ok(cur);
-    const next = `/api/calls?limit=2&provider=zudu&cursor=${encodeURIComponent(cur)}`;
-    assert.equal((await W.request(ctx.authPort, next, { auth: 'alice:alice-pw' })).status, 200);
-    const r = await W.request(ctx.authPort, next, { auth: 'carol:carol-pw' });
-    assert.ok([400, 404].includes(r.status), `another user's cursor: ${r.status} ${r.text}`);
   });
 
   it('the documented no-authentication variant clears REMOTE_USER', async () => {

@@ -81,7 +81,7 @@ const live = new Set();
 function killLive() {
   for (const p of live) {
     try {
-      process.kill(p.pid, 'SIGKILL');
+      process.kill(p.group ? -p.pid : p.pid, 'SIGKILL');
     } catch {
       /* gone */
     }
@@ -95,12 +95,15 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-// A child process whose output goes to LOG (and is kept in memory).
+// A child process whose output goes to LOG (and is kept in memory).  With
+// GROUP it leads a process group of its own, and a last-resort kill takes
+// the whole group (Apache's children, mod_fcgid's callnorm processes).
 export class Proc {
-  constructor(name, cmd, args, { env, cwd, log } = {}) {
+  constructor(name, cmd, args, { env, cwd, log, group = false } = {}) {
     this.name = name;
     this.out = '';
-    this.child = spawn(cmd, args, { env: env || process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.group = group;
+    this.child = spawn(cmd, args, { env: env || process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     this.pid = this.child.pid;
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
@@ -140,7 +143,7 @@ export class Proc {
     }
     const t = setTimeout(() => {
       try {
-        this.child.kill('SIGKILL');
+        process.kill(this.group ? -this.pid : this.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -198,6 +201,12 @@ export function tmpdir(tag) {
   fs.chmodSync(dir, 0o755);
   tmpdirs.push(dir);
   return dir;
+}
+
+export function mkdir(d) {
+  fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  fs.chmodSync(d, 0o755);
+  return d;
 }
 
 export function removeTmpdirs() {
@@ -295,9 +304,15 @@ export function writeConfig(file, { simPort, providers = PROVIDERS, access, requ
 }
 
 // callnorm --listen unix:SOCKET, ready when the socket accepts connections.
+// callnorm makes the socket mode 0660; as root, hand it to www-data's group
+// so that Apache's children may connect (as systemd's SocketGroup= would).
 export async function startCallnorm({ config, socket, args = [], log }) {
   const proc = new Proc('callnorm', callnormBin(), ['-c', config, '--listen', 'unix:' + socket, ...args], { log });
   await waitFor('callnorm listening', () => canConnect({ path: socket }), { proc });
+  if (IS_ROOT) {
+    const gid = Number(execFileSync('id', ['-g', 'www-data'], { encoding: 'utf8' }).trim());
+    fs.chownSync(socket, 0, gid);
+  }
   return proc;
 }
 
@@ -417,7 +432,7 @@ export async function startApache({ dir, mode, vhosts, global = '' }) {
       fs.chmodSync(path.join(sub, 'api.cgi'), 0o755);
       install('apache/callnorm.htaccess', path.join(sub, '.htaccess'), v.vars);
       c += `  DocumentRoot ${docroot}\n`;
-      c += `  <Directory ${docroot}>\n    AllowOverride FileInfo AuthConfig Options Indexes\n    Options ExecCGI\n    Require all granted\n  </Directory>\n`;
+      c += `  <Directory ${docroot}>\n    AllowOverride FileInfo AuthConfig Options Indexes\n    Options FollowSymLinks\n    Require all granted\n  </Directory>\n`;
     } else {
       const f = install(`apache/${mode}.conf`, path.join(dir, `conf/callnorm-${i}.conf`), v.vars);
       c += `  Include ${f}\n`;
@@ -437,12 +452,22 @@ export async function startApache({ dir, mode, vhosts, global = '' }) {
   } catch (e) {
     throw new Error(`apache2 -t: ${e.stderr}\n${c}`);
   }
-  const proc = new Proc('apache2', APACHE, [...args, '-DFOREGROUND'], { log: path.join(dir, 'apache.out') });
+  // Its own process group: at shutdown, httpd signals its whole group.
+  const proc = new Proc('apache2', APACHE, [...args, '-DFOREGROUND'], { log: path.join(dir, 'apache.out'), group: true });
   proc.errorLog = () => readIfExists(path.join(dir, 'error.log'));
   for (const v of vhosts) await waitFor(`apache on ${v.port}`, () => canConnect({ port: v.port, host: '127.0.0.1' }), { proc });
   // SIGTERM stops Apache at once; its mod_fcgid children go with it.
+  // Whatever is left in the group afterwards is killed.
   const stop = proc.stop.bind(proc);
-  proc.stop = (signal = 'SIGTERM', grace = 10000) => stop(signal, grace);
+  proc.stop = async (signal = 'SIGTERM', grace = 10000) => {
+    const r = await stop(signal, grace);
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      /* group empty */
+    }
+    return r;
+  };
   return proc;
 }
 
@@ -529,10 +554,15 @@ export function assertProblem(assert, r, status, code) {
 }
 
 // Defines the route, header and proxy tests for one deployment.  CTX is
-// filled in by the suite's before(): {port, auth?: 'user:pw', trap}
-// (trap: connectionTrap()).
+// filled in by the suite's before(): {port, auth?: 'user:pw', trap,
+// prefix?: where /api is mounted instead, linkPath?: the path Link headers
+// name} (trap: connectionTrap()).
+function getter(ctx) {
+  return (p, o = {}) => request(ctx.port, p.replace(/^\/api(?=\/)/, ctx.prefix || '/api'), { auth: ctx.auth, ...o });
+}
+
 export function routeTests({ it, assert }, ctx) {
-  const get = (p, o = {}) => request(ctx.port, p, { auth: ctx.auth, ...o });
+  const get = getter(ctx);
 
   it('GET /api/healthz answers {"status":"ok"}', async () => {
     const r = await get('/api/healthz');
@@ -608,7 +638,7 @@ export function routeTests({ it, assert }, ctx) {
 
 // Defines the /calls tests for one deployment (same CTX as routeTests).
 export function callsTests({ it, assert }, ctx) {
-  const get = (p, o = {}) => request(ctx.port, p, { auth: ctx.auth, ...o });
+  const get = getter(ctx);
 
   it('GET /api/calls pages through all five simulators, following Link headers', async () => {
     const whole = await get('/api/calls?limit=1000');
@@ -631,7 +661,7 @@ export function callsTests({ it, assert }, ctx) {
       if (b.page.has_more) {
         assert.ok(link, 'Link rel="next" while has_more');
         const u = new URL(link, 'http://host.invalid');
-        assert.equal(u.pathname, '/api/calls');
+        assert.equal(u.pathname, ctx.linkPath || '/api/calls');
         assert.equal(u.searchParams.get('cursor'), b.page.next_cursor);
         assert.equal(u.searchParams.get('limit'), '97');
       } else {
@@ -653,5 +683,44 @@ export function callsTests({ it, assert }, ctx) {
     for (const c of b.data) assert.ok(['verbex', 'osvi'].includes(c.provider));
     const bad = await get('/api/calls?limit=0');
     assertProblem(assert, bad, 400, 'INVALID_ARGUMENT');
+  });
+}
+
+// The [access] configuration every suite uses behind authentication.
+export const ACCESS = { alice: ['verbex', 'zudu'], '*': ['osvi'] };
+export const USERS = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
+
+// Defines the REMOTE_USER tests: CTX.authPort serves callnorm with ACCESS
+// behind basic authentication with USERS.
+export function accessTests({ it, assert }, ctx) {
+  it('basic auth feeds REMOTE_USER to [access]', async () => {
+    let r = await request(ctx.authPort, '/api/providers');
+    assert.equal(r.status, 401);
+    r = await request(ctx.authPort, '/api/providers', { auth: 'alice:wrong' });
+    assert.equal(r.status, 401);
+    r = await request(ctx.authPort, '/api/providers', { auth: 'alice:alice-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json().data.map((p) => p.name).sort(), ['verbex', 'zudu']);
+    r = await request(ctx.authPort, '/api/providers', { auth: 'bob:bob-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json().data.map((p) => p.name), ['osvi']);
+    r = await request(ctx.authPort, '/api/calls?provider=osvi', { auth: 'alice:alice-pw' });
+    assertProblem(assert, r, 404, 'UNKNOWN_PROVIDER');
+    r = await request(ctx.authPort, '/api/calls?limit=3', { auth: 'bob:bob-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual([...new Set(r.json().data.map((c) => c.provider))], ['osvi']);
+  });
+
+  it('a cursor is bound to the user who got it', async () => {
+    // bob and carol may both read osvi (through "*"); bob's cursor is
+    // still bob's.
+    const a = await request(ctx.authPort, '/api/calls?limit=2&provider=osvi', { auth: 'bob:bob-pw' });
+    assert.equal(a.status, 200, a.text);
+    const cur = a.json().page.next_cursor;
+    assert.ok(cur);
+    const next = `/api/calls?limit=2&provider=osvi&cursor=${encodeURIComponent(cur)}`;
+    const same = await request(ctx.authPort, next, { auth: 'bob:bob-pw' });
+    assert.equal(same.status, 200, same.text);
+    assertProblem(assert, await request(ctx.authPort, next, { auth: 'carol:carol-pw' }), 400, 'INVALID_CURSOR');
   });
 }

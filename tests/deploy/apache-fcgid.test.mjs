@@ -1,0 +1,76 @@
+// callnorm under a real Apache httpd with mod_fcgid: the shipped
+// apache/fcgid.conf (and apache/auth.conf).  Apache starts the callnorm
+// processes itself, with the listening socket on fd 0.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it, before, after } from 'node:test';
+import * as W from '../lib/webservers.mjs';
+
+const skip = W.missing('fcgid');
+
+// callnorm processes serving requests, by pid, from Apache's error log.
+function servingPids(log) {
+  return new Set([...log.matchAll(/callnorm\[(\d+)\]: request /g)].map((m) => m[1]));
+}
+
+describe('Apache + mod_fcgid', { skip }, () => {
+  const ctx = {};
+  const procs = [];
+
+  before(async () => {
+    const dir = W.tmpdir('fcgid');
+    ctx.dir = dir;
+    ctx.trap = await W.connectionTrap();
+    ctx.sim = await W.startSim({ dir });
+    procs.push(ctx.sim);
+    const CALLNORM = W.callnormBin();
+    const open = W.writeConfig(path.join(dir, 'open.conf'), { simPort: ctx.sim.port });
+    const guarded = W.writeConfig(path.join(dir, 'access.conf'), { simPort: ctx.sim.port, access: W.ACCESS });
+    const htpasswd = W.htpasswd(path.join(dir, 'htpasswd'), W.USERS);
+    ctx.port = await W.freePort();
+    ctx.authPort = await W.freePort();
+    ctx.recyclePort = await W.freePort();
+    ctx.apache = await W.startApache({
+      dir,
+      mode: 'fcgid',
+      vhosts: [
+        { port: ctx.port, vars: { CALLNORM, CONFIG: open } },
+        { port: ctx.authPort, vars: { CALLNORM, CONFIG: guarded }, auth: htpasswd },
+        // The shipped settings, with processes recycled every 5 requests.
+        { port: ctx.recyclePort, vars: { CALLNORM, CONFIG: open }, extra: '  FcgidMaxRequestsPerProcess 5' },
+      ],
+    });
+    procs.push(ctx.apache);
+  });
+
+  after(async () => {
+    await W.stopAll(procs.reverse());
+    if (ctx.trap) await ctx.trap.close();
+    W.removeTmpdirs();
+  });
+
+  W.routeTests({ it, assert }, ctx);
+  W.callsTests({ it, assert }, ctx);
+  W.accessTests({ it, assert }, ctx);
+
+  it('FcgidIOTimeout and FcgidBusyTimeout stay above the 20 s deadline', () => {
+    const text = fs.readFileSync(path.join(W.ROOT, 'apache/fcgid.conf'), 'utf8');
+    assert.ok(+/^FcgidIOTimeout\s+(\d+)/m.exec(text)[1] > 20);
+    assert.ok(+/^FcgidBusyTimeout\s+(\d+)/m.exec(text)[1] > 20);
+  });
+
+  it('processes recycled every 5 requests: 50 sequential requests all answer 200', async () => {
+    const before = servingPids(ctx.apache.errorLog());
+    for (let i = 0; i < 50; i++) {
+      const p = i % 2 ? '/api/providers' : '/api/calls?limit=5&provider=talkover,voicy';
+      const r = await W.request(ctx.recyclePort, p);
+      assert.equal(r.status, 200, `request ${i}: ${r.text}`);
+    }
+    await W.sleep(200);
+    const after = servingPids(ctx.apache.errorLog());
+    const fresh = [...after].filter((p) => !before.has(p));
+    assert.ok(fresh.length >= 10, `50 requests served by ${fresh.length} processes`);
+  });
+});

@@ -1,0 +1,363 @@
+// GET /calls end to end: the real binary over FastCGI against the
+// provider simulators.  Every walk is compared with a brute-force
+// expectation computed from the simulators' data sets.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi } from '../lib/callnorm.mjs';
+import { expect, toQueryString, rng, STATUSES } from '../lib/oracle.mjs';
+
+const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+let sim, server, config, records, agentsBy = {};
+
+async function loadRecords() {
+  const prov = await sim.control('providers');
+  records = [];
+  for (const p of prov.providers) {
+    const byName = new Map(p.agents.map((a) => [a.name, a.id]));
+    agentsBy[p.name] = p.agents.map((a) => a.id);
+    for (const r of await sim.dataset(p.name)) {
+      // voicy list records carry no agent id: the oracle knows it by name
+      const agentId = p.kind === 'voicy' ? byName.get(r.expected.agent.name) ?? null : r.expected.agent.id;
+      records.push({ provider: p.name, expected: r.expected, agentId });
+    }
+  }
+}
+
+before(async () => {
+  sim = await startSim({ seed: 7, size: 90 });
+  config = writeConfig(tmpdir(), simConfig(sim.port, { main: 'max_upstream_requests = 50\n' }));
+  server = await startServer(config, { threads: 4 });
+  await loadRecords();
+});
+after(async () => { await server?.stop(); await sim?.stop(); });
+
+async function walk(q, { maxPages = 2000, between } = {}) {
+  const out = [];
+  let cursor = null, pages = 0, last;
+  const limits = q.limit ?? ['50'];
+  for (;;) {
+    const qq = { ...q, limit: limits };
+    if (cursor) qq.cursor = [cursor];
+    const r = await server.request('/calls?' + toQueryString(qq));
+    assert.equal(r.status, 200, r.text);
+    const b = json(r);
+    last = b;
+    out.push(...b.data);
+    assert.equal(b.page.returned, b.data.length);
+    assert.equal(b.page.next_cursor === null, !b.page.has_more);
+    if (b.page.has_more) assert.match(r.headers.link, /^<[^>]*[?&]cursor=[A-Za-z0-9_-]+[^>]*>; rel="next"$/);
+    else assert.equal(r.headers.link, undefined);
+    if (!b.page.has_more) break;
+    cursor = b.page.next_cursor;
+    if (++pages > maxPages) throw new Error('too many pages');
+    if (between) await between(pages);
+  }
+  return { out, last, pages: pages + 1 };
+}
+
+function check(q, got) {
+  const want = expect(records, q);
+  const ids = (xs) => xs.map((x) => x.id);
+  assert.deepEqual(ids(got), ids(want), 'ids and order for ' + toQueryString(q));
+  assert.deepEqual(got, want, 'records for ' + toQueryString(q));
+}
+
+test('all providers merged, both orders, several limits: exactly the data set', async () => {
+  for (const order of ['desc', 'asc']) {
+    for (const limit of ['1', '7', '50', '1000']) {
+      if (limit === '1' && order === 'asc') continue; // covered below at smaller scale
+      const q = { order: [order], limit: [limit] };
+      const { out } = await walk(q);
+      check(q, out);
+    }
+  }
+});
+
+test('limit=1 walks every call one by one', async () => {
+  const q = { provider: ['talkover', 'voicy'], order: ['asc'], limit: ['1'], status: ['completed', 'busy'] };
+  const { out, pages } = await walk(q);
+  check(q, out);
+  assert.equal(pages, Math.max(out.length, 1));
+});
+
+test('each provider alone, every filter alone', async () => {
+  const t0 = '2026-02-01T00:00:00Z', t1 = '2026-05-01T00:00:00Z';
+  for (const p of ALL) {
+    const agents = agentsBy[p];
+    const filters = [
+      {}, { status: ['completed'] }, { status: ['no_answer', 'busy', 'failed'] }, { direction: ['inbound'] },
+      { direction: ['outbound'] }, { type: ['phone'] }, { type: ['web'] }, { agent_id: [agents[0]] },
+      { agent_id: [agents[1], agents[2]] }, { started_after: [t0] }, { started_before: [t1] },
+      { started_after: [t0], started_before: [t1] }, { min_duration_ms: ['60000'] }, { max_duration_ms: ['30000'] },
+      { phone: ['555'] }, { include_test: ['true'] }, { status: ['unknown'] },
+    ];
+    if (p === 'verbex' || p === 'zudu') filters.push({ q: ['refund'] }, { q: ['invoice', 'appointment'] });
+    for (const f of filters) {
+      for (const order of ['desc', 'asc']) {
+        const q = { provider: [p], order: [order], limit: ['40'], ...f };
+        const { out } = await walk(q);
+        check(q, out);
+      }
+    }
+  }
+});
+
+test('random filter combinations over random provider subsets (property)', async () => {
+  const rand = rng(20261121);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const some = (xs, max) => [...new Set(Array.from({ length: 1 + Math.floor(rand() * max) }, () => pick(xs)))];
+  for (let i = 0; i < 40; i++) {
+    const providers = some(ALL, 4);
+    const q = { provider: providers, order: [pick(['asc', 'desc'])], limit: [pick(['1', '3', '10', '25', '100'])] };
+    if (rand() < 0.4) q.status = some(STATUSES, 3);
+    if (rand() < 0.3) q.direction = [pick(['inbound', 'outbound'])];
+    if (rand() < 0.2) q.type = [pick(['phone', 'web'])];
+    if (rand() < 0.3) q.started_after = [new Date(Date.UTC(2026, 0, 1) + rand() * 120 * 864e5).toISOString()];
+    if (rand() < 0.3) q.started_before = [new Date(Date.UTC(2026, 2, 1) + rand() * 120 * 864e5).toISOString()];
+    if (rand() < 0.2) q.min_duration_ms = [String(Math.floor(rand() * 200000))];
+    if (rand() < 0.2) q.max_duration_ms = [String(Math.floor(rand() * 400000))];
+    if (rand() < 0.15) q.phone = [pick(['555', '+1', '01', '9'])];
+    if (rand() < 0.3) q.include_test = [pick(['true', 'false'])];
+    if (rand() < 0.2) q.agent_id = providers.flatMap((p) => agentsBy[p].slice(0, 1));
+    if (q.limit[0] === '1' && providers.length > 2) q.status = ['completed'];
+    const { out } = await walk(q);
+    check(q, out);
+  }
+});
+
+test('complete under inserts: new calls arriving between pages cause no duplicate and no gap', async () => {
+  for (const order of ['desc', 'asc']) {
+    for (const providers of [['talkover', 'osvi'], ALL]) {
+      const q = { provider: providers, order: [order], limit: ['9'] };
+      const want = expect(records, q);
+      const { out } = await walk(q, {
+        between: async (n) => {
+          for (const p of providers) await sim.control(`${p}/insert`, 'POST', { count: 1 + (n % 3) });
+        },
+      });
+      assert.deepEqual(out.map((x) => x.id), want.map((x) => x.id), order + ' ' + providers);
+      await sim.reset();
+    }
+  }
+});
+
+test('limit may change from page to page', async () => {
+  const q = { provider: ['verbex', 'osvi'] };
+  const want = expect(records, q);
+  const out = [];
+  let cursor = null, i = 0;
+  do {
+    const qq = { ...q, limit: [String([3, 17, 1, 40][i++ % 4])] };
+    if (cursor) qq.cursor = [cursor];
+    const b = json(await server.request('/calls?' + toQueryString(qq)));
+    out.push(...b.data);
+    cursor = b.page.next_cursor;
+  } while (cursor);
+  assert.deepEqual(out.map((x) => x.id), want.map((x) => x.id));
+});
+
+test('include=raw attaches the original record', async () => {
+  const b = json(await server.request('/calls?provider=osvi&limit=3&include=raw'));
+  for (const c of b.data) {
+    assert.equal(typeof c.raw, 'object');
+    assert.equal(c.raw.call_id, c.native_id);
+  }
+  const plain = json(await server.request('/calls?provider=osvi&limit=3'));
+  assert.ok(!('raw' in plain.data[0]));
+});
+
+test('q on a provider without transcripts is UNSUPPORTED_FILTER naming it', async () => {
+  const r = await server.request('/calls?q=refund');
+  assert.equal(r.status, 400);
+  const b = json(r);
+  assert.equal(b.code, 'UNSUPPORTED_FILTER');
+  for (const p of ['voicy', 'talkover', 'osvi']) assert.ok(b.detail.includes(p), b.detail);
+  assert.ok(!b.detail.includes('verbex'));
+});
+
+test('cursor misuse: altered, other parameters, other caller, expired', async () => {
+  const first = json(await server.request('/calls?limit=5&status=completed'));
+  const c = first.page.next_cursor;
+  assert.ok(c && c.length < 2048);
+  const flip = c.slice(0, 10) + (c[10] === 'A' ? 'B' : 'A') + c.slice(11);
+  let r = await server.request('/calls?limit=5&status=completed&cursor=' + flip);
+  assert.equal(json(r).code, 'INVALID_CURSOR');
+  r = await server.request('/calls?limit=5&status=completed&cursor=notacursor');
+  assert.equal(json(r).code, 'INVALID_CURSOR');
+  r = await server.request('/calls?limit=5&status=failed&cursor=' + c);
+  assert.equal(r.status, 400);
+  assert.equal(json(r).code, 'CURSOR_QUERY_MISMATCH');
+  r = await server.request('/calls?limit=5&status=completed&cursor=' + c, { remoteUser: 'someone' });
+  assert.equal(json(r).code, 'INVALID_CURSOR');
+  r = await server.request('/calls?limit=9&status=completed&cursor=' + c);
+  assert.equal(r.status, 200, 'limit may change');
+  // a server with cursor_ttl=1 expires its cursors
+  const short = writeConfig(tmpdir(), simConfig(sim.port, { main: 'cursor_ttl = 1\n' }));
+  const s2 = await startServer(short);
+  try {
+    const c2 = json(await s2.request('/calls?limit=2')).page.next_cursor;
+    await new Promise((res) => setTimeout(res, 2100));
+    r = await s2.request('/calls?limit=2&cursor=' + c2);
+    assert.equal(json(r).code, 'CURSOR_EXPIRED');
+  } finally { await s2.stop(); }
+});
+
+test('cursors survive CGI and FastCGI alike (same key)', async () => {
+  const c = json(await server.request('/calls?limit=4')).page.next_cursor;
+  const viaCgi = cgi(config, '/calls?limit=4&cursor=' + c, { headers: { 'X-Request-Id': 'a' } });
+  const viaFcgi = await server.request('/calls?limit=4&cursor=' + c, { headers: { 'X-Request-Id': 'a' } });
+  assert.equal(viaCgi.status, 200);
+  const strip = (t) => { const b = JSON.parse(t); for (const p of b.meta.providers) p.upstream_ms = 0; b.page.next_cursor = null; return b; };
+  assert.deepEqual(strip(viaCgi.text), strip(viaFcgi.text));
+});
+
+test('meta.providers reports pushdown, local filters and request counts', async () => {
+  await sim.clearLog();
+  const b = json(await server.request('/calls?provider=voicy,osvi&status=completed&agent_id=' + agentsBy.voicy[0] + '&limit=5'));
+  const voicy = b.meta.providers.find((p) => p.name === 'voicy');
+  assert.equal(voicy.state, 'ok');
+  assert.ok(voicy.filters_pushed_down.includes('status'));
+  assert.ok(voicy.filters_pushed_down.includes('agent_id'));
+  assert.ok(voicy.upstream_requests >= 1);
+  const log = await sim.log('voicy');
+  assert.equal(log.length, voicy.upstream_requests);
+  assert.deepEqual(log[0].body.filter_criteria.agent_id, [agentsBy.voicy[0]]);
+  assert.deepEqual([...log[0].body.filter_criteria.call_status].sort(), ['agent_hangup', 'inactivity', 'user_hangup']);
+  assert.equal(b.meta.complete, true);
+  assert.deepEqual(b.meta.unreachable, []);
+});
+
+test('total_count is given only when exact', async () => {
+  let b = json(await server.request('/calls?provider=osvi&limit=5'));
+  assert.equal(b.page.total_count, records.filter((r) => r.provider === 'osvi').length);
+  b = json(await server.request('/calls?provider=osvi&limit=5&min_duration_ms=1000'));
+  assert.equal(b.page.total_count, null);
+});
+
+test('budget: at most max_upstream_requests per provider per request, resuming exactly', async () => {
+  const tight = writeConfig(tmpdir(), simConfig(sim.port, { main: 'max_upstream_requests = 2\n' }));
+  const s2 = await startServer(tight);
+  try {
+    const q = { provider: ['talkover'], phone: ['0000'], min_duration_ms: ['1'], limit: ['50'] };
+    await sim.clearLog();
+    const out = [];
+    let cursor = null, pages = 0;
+    do {
+      const qq = { ...q };
+      if (cursor) qq.cursor = [cursor];
+      const before = (await sim.log('talkover')).length;
+      const b = json(await s2.request('/calls?' + toQueryString(qq)));
+      const after = (await sim.log('talkover')).length;
+      assert.ok(after - before <= 2, 'at most 2 upstream requests, saw ' + (after - before));
+      out.push(...b.data);
+      cursor = b.page.next_cursor;
+      pages++;
+    } while (cursor && pages < 100);
+    assert.deepEqual(out.map((x) => x.id), expect(records, q).map((x) => x.id));
+    assert.ok(pages > 1, 'the selective filter needed several short pages');
+  } finally { await s2.stop(); }
+});
+
+test('parallel fan-out: five providers at 300 ms answer in well under 600 ms', async () => {
+  await sim.control('latency', 'POST', { ms: 300 });
+  try {
+    await server.request('/calls?limit=5'); // warm connections
+    const t0 = Date.now();
+    const r = await server.request('/calls?limit=5');
+    const dt = Date.now() - t0;
+    assert.equal(r.status, 200);
+    assert.ok(dt < 550, `took ${dt} ms`);
+  } finally { await sim.control('latency', 'POST', { ms: 0 }); }
+});
+
+test('provider failures map to SPEC 5 codes', async () => {
+  const cases = [
+    [{ mode: 'status:401', count: -1 }, 502, 'PROVIDER_AUTH_FAILED', 401],
+    [{ mode: 'status:403', count: -1 }, 502, 'PROVIDER_AUTH_FAILED', 403],
+    [{ mode: 'status:500', count: -1 }, 502, 'PROVIDER_UNAVAILABLE', 500],
+    [{ mode: 'status:429', count: -1, retry_after: '0' }, 429, 'PROVIDER_RATE_LIMITED', 429],
+    [{ mode: 'malformed', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'truncated', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'deep', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'wrongtypes', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'empty', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'redirect', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'repeat', count: -1 }, 502, 'PROVIDER_PAGINATION_STUCK'],
+  ];
+  for (const [fault, status, code, upstream] of cases) {
+    await sim.reset();
+    if (fault.mode === 'repeat') await server.request('/calls?provider=verbex&limit=2'); // something to repeat
+    await sim.control('verbex/fault', 'POST', fault);
+    const r = await server.request(fault.mode === 'repeat' ? '/calls?provider=verbex&limit=300' : '/calls?provider=verbex,osvi&limit=5');
+    const b = json(r);
+    assert.equal(r.status, status, fault.mode + ' ' + r.text);
+    assert.equal(b.code, code, fault.mode);
+    assert.equal(b.provider, 'verbex');
+    if (upstream) assert.equal(b.provider_status, upstream);
+    if (code === 'PROVIDER_RATE_LIMITED') assert.match(r.headers['retry-after'], /^\d+$/);
+  }
+  await sim.reset();
+});
+
+test('transient failures are retried within the deadline', async () => {
+  await sim.reset();
+  await sim.control('zudu/fault', 'POST', { mode: 'status:503', count: 1 });
+  await sim.clearLog();
+  const r = await server.request('/calls?provider=zudu&limit=5');
+  assert.equal(r.status, 200, r.text);
+  const b = json(r);
+  assert.equal(b.meta.providers[0].upstream_requests, 2);
+  await sim.control('zudu/fault', 'POST', { mode: 'status:429', count: 1, retry_after: '1' });
+  const t0 = Date.now();
+  const r2 = await server.request('/calls?provider=zudu&limit=5');
+  assert.equal(r2.status, 200);
+  assert.ok(Date.now() - t0 >= 900, 'Retry-After was honoured');
+  await sim.reset();
+});
+
+test('partial=allow answers with what answered and retries the rest later', async () => {
+  await sim.reset();
+  const q = { provider: ['osvi', 'voicy'], limit: ['10'], partial: ['allow'] };
+  await sim.control('voicy/fault', 'POST', { mode: 'status:500', count: -1 });
+  let r = await server.request('/calls?' + toQueryString(q));
+  assert.equal(r.status, 200, r.text);
+  let b = json(r);
+  assert.equal(b.meta.complete, false);
+  assert.deepEqual(b.meta.unreachable, ['voicy']);
+  assert.equal(b.meta.providers.find((p) => p.name === 'voicy').error.code, 'PROVIDER_UNAVAILABLE');
+  assert.ok(b.data.every((c) => c.provider === 'osvi'));
+  const out = [...b.data];
+  await sim.control('voicy/fault', 'DELETE');
+  let cursor = b.page.next_cursor;
+  while (cursor) {
+    b = json(await server.request('/calls?' + toQueryString({ ...q, cursor: [cursor] })));
+    out.push(...b.data);
+    cursor = b.page.next_cursor;
+  }
+  const want = expect(records, q).map((x) => x.id).sort();
+  assert.deepEqual(out.map((x) => x.id).sort(), want, 'every call exactly once after recovery');
+  // partial=deny (default) fails the whole request
+  await sim.control('voicy/fault', 'POST', { mode: 'status:500', count: -1 });
+  r = await server.request('/calls?provider=osvi,voicy&limit=10');
+  assert.equal(r.status, 502);
+  // every provider failing fails the request even with partial=allow
+  await sim.control('osvi/fault', 'POST', { mode: 'status:500', count: -1 });
+  r = await server.request('/calls?provider=osvi,voicy&limit=10&partial=allow');
+  assert.equal(r.status, 502);
+  assert.equal(json(r).providers.length, 2);
+  await sim.reset();
+});
+
+test('a hanging provider ends in PROVIDER_TIMEOUT within the deadline', async () => {
+  const quick = writeConfig(tmpdir(), simConfig(sim.port, { main: 'request_timeout_ms = 1500\n' }));
+  const s2 = await startServer(quick);
+  try {
+    await sim.control('osvi/fault', 'POST', { mode: 'hang', count: -1 });
+    const t0 = Date.now();
+    const r = await s2.request('/calls?provider=osvi,zudu&limit=5');
+    const dt = Date.now() - t0;
+    assert.equal(r.status, 504, r.text);
+    assert.equal(json(r).code, 'PROVIDER_TIMEOUT');
+    assert.ok(dt < 2500, `took ${dt} ms`);
+  } finally { await s2.stop(); await sim.reset(); }
+});
