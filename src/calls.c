@@ -315,7 +315,7 @@ init_stream(struct run *r, struct stream *s, const struct cursor_pos *cp)
 	}
 	if (cp->own_wm) {
 		s->own_wm = true;
-		s->has_wm = true;
+		s->has_wm = cp->own_wm_id != NULL; /* NULL: nothing emitted yet */
 		s->wm.has_time = cp->own_wm_has_time;
 		s->wm.time = cp->own_wm_time;
 		s->wm.provider = s->pc->name;
@@ -991,11 +991,11 @@ stream_resume(const struct stream *s, struct cursor_pos *cp)
 	}
 	if (s->backward && s->need_total)
 		cp->total = -1;
-	if (s->own_wm && s->has_wm) {
+	if (s->own_wm) {
 		cp->own_wm = true;
-		cp->own_wm_has_time = s->wm.has_time;
-		cp->own_wm_time = s->wm.time;
-		cp->own_wm_id = s->wm.id;
+		cp->own_wm_has_time = s->has_wm && s->wm.has_time;
+		cp->own_wm_time = s->has_wm ? s->wm.time : 0;
+		cp->own_wm_id = s->has_wm ? s->wm.id : NULL;
 	}
 }
 
@@ -1236,9 +1236,11 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 				s->own_wm = true;
 				s->has_wm = true;
 				s->wm = s->last_emit;
-			} else if (s->failed && !s->own_wm && cur.has_wm) {
+			} else if (s->failed && !s->own_wm) {
+				/* it missed everything after the incoming
+				 * watermark (or everything, on a first page) */
 				s->own_wm = true;
-				s->has_wm = true;
+				s->has_wm = cur.has_wm;
 				s->wm.has_time = cur.wm_has_time;
 				s->wm.time = cur.wm_time;
 				s->wm.provider = s->pc->name;

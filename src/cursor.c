@@ -338,9 +338,8 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 		p->own_wm_has_time = (flags & 2) != 0;
 		if (p->own_wm) {
 			p->own_wm_time = get_int(&r);
+			/* NULL: the provider has emitted nothing yet */
 			p->own_wm_id = get_str(&r, a, CURSOR_MAX_ID);
-			if (p->own_wm_id == NULL)
-				r.bad = true;
 		}
 		if (p->state > PS_FAILED || p->offset < 0 || p->per_page < 0)
 			r.bad = true;

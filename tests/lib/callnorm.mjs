@@ -22,8 +22,14 @@ export function writeConfig(dir, text, name = 'callnorm.conf') {
   return p;
 }
 
+// main: "key = value" lines for [callnorm]; they replace the defaults.
 export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '' } = {}) {
-  let text = `[callnorm]\ncursor_key = test-cursor-key-0123456789abcdef0123\nrequest_timeout_ms = 5000\n${main}\n`;
+  const keys = { cursor_key: 'test-cursor-key-0123456789abcdef0123', request_timeout_ms: '5000' };
+  for (const line of main.split('\n')) {
+    const m = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);
+    if (m) keys[m[1]] = m[2];
+  }
+  let text = '[callnorm]\n' + Object.entries(keys).map(([k, v]) => `${k} = ${v}\n`).join('') + '\n';
   for (const name of providers) {
     const kind = kinds[name] || name;
     text += `[provider ${name}]\nkind = ${kind}\nbase_url = http://127.0.0.1:${simPort}/${name}\napi_key = sim-${name}-key\n`;
