@@ -255,11 +255,7 @@ plan_streams(struct run *r)
 static bool
 discards_locally(const struct stream *s)
 {
-	unsigned loose = s->plan.requested & ~s->plan.exact;
-
-	if (!s->d->has_test_flag)
-		loose &= ~(1u << F_INCLUDE_TEST);
-	return loose != 0;
+	return (s->plan.requested & ~(s->plan.exact | s->plan.noop)) != 0;
 }
 
 static void

@@ -41,7 +41,10 @@ filter_plan(const struct driver *d, const struct query *q, struct plan *p)
 	p->pushed &= p->requested;
 	p->exact &= p->pushed;
 	p->local = p->requested & d->can_check;
-	p->unsupported = p->requested & ~(p->pushed | p->local);
+	if (!d->has_test_flag)
+		p->noop |= 1u << F_INCLUDE_TEST;
+	p->noop &= p->requested;
+	p->unsupported = p->requested & ~(p->pushed | p->local | p->noop);
 }
 
 static bool

@@ -63,6 +63,10 @@ struct plan {
 	unsigned exact;     /* sent upstream with exactly the same meaning */
 	unsigned local;     /* re-checked here on each record */
 	unsigned unsupported; /* neither: the request must fail */
+	/* Requested filters that cannot exclude any record this kind lists
+	 * (type=phone on phone-only APIs, include_test=false where records
+	 * carry no test flag): they keep a provider's total exact. */
+	unsigned noop;
 	/* The provider is asked for nothing the query can match. */
 	bool empty;
 };

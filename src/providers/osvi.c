@@ -70,11 +70,10 @@ plan(const struct query *q, struct plan *p)
 {
 	char list[96];
 
-	/* OSVI lists phone calls only: type=phone holds upstream by
-	 * construction and type=web can hold nowhere. */
+	/* OSVI lists phone calls only: type=phone excludes nothing and
+	 * type=web can hold nowhere. */
 	if (q->types) {
-		p->pushed |= FBIT(F_TYPE);
-		p->exact |= FBIT(F_TYPE);
+		p->noop |= FBIT(F_TYPE);
 		if (!(q->types & (1u << TYPE_PHONE)))
 			p->empty = true;
 	}

@@ -86,11 +86,10 @@ plan(const struct query *q, struct plan *p)
 	const char *w;
 	char day[16];
 
-	/* Talkover lists phone calls only: type=phone holds upstream by
-	 * construction and type=web can hold nowhere. */
+	/* Talkover lists phone calls only: type=phone excludes nothing
+	 * and type=web can hold nowhere. */
 	if (q->types) {
-		p->pushed |= FBIT(F_TYPE);
-		p->exact |= FBIT(F_TYPE);
+		p->noop |= FBIT(F_TYPE);
 		if (!(q->types & (1u << TYPE_PHONE)))
 			p->empty = true;
 	}
