@@ -372,7 +372,7 @@ const struct driver drv_osvi = {
     .native_orders = DESC_BIT,
     .needs_secret = false,
     .has_test_flag = false,
-    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) |
 	FBIT(F_AGENT),
     .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
 	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |

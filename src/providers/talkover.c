@@ -318,7 +318,7 @@ const struct driver drv_talkover = {
     .native_orders = DESC_BIT,
     .needs_secret = false,
     .has_test_flag = true,
-    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) |
 	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
 	FBIT(F_PHONE),
     .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
