@@ -45,8 +45,8 @@ worker_free(struct worker *w)
 	free(w);
 }
 
-static const char *const route_names[R__MAX] = {"/calls", "/providers",
-    "/healthz", "/metrics", "-"};
+static const char *const route_names[R__MAX] = { "/calls", "/providers",
+	"/healthz", "/metrics", "-" };
 
 static enum route_id
 route_of(const char *path)
@@ -94,8 +94,9 @@ app_handle(struct worker *w, struct request *rq)
 		problem_respond(rq, rs, CN_NOT_FOUND, "no such route", NULL);
 		goto out;
 	}
-	if (rq->method == NULL || (strcmp(rq->method, "GET") != 0 &&
-	    strcmp(rq->method, "HEAD") != 0)) {
+	if (rq->method == NULL ||
+	    (strcmp(rq->method, "GET") != 0 &&
+	        strcmp(rq->method, "HEAD") != 0)) {
 		problem_respond(rq, rs, CN_METHOD_NOT_ALLOWED,
 		    "only GET and HEAD are allowed", NULL);
 		goto out;
@@ -189,15 +190,16 @@ handle_providers(struct worker *w, struct request *rq, struct response *rs)
 		filter_list(b, d->can_check);
 		buf_adds(b, ",\"filters_unsupported\":");
 		filter_list(b, all & ~(d->can_push | d->can_check));
-		buf_adds(b, ",\"orders\":[\"desc\",\"asc\"],\"native_orders\":[");
+		buf_adds(
+		    b, ",\"orders\":[\"desc\",\"asc\"],\"native_orders\":[");
 		if (d->native_orders & 1)
 			buf_adds(b, "\"desc\"");
 		if ((d->native_orders & 3) == 3)
 			buf_addc(b, ',');
 		if (d->native_orders & 2)
 			buf_adds(b, "\"asc\"");
-		buf_printf(b, "],\"max_page_size\":%d,\"pagination\":",
-		    d->max_page_size);
+		buf_printf(b,
+		    "],\"max_page_size\":%d,\"pagination\":", d->max_page_size);
 		buf_json_cstr(b, paging_names[d->paging]);
 		buf_adds(b, "}}");
 	}

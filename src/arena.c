@@ -20,7 +20,7 @@ struct cleanup {
 };
 
 struct arena {
-	struct chunk *head;  /* current chunk; the first one is kept */
+	struct chunk *head; /* current chunk; the first one is kept */
 	struct chunk *first;
 	struct cleanup *cleanups;
 	size_t chunk_size;

@@ -198,8 +198,8 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 			buf_add(b, "\\t", 2);
 			break;
 		default: {
-			char e[6] = {'\\', 'u', '0', '0', hex[p[i] >> 4],
-			    hex[p[i] & 15]};
+			char e[6] = { '\\', 'u', '0', '0', hex[p[i] >> 4],
+				hex[p[i] & 15] };
 			buf_add(b, e, 6);
 		}
 		}

@@ -2,16 +2,16 @@
 
 #include <string.h>
 
-const char *const call_status_names[ST__MAX] = {"scheduled", "queued",
-    "ringing", "in_progress", "completed", "no_answer", "busy", "voicemail",
-    "failed", "canceled", "unknown"};
+const char *const call_status_names[ST__MAX] = { "scheduled", "queued",
+	"ringing", "in_progress", "completed", "no_answer", "busy", "voicemail",
+	"failed", "canceled", "unknown" };
 
-const char *const end_reason_names[ER__MAX] = {NULL, "user_hangup",
-    "agent_hangup", "transferred", "inactivity", "max_duration", "voicemail",
-    "no_answer", "busy", "error"};
+const char *const end_reason_names[ER__MAX] = { NULL, "user_hangup",
+	"agent_hangup", "transferred", "inactivity", "max_duration",
+	"voicemail", "no_answer", "busy", "error" };
 
-const char *const call_dir_names[DIR__MAX] = {NULL, "inbound", "outbound"};
-const char *const call_type_names[TYPE__MAX] = {NULL, "phone", "web"};
+const char *const call_dir_names[DIR__MAX] = { NULL, "inbound", "outbound" };
+const char *const call_type_names[TYPE__MAX] = { NULL, "phone", "web" };
 
 int
 name_lookup(const char *const *names, int n, const char *s, size_t len)

@@ -35,18 +35,18 @@ struct key {
 struct item {
 	struct call *c;
 	const char *src_token; /* token/keyset that fetched its page */
-	int64_t src_offset;    /* page styles: index (from start or end) */
-	int seq;	       /* which fetch of this request brought it */
+	int64_t src_offset; /* page styles: index (from start or end) */
+	int seq; /* which fetch of this request brought it */
 };
 
 struct stream {
-	size_t cfg;   /* index in the configuration */
+	size_t cfg; /* index in the configuration */
 	uint8_t qidx; /* index among the query's providers */
 	const struct provider_conf *pc;
 	const struct driver *d;
 	struct plan plan;
 	enum order native; /* order asked upstream */
-	bool backward;	   /* page walk from the last page */
+	bool backward; /* page walk from the last page */
 	bool page_style;
 	int base; /* first page number */
 	int budget;
@@ -55,7 +55,7 @@ struct stream {
 	const char *token;
 	int64_t page;
 	bool need_total; /* backward walk: learn the page count first */
-	int64_t total;	 /* list length (page styles) or reported total */
+	int64_t total; /* list length (page styles) or reported total */
 	bool total_known;
 	bool exhausted;
 	bool failed;
@@ -136,8 +136,8 @@ key_cmp(enum order o, const struct key *a, const struct key *b)
 static struct key
 call_key(const struct call *c)
 {
-	struct key k = {c->started_at.set, c->started_at.v, c->provider,
-	    c->native_id};
+	struct key k = { c->started_at.set, c->started_at.v, c->provider,
+		c->native_id };
 	return k;
 }
 
@@ -207,7 +207,8 @@ plan_streams(struct run *r)
 			    !(mask & (UINT64_C(1) << idx))) {
 				char *d = arena_printf(r->a,
 				    "provider '%s' is not configured or not "
-				    "readable", q->providers.v[i]);
+				    "readable",
+				    q->providers.v[i]);
 				problem_respond(r->rq, &r->w->rs,
 				    CN_UNKNOWN_PROVIDER, d, NULL);
 				return -1;
@@ -235,8 +236,8 @@ plan_streams(struct run *r)
 				if (s->plan.unsupported & (1u << f))
 					buf_printf(&detail, "%s%s",
 					    detail.data[detail.len - 1] == '('
-						? ""
-						: ", ",
+					        ? ""
+					        : ", ",
 					    filter_names[f]);
 			buf_addc(&detail, ')');
 		}
@@ -271,9 +272,9 @@ init_stream(struct run *r, struct stream *s, const struct cursor_pos *cp)
 		s->native = r->q.order == ORDER_ASC ? ORDER_DESC : ORDER_ASC;
 		s->backward = true;
 	}
-	s->per_page = discards_locally(s) ? d->max_page_size
+	s->per_page = discards_locally(s)       ? d->max_page_size
 	    : r->q.limit + 1 < d->max_page_size ? r->q.limit + 1
-						: d->max_page_size;
+	                                        : d->max_page_size;
 	if (s->plan.empty) {
 		s->exhausted = true;
 		s->total = 0;
@@ -298,20 +299,22 @@ init_stream(struct run *r, struct stream *s, const struct cursor_pos *cp)
 	if (s->page_style) {
 		if (s->backward) {
 			if (cp->total <= 0 || cp->offset >= cp->total)
-				s->exhausted = cp->total >= 0 && cp->offset >=
-				    cp->total;
+				s->exhausted =
+				    cp->total >= 0 && cp->offset >= cp->total;
 			if (cp->total < 0) {
 				s->need_total = true;
 				s->page = s->base;
 			} else
-				s->page = (cp->total - 1 - cp->offset) /
-				    s->per_page + s->base;
+				s->page =
+				    (cp->total - 1 - cp->offset) / s->per_page +
+				    s->base;
 		} else
 			s->page = cp->offset / s->per_page + s->base;
 	}
 	if (cp->own_wm) {
 		s->own_wm = true;
-		s->has_wm = cp->own_wm_id != NULL; /* NULL: nothing emitted yet */
+		s->has_wm =
+		    cp->own_wm_id != NULL; /* NULL: nothing emitted yet */
 		s->wm.has_time = cp->own_wm_has_time;
 		s->wm.time = cp->own_wm_time;
 		s->wm.provider = s->pc->name;
@@ -345,8 +348,8 @@ start_fetch(struct run *r, struct stream *s)
 	s->f.page_size = s->per_page;
 	if (!s->page_style && !discards_locally(s)) {
 		int want = r->q.limit - (int)r->nout + 1;
-		s->f.page_size = want < s->d->max_page_size ? want
-							    : s->d->max_page_size;
+		s->f.page_size =
+		    want < s->d->max_page_size ? want : s->d->max_page_size;
 	}
 	s->f.pos.page = s->page;
 	s->f.pos.token = s->token;
@@ -391,14 +394,15 @@ already_buffered(struct run *r, struct stream *s, const struct key *k)
 	last = call_key(s->items[s->nitems - 1].c);
 	for (i = s->nitems; i-- > 0;) {
 		struct key o = call_key(s->items[i].c);
-		if (o.has_time != k->has_time || (o.has_time && o.time != k->time))
+		if (o.has_time != k->has_time ||
+		    (o.has_time && o.time != k->time))
 			break;
 		if (strcmp(o.id, k->id) == 0)
 			return true;
 	}
 	/* earlier than the latest buffered time: a repeat */
-	if (last.has_time != k->has_time || (last.has_time &&
-	    last.time != k->time))
+	if (last.has_time != k->has_time ||
+	    (last.has_time && last.time != k->time))
 		return key_cmp(r->q.order, k, &last) < 0;
 	return false;
 }
@@ -478,8 +482,9 @@ take_result(struct run *r, struct stream *s)
 	err[0] = '\0';
 	e = s->d->decode(&s->f, &resp, r->a, &pg, err, sizeof(err));
 	if (e != CN_OK) {
-		stream_fail(s, e, resp.status >= 200 && resp.status < 300
-			? 0 : resp.status, err);
+		stream_fail(s, e,
+		    resp.status >= 200 && resp.status < 300 ? 0 : resp.status,
+		    err);
 		if (e == CN_PROVIDER_RATE_LIMITED)
 			s->retry_after_ms = j->retry_after_ms;
 		return 0;
@@ -537,9 +542,11 @@ take_result(struct run *r, struct stream *s)
 			} else if (n_list != s->total && s->total >= 0) {
 				/* The list grew or shrank: find the page that
 				 * now holds the first unconsumed record. */
-				int64_t want = s->next_offset >= n_list ? -1
+				int64_t want = s->next_offset >= n_list
+				    ? -1
 				    : (n_list - 1 - s->next_offset) /
-					    s->per_page + s->base;
+				            s->per_page +
+				        s->base;
 				s->total = n_list;
 				if (want < s->base) {
 					s->exhausted = true;
@@ -567,8 +574,9 @@ take_result(struct run *r, struct stream *s)
 			beyond = (r->q.order == ORDER_ASC) == c->started_at.set;
 		} else
 			beyond = c->started_at.set &&
-			    (r->q.order == ORDER_ASC ? c->started_at.v > s->frontier
-						     : c->started_at.v < s->frontier);
+			    (r->q.order == ORDER_ASC
+			            ? c->started_at.v > s->frontier
+			            : c->started_at.v < s->frontier);
 		if (beyond) {
 			s->has_frontier = true;
 			s->frontier_has_time = c->started_at.set;
@@ -611,7 +619,8 @@ take_result(struct run *r, struct stream *s)
 	if (s->page_style) {
 		int64_t pos = s->f.pos.page;
 		if (s->backward) {
-			s->next_offset = s->total - (pos - s->base) * s->per_page;
+			s->next_offset =
+			    s->total - (pos - s->base) * s->per_page;
 			if (s->next_offset > s->total)
 				s->next_offset = s->total;
 			if (pos <= s->base || pg.n == 0)
@@ -619,8 +628,8 @@ take_result(struct run *r, struct stream *s)
 			else
 				s->page = pos - 1;
 		} else {
-			s->next_offset = (pos - s->base) * s->per_page +
-			    (int64_t)pg.n;
+			s->next_offset =
+			    (pos - s->base) * s->per_page + (int64_t)pg.n;
 			if (pg.last || pg.n == 0 ||
 			    (pg.last_page >= 0 && pos >= pg.last_page))
 				s->exhausted = true;
@@ -715,7 +724,8 @@ merge(struct run *r, bool *short_page)
 			bool blocked = false;
 			if (b == NULL) {
 				for (i = 0; i < r->ns; i++)
-					if (!r->s[i].failed && !r->s[i].exhausted)
+					if (!r->s[i].failed &&
+					    !r->s[i].exhausted)
 						blocked = true;
 				if (!blocked)
 					return 0; /* every stream is drained */
@@ -738,7 +748,8 @@ merge(struct run *r, bool *short_page)
 		for (i = 0; i < r->ns; i++) {
 			struct stream *s = &r->s[i];
 			need[i] = !s->failed && !s->exhausted &&
-			    (b == NULL ? s->head >= s->nitems : blocks(r, s, &k));
+			    (b == NULL ? s->head >= s->nitems
+			               : blocks(r, s, &k));
 			if (!need[i])
 				continue;
 			rc = start_fetch(r, s);
@@ -806,8 +817,8 @@ fail_response(struct run *r)
 		}
 	}
 	if (first == NULL) {
-		problem_respond(r->rq, rs, CN_INTERNAL, "no provider answered",
-		    NULL);
+		problem_respond(
+		    r->rq, rs, CN_INTERNAL, "no provider answered", NULL);
 		return;
 	}
 	code = first->err;
@@ -822,7 +833,7 @@ fail_response(struct run *r)
 	status = cn_err_http_status(code);
 	detail = nfail == 1
 	    ? arena_printf(r->a, "provider %s: %s", first->pc->name,
-		  first->errmsg[0] ? first->errmsg : cn_err_title(first->err))
+	          first->errmsg[0] ? first->errmsg : cn_err_title(first->err))
 	    : arena_printf(r->a, "%zu providers failed", nfail);
 	problem_respond(r->rq, rs, code, detail, NULL);
 	/* problem_respond wrote a complete object: reopen it for extras */
@@ -833,7 +844,8 @@ fail_response(struct run *r)
 		buf_adds(b, ",\"provider\":");
 		buf_json_cstr(b, first->pc->name);
 		if (first->err_status > 0)
-			buf_printf(b, ",\"provider_status\":%ld", first->err_status);
+			buf_printf(
+			    b, ",\"provider_status\":%ld", first->err_status);
 	}
 	buf_adds(b, ",\"providers\":[");
 	for (i = 0, nfail = 0; i < r->ns; i++) {
@@ -847,7 +859,8 @@ fail_response(struct run *r)
 		buf_adds(b, ",\"code\":");
 		buf_json_cstr(b, cn_err_code(s->err));
 		if (s->err_status > 0)
-			buf_printf(b, ",\"provider_status\":%ld", s->err_status);
+			buf_printf(
+			    b, ",\"provider_status\":%ld", s->err_status);
 		buf_adds(b, ",\"detail\":");
 		buf_json_cstr(b, s->errmsg);
 		buf_addc(b, '}');
@@ -914,7 +927,7 @@ next_link(struct run *r, const char *cursor)
 
 	buf_init(&b, 16 * 1024);
 	for (p = (const unsigned char *)(r->rq->script_name ? r->rq->script_name
-							     : "");
+	                                                    : "");
 	     *p; p++)
 		if (*p > 0x20 && *p < 0x7f && *p != '<' && *p != '>' &&
 		    *p != '"' && *p != '\\')
@@ -963,15 +976,15 @@ stream_resume(const struct stream *s, struct cursor_pos *cp)
 	cp->index = s->qidx;
 	cp->started = true;
 	cp->per_page = s->page_style ? s->per_page : 0;
-	cp->total = s->page_style ? s->total
-				  : (s->total_known ? s->total : -1);
+	cp->total = s->page_style ? s->total : (s->total_known ? s->total : -1);
 	if (s->head < s->nitems) {
 		/* re-fetch from the earliest page holding an unemitted record */
 		const struct item *it = &s->items[s->head];
 		size_t i;
 		for (i = s->head + 1; i < s->nitems; i++)
-			if (s->page_style ? s->items[i].src_offset < it->src_offset
-					  : s->items[i].seq < it->seq)
+			if (s->page_style
+			        ? s->items[i].src_offset < it->src_offset
+			        : s->items[i].seq < it->seq)
 				it = &s->items[i];
 		cp->state = s->failed ? PS_FAILED : PS_ACTIVE;
 		cp->token = it->src_token;
@@ -979,7 +992,7 @@ stream_resume(const struct stream *s, struct cursor_pos *cp)
 	} else {
 		cp->state = s->failed ? PS_FAILED
 		    : s->exhausted    ? PS_DONE
-				      : PS_ACTIVE;
+		                      : PS_ACTIVE;
 		cp->token = s->token;
 		cp->offset = s->next_offset;
 		if (!s->fetched_any && !s->page_style && s->token == NULL)
@@ -1024,8 +1037,9 @@ write_page(struct run *r, const char *cursor, bool has_more)
 	}
 	buf_adds(b, "],\"page\":{\"next_cursor\":");
 	buf_json_cstr(b, has_more ? cursor : NULL);
-	buf_printf(b, ",\"has_more\":%s,\"limit\":%d,\"returned\":%zu,"
-		      "\"total_count\":",
+	buf_printf(b,
+	    ",\"has_more\":%s,\"limit\":%d,\"returned\":%zu,"
+	    "\"total_count\":",
 	    has_more ? "true" : "false", r->q.limit, r->nout);
 	if (exact)
 		buf_json_int(b, total);
@@ -1052,11 +1066,13 @@ write_page(struct run *r, const char *cursor, bool has_more)
 		buf_adds(b, ",\"kind\":");
 		buf_json_cstr(b, s->d->kind);
 		buf_adds(b, ",\"state\":");
-		buf_json_cstr(b, s->failed ? "error"
-			: s->requests == 0 ? "skipped"
-					   : "ok");
-		buf_printf(b, ",\"upstream_requests\":%d,\"upstream_ms\":%lld,"
-			      "\"filters_pushed_down\":",
+		buf_json_cstr(b,
+		    s->failed              ? "error"
+		        : s->requests == 0 ? "skipped"
+		                           : "ok");
+		buf_printf(b,
+		    ",\"upstream_requests\":%d,\"upstream_ms\":%lld,"
+		    "\"filters_pushed_down\":",
 		    s->requests, (long long)s->upstream_ms);
 		filter_names_json(b, s->plan.pushed);
 		buf_adds(b, ",\"filters_local\":");
@@ -1079,7 +1095,8 @@ write_page(struct run *r, const char *cursor, bool has_more)
 	if (has_more) {
 		char *link = next_link(r, cursor);
 		if (link != NULL) {
-			char *h = arena_printf(r->a, "<%s>; rel=\"next\"", link);
+			char *h =
+			    arena_printf(r->a, "<%s>; rel=\"next\"", link);
 			if (h != NULL)
 				response_header(rs, "Link", h);
 		}
@@ -1149,10 +1166,10 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 		if (e != CN_OK) {
 			problem_respond(rq, rs, e,
 			    e == CN_INVALID_CURSOR
-				? "the cursor is not valid for this caller"
-			    : e == CN_CURSOR_EXPIRED
-				? "the cursor is older than cursor_ttl"
-				: "the cursor was issued for other parameters",
+			        ? "the cursor is not valid for this caller"
+			        : e == CN_CURSOR_EXPIRED
+			        ? "the cursor is older than cursor_ttl"
+			        : "the cursor was issued for other parameters",
 			    NULL);
 			return;
 		}
@@ -1161,9 +1178,8 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 		r.wm.has_time = cur.wm_has_time;
 		r.wm.time = cur.wm_time;
 		r.wm.id = cur.wm_id;
-		r.wm.provider = cur.wm_provider < r.ns
-		    ? r.s[cur.wm_provider].pc->name
-		    : "";
+		r.wm.provider =
+		    cur.wm_provider < r.ns ? r.s[cur.wm_provider].pc->name : "";
 		if (r.has_wm && cur.wm_provider >= r.ns) {
 			problem_respond(rq, rs, CN_INVALID_CURSOR,
 			    "the cursor does not match the providers", NULL);
@@ -1254,6 +1270,6 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 	return;
 internal:
 	log_warnx("request %s: out of memory building /calls", rq->request_id);
-	problem_respond(rq, rs, CN_INTERNAL, "the request could not be served",
-	    NULL);
+	problem_respond(
+	    rq, rs, CN_INTERNAL, "the request could not be served", NULL);
 }

@@ -30,12 +30,11 @@ struct loader {
 	struct {
 		int line;
 		char *value;
-	} *pending;
+	} * pending;
 	size_t npending;
 };
 
-static void
-problem(struct loader *ld, int line, const char *fmt, ...)
+static void problem(struct loader *ld, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -59,8 +58,8 @@ trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	    e[-1] == '\n'))
+	while (e > s &&
+	    (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
 		*--e = '\0';
 	return s;
 }
@@ -74,7 +73,8 @@ valid_name(const char *s)
 		return false;
 	for (i = 0; i < n; i++) {
 		char ch = s[i];
-		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		bool alnum =
+		    (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
 		if (!alnum && (i == 0 || (ch != '_' && ch != '-')))
 			return false;
 	}
@@ -174,13 +174,14 @@ resolve_secret(struct loader *ld, int line, const char *key, const char *v)
 	if (strncmp(v, "env:", 4) == 0) {
 		name = getenv(v + 4);
 		if (v[4] == '\0' || name == NULL) {
-			problem(ld, line, "%s: environment variable %s is not set",
-			    key, v + 4);
+			problem(ld, line,
+			    "%s: environment variable %s is not set", key,
+			    v + 4);
 			return NULL;
 		}
 		if (*name == '\0') {
-			problem(ld, line, "%s: environment variable %s is empty",
-			    key, v + 4);
+			problem(ld, line,
+			    "%s: environment variable %s is empty", key, v + 4);
 			return NULL;
 		}
 		out = strdup(name);
@@ -252,10 +253,12 @@ main_key(struct loader *ld, int line, const char *k, const char *v)
 		if (secret == NULL)
 			return;
 		if (strlen(secret) < 32)
-			problem(ld, line, "cursor_key must be at least 32 bytes");
+			problem(
+			    ld, line, "cursor_key must be at least 32 bytes");
 		else {
 			/* Longer keys are folded by the KDF; keep 64 bytes. */
-			c->cursor_key_len = strlen(secret) > 64 ? 64 : strlen(secret);
+			c->cursor_key_len =
+			    strlen(secret) > 64 ? 64 : strlen(secret);
 			memcpy(c->cursor_key, secret, c->cursor_key_len);
 			c->cursor_key_random = false;
 		}
@@ -263,20 +266,23 @@ main_key(struct loader *ld, int line, const char *k, const char *v)
 		free(secret);
 	} else if (strcmp(k, "cursor_ttl") == 0) {
 		if (parse_int(v, 1, 31536000, &n) < 0)
-			problem(ld, line, "cursor_ttl must be seconds from 1 to "
-					  "31536000");
+			problem(ld, line,
+			    "cursor_ttl must be seconds from 1 to "
+			    "31536000");
 		else
 			c->cursor_ttl = n;
 	} else if (strcmp(k, "request_timeout_ms") == 0) {
 		if (parse_int(v, 100, 600000, &n) < 0)
-			problem(ld, line, "request_timeout_ms must be from 100 to "
-					  "600000");
+			problem(ld, line,
+			    "request_timeout_ms must be from 100 to "
+			    "600000");
 		else
 			c->request_timeout_ms = (int)n;
 	} else if (strcmp(k, "max_upstream_requests") == 0) {
 		if (parse_int(v, 1, 1000, &n) < 0)
-			problem(ld, line, "max_upstream_requests must be from 1 "
-					  "to 1000");
+			problem(ld, line,
+			    "max_upstream_requests must be from 1 "
+			    "to 1000");
 		else
 			c->max_upstream_requests = (int)n;
 	} else
@@ -295,8 +301,10 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 	if (strcmp(k, "kind") == 0) {
 		p->driver = driver_find(v);
 		if (p->driver == NULL)
-			problem(ld, line, "unknown kind '%s' (verbex, voicy, "
-					  "talkover, osvi, zudu)", v);
+			problem(ld, line,
+			    "unknown kind '%s' (verbex, voicy, "
+			    "talkover, osvi, zudu)",
+			    v);
 	} else if (strcmp(k, "base_url") == 0) {
 		if ((why = check_url(v)) != NULL)
 			problem(ld, line, "%s", why);
@@ -308,11 +316,13 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 		p->api_secret = resolve_secret(ld, line, k, v);
 	} else if (strcmp(k, "timeout_ms") == 0) {
 		if (parse_int(v, 100, 600000, &n) < 0)
-			problem(ld, line, "timeout_ms must be from 100 to 600000");
+			problem(
+			    ld, line, "timeout_ms must be from 100 to 600000");
 		else
 			p->timeout_ms = (int)n;
 	} else
-		problem(ld, line, "unknown key '%s' in [provider %s]", k, p->name);
+		problem(
+		    ld, line, "unknown key '%s' in [provider %s]", k, p->name);
 }
 
 static bool
@@ -332,7 +342,7 @@ static void
 end_section(struct loader *ld)
 {
 	struct provider_conf *p = ld->prov;
-	static const char *const required[] = {"kind", "base_url", "api_key"};
+	static const char *const required[] = { "kind", "base_url", "api_key" };
 	size_t i;
 
 	if (ld->sec != SEC_PROVIDER || p == NULL)
@@ -380,14 +390,15 @@ section(struct loader *ld, int line, char *s)
 		ld->sec = SEC_PROVIDER;
 		name = trim(s + 9);
 		if (!valid_name(name)) {
-			problem(ld, line, "provider name must match "
-					  "[a-z0-9][a-z0-9_-]{0,31}");
+			problem(ld, line,
+			    "provider name must match "
+			    "[a-z0-9][a-z0-9_-]{0,31}");
 			return;
 		}
 		for (i = 0; i < c->nproviders; i++)
 			if (strcmp(c->providers[i].name, name) == 0) {
-				problem(ld, line, "duplicate section [provider %s]",
-				    name);
+				problem(ld, line,
+				    "duplicate section [provider %s]", name);
 				return;
 			}
 		if (c->nproviders == CONF_MAX_PROVIDERS) {
@@ -450,7 +461,8 @@ resolve_access(struct loader *ld)
 			}
 			if (conf_provider(ld->c, tok, &idx) == NULL)
 				problem(ld, ld->pending[r].line,
-				    "access list names unknown provider '%s'", tok);
+				    "access list names unknown provider '%s'",
+				    tok);
 			else
 				ld->c->rules[r].providers |= UINT64_C(1) << idx;
 		}
@@ -505,7 +517,8 @@ conf_load(const char *path, FILE *errs)
 			continue;
 		if (*s == '[') {
 			if (s[strlen(s) - 1] != ']') {
-				problem(&ld, lineno, "malformed section header");
+				problem(
+				    &ld, lineno, "malformed section header");
 				ld.sec = SEC_NONE;
 				ld.prov = NULL;
 				continue;
@@ -528,8 +541,8 @@ conf_load(const char *path, FILE *errs)
 		}
 		if (ld.sec == SEC_NONE) {
 			if (ld.sec_line == 0)
-				problem(&ld, lineno, "key '%s' outside any section",
-				    k);
+				problem(&ld, lineno,
+				    "key '%s' outside any section", k);
 			continue;
 		}
 		if (!mark_seen(&ld, lineno, k))
@@ -569,7 +582,8 @@ conf_load(const char *path, FILE *errs)
 	}
 	if (c->cursor_key_random) {
 		if (RAND_bytes(c->cursor_key, 32) != 1) {
-			fprintf(errs, "%s: cannot draw a random cursor key\n", path);
+			fprintf(errs, "%s: cannot draw a random cursor key\n",
+			    path);
 			conf_free(c);
 			return NULL;
 		}
@@ -626,8 +640,9 @@ conf_access(const struct config *c, const char *user, uint64_t *mask)
 	size_t i;
 
 	if (!c->has_access) {
-		*mask = c->nproviders == 64 ? UINT64_MAX
-					    : (UINT64_C(1) << c->nproviders) - 1;
+		*mask = c->nproviders == 64
+		    ? UINT64_MAX
+		    : (UINT64_C(1) << c->nproviders) - 1;
 		return 0;
 	}
 	if (user == NULL || *user == '\0')
@@ -652,9 +667,10 @@ conf_summary(const struct config *c, const char *path, FILE *out)
 	fprintf(out, "%s: OK\n", path);
 	fprintf(out, "  cursor_key: %s\n",
 	    c->cursor_key_random ? "random (cursors do not survive a restart)"
-				 : "set");
-	fprintf(out, "  cursor_ttl: %lld s, request_timeout_ms: %d, "
-		     "max_upstream_requests: %d\n",
+	                         : "set");
+	fprintf(out,
+	    "  cursor_ttl: %lld s, request_timeout_ms: %d, "
+	    "max_upstream_requests: %d\n",
 	    (long long)c->cursor_ttl, c->request_timeout_ms,
 	    c->max_upstream_requests);
 	for (i = 0; i < c->nproviders; i++)
@@ -664,5 +680,6 @@ conf_summary(const struct config *c, const char *path, FILE *out)
 	if (c->has_access)
 		fprintf(out, "  access: %zu rule(s)\n", c->nrules);
 	else
-		fprintf(out, "  access: every caller may read every provider\n");
+		fprintf(
+		    out, "  access: every caller may read every provider\n");
 }

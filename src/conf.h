@@ -50,14 +50,13 @@ struct config *conf_load(const char *path, FILE *errs);
 void conf_free(struct config *);
 /* One-paragraph summary for --check-config; never prints a secret. */
 void conf_summary(const struct config *, const char *path, FILE *out);
-const struct provider_conf *conf_provider(const struct config *,
-    const char *name, size_t *index);
+const struct provider_conf *conf_provider(
+    const struct config *, const char *name, size_t *index);
 /*
  * Providers a caller may read (bit i: providers[i]).  -1 when access is
  * configured and the caller is not authenticated (ACCESS_DENIED).
  */
-int conf_access(const struct config *, const char *remote_user,
-    uint64_t *mask);
+int conf_access(const struct config *, const char *remote_user, uint64_t *mask);
 bool conf_loopback_host(const char *host, size_t len);
 
 #endif

@@ -209,7 +209,7 @@ cursor_seal(struct arena *a, const unsigned char *key, size_t keylen,
 {
 	unsigned char plain[MAX_PLAIN], sealed[1 + NONCE + MAX_PLAIN + TAG];
 	unsigned char k[32];
-	struct wr w = {plain, 0, sizeof(plain), false};
+	struct wr w = { plain, 0, sizeof(plain), false };
 	EVP_CIPHER_CTX *ctx = NULL;
 	char *out = NULL;
 	int len, fin;
@@ -233,7 +233,8 @@ cursor_seal(struct arena *a, const unsigned char *key, size_t keylen,
 		put_int(&w, p->offset);
 		put_int(&w, p->total);
 		put_str(&w, p->token, CURSOR_MAX_TOKEN);
-		put_u8(&w, (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u));
+		put_u8(
+		    &w, (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u));
 		if (p->own_wm) {
 			put_int(&w, p->own_wm_time);
 			put_str(&w, p->own_wm_id, CURSOR_MAX_ID);
@@ -247,17 +248,19 @@ cursor_seal(struct arena *a, const unsigned char *key, size_t keylen,
 	derive(key, keylen, k);
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL ||
-	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) != 1)
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) !=
+	        1)
 		goto out;
 	/* The version byte and the caller are authenticated, not secret. */
 	if (EVP_EncryptUpdate(ctx, NULL, &len, sealed, 1) != 1 ||
-	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)
-		(user ? user : ""), (int)strlen(user ? user : "")) != 1 ||
-	    EVP_EncryptUpdate(ctx, sealed + 1 + NONCE, &len, plain,
-		(int)w.n) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &len,
+	        (const unsigned char *)(user ? user : ""),
+	        (int)strlen(user ? user : "")) != 1 ||
+	    EVP_EncryptUpdate(ctx, sealed + 1 + NONCE, &len, plain, (int)w.n) !=
+	        1 ||
 	    EVP_EncryptFinal_ex(ctx, sealed + 1 + NONCE + len, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
-		sealed + 1 + NONCE + w.n) != 1)
+	    EVP_CIPHER_CTX_ctrl(
+	        ctx, EVP_CTRL_GCM_GET_TAG, TAG, sealed + 1 + NONCE + w.n) != 1)
 		goto out;
 	out = b64url(a, sealed, 1 + NONCE + w.n + TAG);
 out:
@@ -290,14 +293,16 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 	derive(key, keylen, k);
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL ||
-	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) != 1 ||
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) !=
+	        1 ||
 	    EVP_DecryptUpdate(ctx, NULL, &len, sealed, 1) != 1 ||
-	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)
-		(user ? user : ""), (int)strlen(user ? user : "")) != 1 ||
-	    EVP_DecryptUpdate(ctx, plain, &len, sealed + 1 + NONCE,
-		(int)clen) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &len,
+	        (const unsigned char *)(user ? user : ""),
+	        (int)strlen(user ? user : "")) != 1 ||
+	    EVP_DecryptUpdate(
+	        ctx, plain, &len, sealed + 1 + NONCE, (int)clen) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
-		sealed + 1 + NONCE + clen) != 1 ||
+	        sealed + 1 + NONCE + clen) != 1 ||
 	    EVP_DecryptFinal_ex(ctx, plain + len, &fin) != 1)
 		goto out;
 	r.p = plain;

@@ -26,11 +26,11 @@ enum pstate { PS_ACTIVE, PS_DONE, PS_FAILED };
 struct cursor_pos {
 	uint8_t index; /* in the sorted list of the query's providers */
 	uint8_t state; /* enum pstate */
-	bool started;  /* a position below is meaningful */
+	bool started; /* a position below is meaningful */
 	int32_t per_page;
 	int64_t offset; /* page styles: records consumed (from the start for
 			   forward walks, from the end for backward ones) */
-	int64_t total;	/* page styles: list length when last seen */
+	int64_t total; /* page styles: list length when last seen */
 	const char *token; /* token / keyset styles; NULL: from the start */
 	/* A provider that missed pages (partial=allow) keeps its own
 	 * watermark; the others follow the global one. */
@@ -42,7 +42,7 @@ struct cursor_pos {
 
 struct cursor {
 	int64_t issued_at; /* seconds */
-	int64_t horizon;   /* ms: the walk covers calls started up to here */
+	int64_t horizon; /* ms: the walk covers calls started up to here */
 	unsigned char query_hash[16];
 	bool has_wm;
 	bool wm_has_time;
@@ -62,9 +62,8 @@ char *cursor_seal(struct arena *, const unsigned char *key, size_t keylen,
  * Opens text into c (strings in the arena).  Returns CN_OK,
  * CN_INVALID_CURSOR, CN_CURSOR_EXPIRED or CN_CURSOR_QUERY_MISMATCH.
  */
-enum cn_err cursor_open(struct arena *, const unsigned char *key,
-    size_t keylen, const char *user, const char *text,
-    const unsigned char query_hash[16], int64_t now, int64_t ttl,
-    struct cursor *c);
+enum cn_err cursor_open(struct arena *, const unsigned char *key, size_t keylen,
+    const char *user, const char *text, const unsigned char query_hash[16],
+    int64_t now, int64_t ttl, struct cursor *c);
 
 #endif

@@ -103,7 +103,8 @@ filter_match(const struct query *q, unsigned m, const struct call *c)
 	if ((m & (1u << F_STATUS)) && !(q->statuses & (1u << c->status)))
 		return false;
 	if ((m & (1u << F_DIRECTION)) &&
-	    (c->direction == DIR_NULL || !(q->directions & (1u << c->direction))))
+	    (c->direction == DIR_NULL ||
+	        !(q->directions & (1u << c->direction))))
 		return false;
 	if ((m & (1u << F_TYPE)) &&
 	    (c->type == TYPE_NULL || !(q->types & (1u << c->type))))

@@ -89,8 +89,8 @@ front_cgi(struct app *app)
 	head(&out, &rq, &w->rs);
 	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
 	    (!is_head(&rq) && w->rs.body.len > 0 &&
-		fwrite(w->rs.body.data, 1, w->rs.body.len, stdout) !=
-		    w->rs.body.len) ||
+	        fwrite(w->rs.body.data, 1, w->rs.body.len, stdout) !=
+	            w->rs.body.len) ||
 	    fflush(stdout) != 0)
 		rc = 1;
 	buf_free(&out);
@@ -118,8 +118,9 @@ front_listen(const char *addr)
 	if (strncmp(addr, "unix:", 5) == 0) {
 		path = addr + 5;
 		if (*path != '/') {
-			fprintf(stderr, "callnorm: --listen unix: needs an "
-					"absolute path\n");
+			fprintf(stderr,
+			    "callnorm: --listen unix: needs an "
+			    "absolute path\n");
 			return -1;
 		}
 		/* A stale socket from a previous run would make bind fail. */
@@ -132,8 +133,9 @@ front_listen(const char *addr)
 		}
 	} else {
 		if (strchr(addr, ':') == NULL) {
-			fprintf(stderr, "callnorm: --listen takes unix:/path or "
-					"host:port\n");
+			fprintf(stderr,
+			    "callnorm: --listen takes unix:/path or "
+			    "host:port\n");
 			return -1;
 		}
 		fd = FCGX_OpenSocket(addr, 128);
@@ -170,7 +172,8 @@ serve_thread(void *p)
 	while (!quit) {
 		if (FCGX_Accept_r(&fr) < 0) {
 			if (!quit)
-				log_warnx("FastCGI accept failed; thread stops");
+				log_warnx(
+				    "FastCGI accept failed; thread stops");
 			break;
 		}
 		memset(&rq, 0, sizeof(rq));
@@ -185,7 +188,8 @@ serve_thread(void *p)
 		head(&out, &rq, &w->rs);
 		FCGX_PutStr(out.data, (int)out.len, fr.out);
 		if (!is_head(&rq) && w->rs.body.len > 0)
-			FCGX_PutStr(w->rs.body.data, (int)w->rs.body.len, fr.out);
+			FCGX_PutStr(
+			    w->rs.body.data, (int)w->rs.body.len, fr.out);
 		FCGX_Finish_r(&fr);
 		worker_end_request(w, &rq);
 	}
@@ -210,7 +214,7 @@ serve_process(struct app *app, int fd, int threads)
 	sigset_t set;
 	struct sigaction sa;
 	int i, sig, alive;
-	struct timespec tick = {0, 100 * 1000000};
+	struct timespec tick = { 0, 100 * 1000000 };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_wake; /* no SA_RESTART: accept() returns EINTR */
@@ -227,7 +231,8 @@ serve_process(struct app *app, int fd, int threads)
 	for (i = 0; i < threads; i++) {
 		ta[i].app = app;
 		ta[i].fd = fd;
-		if (pthread_create(&ta[i].tid, NULL, serve_thread, &ta[i]) != 0) {
+		if (pthread_create(&ta[i].tid, NULL, serve_thread, &ta[i]) !=
+		    0) {
 			log_warnx("cannot start thread %d", i);
 			ta[i].done = 1;
 		}
@@ -321,8 +326,9 @@ front_serve(struct app *app, int fd, int threads, int workers)
 			if (pids[i] == pid) {
 				pids[i] = 0;
 				if (!master_quit)
-					log_warnx("worker %ld exited (status %d); "
-						  "replacing it",
+					log_warnx(
+					    "worker %ld exited (status %d); "
+					    "replacing it",
 					    (long)pid, status);
 			}
 	}
@@ -331,7 +337,8 @@ front_serve(struct app *app, int fd, int threads, int workers)
 			kill(pids[i], SIGTERM);
 	for (i = 0; i < workers; i++)
 		if (pids[i] > 0) {
-			while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+			while (
+			    waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
 				;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				rc = 1;

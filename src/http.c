@@ -15,9 +15,9 @@ struct http {
 	CURLM *multi;
 	CURLSH *share;
 	struct http_job *waiting; /* jobs sleeping before a retry */
-	int running;		  /* jobs inside curl */
+	int running; /* jobs inside curl */
 	struct http_job *runlist; /* the same jobs, linked */
-	struct http_job *done;	  /* finished, not yet returned */
+	struct http_job *done; /* finished, not yet returned */
 };
 
 int64_t
@@ -45,8 +45,8 @@ http_new(void)
 	}
 	/* One thread owns this context, so the share needs no locks. */
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE,
-	    CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(
+	    h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);
 	return h;
 }
@@ -115,8 +115,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		k = 12;
 		while (k < len && (p[k] == ' ' || p[k] == '\t'))
 			k++;
-		while (len > k && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
-		    p[len - 1] == ' '))
+		while (len > k &&
+		    (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+		        p[len - 1] == ' '))
 			len--;
 		j->retry_after_ms = parse_retry_after(p + k, len - k);
 	}
@@ -168,8 +169,8 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	j->retry_after_ms = -1;
 	j->errmsg[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
-	    j->allow_http ? "http,https" : "https");
+	curl_easy_setopt(
+	    e, CURLOPT_PROTOCOLS_STR, j->allow_http ? "http,https" : "https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
@@ -178,8 +179,8 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)HTTP_MAX_BODY);
+	curl_easy_setopt(
+	    e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -245,18 +246,19 @@ classify(struct http_job *j, CURLcode rc, bool *retry)
 	*retry = false;
 	switch (rc) {
 	case CURLE_OK:
-		if (j->status == 429 || (j->status >= 500 && j->status <= 599)) {
+		if (j->status == 429 ||
+		    (j->status >= 500 && j->status <= 599)) {
 			*retry = true;
 			return j->status == 429 ? CN_PROVIDER_RATE_LIMITED
-						: CN_PROVIDER_UNAVAILABLE;
+			                        : CN_PROVIDER_UNAVAILABLE;
 		}
 		return CN_OK;
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
 		snprintf(j->errmsg, sizeof(j->errmsg), "%s",
 		    j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
-			? "body over 32 MiB"
-			: "body could not be stored");
+		        ? "body over 32 MiB"
+		        : "body could not be stored");
 		return j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
 		    ? CN_PROVIDER_BAD_RESPONSE
 		    : CN_INTERNAL;
@@ -327,8 +329,8 @@ finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
 	now = http_now_ms();
 	j->elapsed_ms += now - j->started_ms;
 	if (rc != CURLE_OK && j->errmsg[0] == '\0')
-		snprintf(j->errmsg, sizeof(j->errmsg), "%s",
-		    curl_easy_strerror(rc));
+		snprintf(
+		    j->errmsg, sizeof(j->errmsg), "%s", curl_easy_strerror(rc));
 	j->err = classify(j, rc, &retry);
 	if (j->err != CN_OK && rc == CURLE_OK)
 		snprintf(j->errmsg, sizeof(j->errmsg), "upstream status %ld",
@@ -336,7 +338,7 @@ finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
 	if (retry && j->attempts < HTTP_MAX_ATTEMPTS &&
 	    (j->budget == NULL || *j->budget > 0)) {
 		wait = j->retry_after_ms >= 0 ? j->retry_after_ms
-					      : backoff_ms(j->attempts);
+		                              : backoff_ms(j->attempts);
 		if (now + wait + 50 < deadline) {
 			j->due_ms = now + wait;
 			j->next_wait = h->waiting;
@@ -409,7 +411,8 @@ http_wait(struct http *h, int64_t deadline)
 		if (h->running > 0)
 			curl_multi_poll(h->multi, NULL, 0, (int)wait, &numfds);
 		else if (wait > 0) {
-			struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+			struct timespec ts = { wait / 1000,
+				(wait % 1000) * 1000000 };
 			nanosleep(&ts, NULL);
 		}
 	}

@@ -23,9 +23,9 @@ struct http;
 struct http_job {
 	/* in */
 	const struct upreq *req;
-	int timeout_ms;	 /* per attempt */
+	int timeout_ms; /* per attempt */
 	bool allow_http; /* plain http (loopback simulators) */
-	int *budget;	 /* requests left for this provider; decremented */
+	int *budget; /* requests left for this provider; decremented */
 	void *user;
 	/* out */
 	enum cn_err err; /* CN_OK: a response arrived (any status) */

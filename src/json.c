@@ -27,8 +27,9 @@ static int parse_value(struct parser *, struct jv *);
 static void
 skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-	    *ps->p == '\n' || *ps->p == '\r'))
+	while (ps->p < ps->end &&
+	    (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' ||
+	        *ps->p == '\r'))
 		ps->p++;
 }
 
@@ -165,8 +166,9 @@ parse_string(struct parser *ps, struct jv *v)
 		case 'u':
 			if (read_hex4(ps, &cp) < 0)
 				return -1;
-			if (cp >= 0xd800 && cp <= 0xdbff && ps->end - ps->p >= 6 &&
-			    ps->p[0] == '\\' && ps->p[1] == 'u') {
+			if (cp >= 0xd800 && cp <= 0xdbff &&
+			    ps->end - ps->p >= 6 && ps->p[0] == '\\' &&
+			    ps->p[1] == 'u') {
 				ps->p += 2;
 				if (read_hex4(ps, &lo) < 0)
 					return -1;
@@ -176,8 +178,9 @@ parse_string(struct parser *ps, struct jv *v)
 				else {
 					/* lone high surrogate: replace, keep lo */
 					w = put_utf8(w, 0xfffd);
-					cp = (lo >= 0xd800 && lo <= 0xdfff) ? 0xfffd
-									   : lo;
+					cp = (lo >= 0xd800 && lo <= 0xdfff)
+					    ? 0xfffd
+					    : lo;
 				}
 			} else if (cp >= 0xd800 && cp <= 0xdfff)
 				cp = 0xfffd;
@@ -403,8 +406,8 @@ json_parse(struct arena *a, char *text, size_t len, int max_depth, char *err,
 	}
 out:
 	if (root == NULL && err != NULL && errsize > 0)
-		snprintf(err, errsize, "%s at byte %zu", ps.err ? ps.err : "error",
-		    (size_t)(ps.p - text));
+		snprintf(err, errsize, "%s at byte %zu",
+		    ps.err ? ps.err : "error", (size_t)(ps.p - text));
 	free(ps.stack);
 	return root;
 }

@@ -23,8 +23,9 @@ struct jv {
 	enum jtype t;
 	uint32_t n; /* string bytes, array items, object members */
 	union {
-		const char *s;    /* J_STR (NUL-terminated), J_NUM (raw text) */
-		struct jv *items; /* J_ARR: n items; J_OBJ: 2n, key then value */
+		const char *s; /* J_STR (NUL-terminated), J_NUM (raw text) */
+		struct jv
+		    *items; /* J_ARR: n items; J_OBJ: 2n, key then value */
 	} u;
 };
 
@@ -35,7 +36,7 @@ struct jv *json_parse(struct arena *, char *text, size_t len, int max_depth,
 
 const struct jv *jv_get(const struct jv *obj, const char *key);
 const char *jv_str(const struct jv *); /* NULL unless a string */
-bool jv_is_null(const struct jv *);    /* absent or null */
+bool jv_is_null(const struct jv *); /* absent or null */
 /* 0 when v is an integer number that fits; -1 otherwise. */
 int jv_int(const struct jv *, int64_t *);
 /* 0 when v is any number that fits a double. */

@@ -4,8 +4,7 @@
 /* One line per event on stderr; never a secret, never client bytes raw. */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_request(const char *request_id, const char *method,
-    const char *route, int status, long long duration_ms,
-    const char *upstream);
+void log_request(const char *request_id, const char *method, const char *route,
+    int status, long long duration_ms, const char *upstream);
 
 #endif

@@ -46,14 +46,14 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"workers", required_argument, NULL, 'w'},
-	    {"check-config", no_argument, NULL, 'C'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL, *listen_addr = NULL;
 	int ch, threads = 1, workers = 1, check = 0, fd, rc;
@@ -69,13 +69,15 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			if ((threads = parse_count(optarg, 1024)) < 0) {
-				fprintf(stderr, "callnorm: --threads takes 1..1024\n");
+				fprintf(stderr,
+				    "callnorm: --threads takes 1..1024\n");
 				return 64;
 			}
 			break;
 		case 'w':
 			if ((workers = parse_count(optarg, 256)) < 0) {
-				fprintf(stderr, "callnorm: --workers takes 1..256\n");
+				fprintf(stderr,
+				    "callnorm: --workers takes 1..256\n");
 				return 64;
 			}
 			break;
@@ -129,8 +131,9 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (app.conf->cursor_key_random)
-		log_warnx("no cursor_key configured: using a random key; cursors "
-			  "will not survive a restart or cross processes");
+		log_warnx(
+		    "no cursor_key configured: using a random key; cursors "
+		    "will not survive a restart or cross processes");
 	if (listen_addr != NULL) {
 		fd = front_listen(listen_addr);
 		if (fd < 0) {

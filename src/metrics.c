@@ -6,15 +6,15 @@
 #include "buf.h"
 #include "conf.h"
 
-static const int statuses[] = {200, 400, 403, 404, 405, 429, 500, 502, 504};
+static const int statuses[] = { 200, 400, 403, 404, 405, 429, 500, 502, 504 };
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
-static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-    1, 2.5, 5, 10};
+static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+	2.5, 5, 10 };
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
 
-static const char *const route_names[R__MAX] = {"calls", "providers",
-    "healthz", "metrics", "other"};
+static const char *const route_names[R__MAX] = { "calls", "providers",
+	"healthz", "metrics", "other" };
 
 struct upstream_stats {
 	uint64_t outcome[CN_ERR__MAX];
@@ -76,8 +76,8 @@ metrics_upstream(size_t provider, enum cn_err outcome, double seconds)
 	struct upstream_stats *u;
 	size_t i;
 
-	if (m == NULL || provider >= CONF_MAX_PROVIDERS ||
-	    (int)outcome < 0 || outcome >= CN_ERR__MAX)
+	if (m == NULL || provider >= CONF_MAX_PROVIDERS || (int)outcome < 0 ||
+	    outcome >= CN_ERR__MAX)
 		return;
 	u = &m->up[provider];
 	ADD(&u->outcome[outcome], 1);
@@ -98,66 +98,78 @@ metrics_write(struct buf *b, const struct config *c)
 
 	if (m == NULL)
 		return;
-	buf_adds(b, "# HELP callnorm_requests_total Requests answered, by route "
-		    "and HTTP status.\n# TYPE callnorm_requests_total counter\n");
+	buf_adds(b,
+	    "# HELP callnorm_requests_total Requests answered, by route "
+	    "and HTTP status.\n# TYPE callnorm_requests_total counter\n");
 	for (r = 0; r < R__MAX; r++)
 		for (s = 0; s < NSTATUS; s++) {
 			uint64_t v = LOAD(&m->requests[r][s]);
 			if (v == 0 && !(r == R_HEALTHZ && s == 0))
 				continue;
 			if (s < NSTATUS - 1)
-				buf_printf(b, "callnorm_requests_total{route=\"%s\","
-					      "status=\"%d\"} %llu\n",
+				buf_printf(b,
+				    "callnorm_requests_total{route=\"%s\","
+				    "status=\"%d\"} %llu\n",
 				    route_names[r], statuses[s],
 				    (unsigned long long)v);
 			else
-				buf_printf(b, "callnorm_requests_total{route=\"%s\","
-					      "status=\"other\"} %llu\n",
+				buf_printf(b,
+				    "callnorm_requests_total{route=\"%s\","
+				    "status=\"other\"} %llu\n",
 				    route_names[r], (unsigned long long)v);
 		}
-	buf_adds(b, "# HELP callnorm_requests_in_flight Requests being "
-		    "answered now.\n# TYPE callnorm_requests_in_flight gauge\n");
+	buf_adds(b,
+	    "# HELP callnorm_requests_in_flight Requests being "
+	    "answered now.\n# TYPE callnorm_requests_in_flight gauge\n");
 	buf_printf(b, "callnorm_requests_in_flight %lld\n",
 	    (long long)LOAD(&m->in_flight));
-	buf_adds(b, "# HELP callnorm_upstream_requests_total Upstream requests, "
-		    "by provider and outcome.\n# TYPE "
-		    "callnorm_upstream_requests_total counter\n");
+	buf_adds(b,
+	    "# HELP callnorm_upstream_requests_total Upstream requests, "
+	    "by provider and outcome.\n# TYPE "
+	    "callnorm_upstream_requests_total counter\n");
 	for (p = 0; p < c->nproviders; p++)
 		for (e = 0; e < CN_ERR__MAX; e++) {
 			uint64_t v = LOAD(&m->up[p].outcome[e]);
 			if (v == 0 && e != CN_OK)
 				continue;
-			buf_printf(b, "callnorm_upstream_requests_total{provider="
-				      "\"%s\",outcome=\"%s\"} %llu\n",
+			buf_printf(b,
+			    "callnorm_upstream_requests_total{provider="
+			    "\"%s\",outcome=\"%s\"} %llu\n",
 			    c->providers[p].name,
 			    e == CN_OK ? "ok" : cn_err_code((enum cn_err)e),
 			    (unsigned long long)v);
 		}
-	buf_adds(b, "# HELP callnorm_upstream_duration_seconds Upstream request "
-		    "latency.\n# TYPE callnorm_upstream_duration_seconds "
-		    "histogram\n");
+	buf_adds(b,
+	    "# HELP callnorm_upstream_duration_seconds Upstream request "
+	    "latency.\n# TYPE callnorm_upstream_duration_seconds "
+	    "histogram\n");
 	for (p = 0; p < c->nproviders; p++) {
 		u = &m->up[p];
 		cum = 0;
 		for (i = 0; i <= NBUCKET; i++) {
 			cum += LOAD(&u->bucket[i]);
 			if (i < NBUCKET)
-				buf_printf(b, "callnorm_upstream_duration_seconds_"
-					      "bucket{provider=\"%s\",le=\"%g\"} "
-					      "%llu\n",
+				buf_printf(b,
+				    "callnorm_upstream_duration_seconds_"
+				    "bucket{provider=\"%s\",le=\"%g\"} "
+				    "%llu\n",
 				    c->providers[p].name, buckets[i],
 				    (unsigned long long)cum);
 			else
-				buf_printf(b, "callnorm_upstream_duration_seconds_"
-					      "bucket{provider=\"%s\",le=\"+Inf\"} "
-					      "%llu\n",
-				    c->providers[p].name, (unsigned long long)cum);
+				buf_printf(b,
+				    "callnorm_upstream_duration_seconds_"
+				    "bucket{provider=\"%s\",le=\"+Inf\"} "
+				    "%llu\n",
+				    c->providers[p].name,
+				    (unsigned long long)cum);
 		}
-		buf_printf(b, "callnorm_upstream_duration_seconds_sum{provider="
-			      "\"%s\"} %.6f\n",
+		buf_printf(b,
+		    "callnorm_upstream_duration_seconds_sum{provider="
+		    "\"%s\"} %.6f\n",
 		    c->providers[p].name, (double)LOAD(&u->sum_us) / 1e6);
-		buf_printf(b, "callnorm_upstream_duration_seconds_count{"
-			      "provider=\"%s\"} %llu\n",
+		buf_printf(b,
+		    "callnorm_upstream_duration_seconds_count{"
+		    "provider=\"%s\"} %llu\n",
 		    c->providers[p].name, (unsigned long long)LOAD(&u->count));
 	}
 }

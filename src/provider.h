@@ -42,10 +42,10 @@ enum filter {
 extern const char *const filter_names[F__MAX];
 
 enum paging {
-	PAGING_TOKEN,  /* opaque next-page token */
+	PAGING_TOKEN, /* opaque next-page token */
 	PAGING_KEYSET, /* last id of the previous page, exclusive */
-	PAGING_PAGE1,  /* page numbers from 1 */
-	PAGING_PAGE0,  /* page numbers from 0 */
+	PAGING_PAGE1, /* page numbers from 1 */
+	PAGING_PAGE0, /* page numbers from 0 */
 };
 
 extern const char *const paging_names[];
@@ -59,9 +59,9 @@ struct position {
 /* What is sent for each requested filter (bits of enum filter). */
 struct plan {
 	unsigned requested; /* filters the query sets */
-	unsigned pushed;    /* sent upstream (exactly or as a superset) */
-	unsigned exact;     /* sent upstream with exactly the same meaning */
-	unsigned local;     /* re-checked here on each record */
+	unsigned pushed; /* sent upstream (exactly or as a superset) */
+	unsigned exact; /* sent upstream with exactly the same meaning */
+	unsigned local; /* re-checked here on each record */
 	unsigned unsupported; /* neither: the request must fail */
 	/* Requested filters that cannot exclude any record this kind lists
 	 * (type=phone on phone-only APIs, include_test=false where records
@@ -98,12 +98,12 @@ struct fetch {
 struct page {
 	struct call *calls;
 	size_t n;
-	bool last;	       /* nothing after this page */
-	struct position next;  /* PAGING_TOKEN / PAGING_KEYSET */
+	bool last; /* nothing after this page */
+	struct position next; /* PAGING_TOKEN / PAGING_KEYSET */
 	bool has_total;
-	int64_t total;	       /* matching records upstream */
-	int64_t last_page;     /* page styles: highest page number, or -1 */
-	int per_page;	       /* page styles: size the provider applied */
+	int64_t total; /* matching records upstream */
+	int64_t last_page; /* page styles: highest page number, or -1 */
+	int per_page; /* page styles: size the provider applied */
 };
 
 struct driver {
@@ -112,16 +112,16 @@ struct driver {
 	enum paging paging;
 	int max_page_size;
 	unsigned native_orders; /* bit 0: desc, bit 1: asc */
-	bool needs_secret;	/* api_secret required */
-	bool has_test_flag;	/* records say whether they are test calls */
+	bool needs_secret; /* api_secret required */
+	bool has_test_flag; /* records say whether they are test calls */
 	/* Filters this kind can push down at all, and check locally. */
 	unsigned can_push;
 	unsigned can_check;
 	/* Decides per query what is pushed down. */
 	void (*plan)(const struct query *, struct plan *);
 	/* Builds the upstream request; CN_INTERNAL only on exhaustion. */
-	enum cn_err (*prepare)(const struct fetch *, struct arena *,
-	    struct upreq *);
+	enum cn_err (*prepare)(
+	    const struct fetch *, struct arena *, struct upreq *);
 	/* Parses a 2xx body, or maps a non-2xx status to an error. */
 	enum cn_err (*decode)(const struct fetch *, const struct upresp *,
 	    struct arena *, struct page *, char *err, size_t errsize);

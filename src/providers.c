@@ -7,19 +7,19 @@ extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
     drv_zudu;
 
 const struct driver *const drivers[] = {
-    &drv_verbex,
-    &drv_voicy,
-    &drv_talkover,
-    &drv_osvi,
-    &drv_zudu,
-    NULL,
+	&drv_verbex,
+	&drv_voicy,
+	&drv_talkover,
+	&drv_osvi,
+	&drv_zudu,
+	NULL,
 };
 
-const char *const filter_names[F__MAX] = {"status", "direction", "type",
-    "agent_id", "started_after", "started_before", "min_duration_ms",
-    "max_duration_ms", "phone", "q", "include_test"};
+const char *const filter_names[F__MAX] = { "status", "direction", "type",
+	"agent_id", "started_after", "started_before", "min_duration_ms",
+	"max_duration_ms", "phone", "q", "include_test" };
 
-const char *const paging_names[] = {"token", "keyset", "page", "page0"};
+const char *const paging_names[] = { "token", "keyset", "page", "page0" };
 
 const struct driver *
 driver_find(const char *kind)

@@ -7,16 +7,16 @@
 #include "buf.h"
 #include "timefmt.h"
 
-const char *const qparam_names[QP__MAX] = {"provider", "status",
-    "direction", "type", "agent_id", "started_after", "started_before",
-    "min_duration_ms", "max_duration_ms", "phone", "q", "include_test",
-    "order", "limit", "cursor", "include", "partial"};
+const char *const qparam_names[QP__MAX] = { "provider", "status", "direction",
+	"type", "agent_id", "started_after", "started_before",
+	"min_duration_ms", "max_duration_ms", "phone", "q", "include_test",
+	"order", "limit", "cursor", "include", "partial" };
 
 /* Parameters that take one value (repeats must agree). */
-#define SINGLE                                                                \
-	((1u << QP_STARTED_AFTER) | (1u << QP_STARTED_BEFORE) |               \
-	    (1u << QP_MIN_DURATION) | (1u << QP_MAX_DURATION) |               \
-	    (1u << QP_INCLUDE_TEST) | (1u << QP_ORDER) | (1u << QP_LIMIT) |   \
+#define SINGLE \
+	((1u << QP_STARTED_AFTER) | (1u << QP_STARTED_BEFORE) | \
+	    (1u << QP_MIN_DURATION) | (1u << QP_MAX_DURATION) | \
+	    (1u << QP_INCLUDE_TEST) | (1u << QP_ORDER) | (1u << QP_LIMIT) | \
 	    (1u << QP_CURSOR) | (1u << QP_INCLUDE) | (1u << QP_PARTIAL))
 
 #define MAX_VALUES 100
@@ -203,7 +203,8 @@ check_value(struct arena *a, struct query *q, int p, const char *v, size_t n)
 
 	switch (p) {
 	case QP_PROVIDER:
-		return valid_provider_name(v, n) ? NULL
+		return valid_provider_name(v, n)
+		    ? NULL
 		    : "must be a provider name ([a-z0-9][a-z0-9_-]{0,31})";
 	case QP_STATUS:
 		idx = name_lookup(call_status_names, ST__MAX, v, n);
@@ -229,12 +230,14 @@ check_value(struct arena *a, struct query *q, int p, const char *v, size_t n)
 	case QP_Q:
 		return NULL;
 	case QP_PHONE:
-		return valid_phone(v, n) ? NULL
+		return valid_phone(v, n)
+		    ? NULL
 		    : "must be digits with an optional leading +";
 	case QP_STARTED_AFTER:
 	case QP_STARTED_BEFORE:
 		if (time_parse_rfc3339(v, n, &t) < 0)
-			return "must be an RFC 3339 instant with Z or an offset";
+			return "must be an RFC 3339 instant with Z or an "
+			       "offset";
 		if (p == QP_STARTED_AFTER)
 			q->started_after = t;
 		else
@@ -308,8 +311,8 @@ collect_set(struct arena *a, struct item *items, size_t nitems, int p,
 	for (i = 0; i < nitems; i++) {
 		if (items[i].param != p)
 			continue;
-		out->v[out->n] = lower ? lowercase(a, items[i].v, items[i].len)
-				       : items[i].v;
+		out->v[out->n] =
+		    lower ? lowercase(a, items[i].v, items[i].len) : items[i].v;
 		if (out->v[out->n] == NULL)
 			return -1;
 		out->n++;
@@ -329,8 +332,8 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 {
 	struct item *items = NULL;
 	size_t bound = 1, i, nitems = 0, start, end, eq;
-	size_t count[QP__MAX] = {0};
-	const char *first[QP__MAX] = {0};
+	size_t count[QP__MAX] = { 0 };
+	const char *first[QP__MAX] = { 0 };
 	const char *why;
 	char *key, *val;
 	size_t klen, vlen, vs, ve;
@@ -364,7 +367,7 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 			goto nomem;
 		if (rc < 0 || !valid_utf8(key, klen) || klen == 0) {
 			if (add_error(a, errs, rc < 0 || klen == 0 ? "" : key,
-				"is not a valid parameter name") < 0)
+			        "is not a valid parameter name") < 0)
 				goto nomem;
 			continue;
 		}
@@ -372,18 +375,20 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 			if (strcmp(key, qparam_names[p]) == 0)
 				break;
 		if (p == QP__MAX) {
-			if (add_error(a, errs, key, "is not a known parameter") < 0)
+			if (add_error(
+			        a, errs, key, "is not a known parameter") < 0)
 				goto nomem;
 			continue;
 		}
 		q->given |= 1u << p;
-		rc = eq < end ? urldecode(a, qs + eq + 1, end - eq - 1, &val, &vlen)
-			      : (val = (char *)"", vlen = 0, 0);
+		rc = eq < end
+		    ? urldecode(a, qs + eq + 1, end - eq - 1, &val, &vlen)
+		    : (val = (char *)"", vlen = 0, 0);
 		if (rc == -2)
 			goto nomem;
 		if (rc < 0 || !valid_utf8(val, vlen)) {
 			if (add_error(a, errs, key,
-				"is not valid percent-encoded UTF-8") < 0)
+			        "is not valid percent-encoded UTF-8") < 0)
 				goto nomem;
 			continue;
 		}
@@ -400,13 +405,13 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 			if (ve == vs)
 				why = "must not contain an empty value";
 			else if (ve - vs > (p == QP_CURSOR ? QUERY_MAX_BYTES
-							     : QUERY_MAX_VALUE))
+			                                   : QUERY_MAX_VALUE))
 				why = "has a value longer than 256 bytes";
 			else if (++count[p] > MAX_VALUES)
 				why = "has more than 100 values";
 			else if ((SINGLE & (1u << p)) && first[p] != NULL &&
 			    (strlen(first[p]) != ve - vs ||
-				memcmp(first[p], val + vs, ve - vs) != 0))
+			        memcmp(first[p], val + vs, ve - vs) != 0))
 				why = "takes one value";
 			if (why != NULL) {
 				if (add_error(a, errs, key, why) < 0)
@@ -424,7 +429,8 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 	}
 
 	for (i = 0; i < nitems; i++) {
-		why = check_value(a, q, items[i].param, items[i].v, items[i].len);
+		why =
+		    check_value(a, q, items[i].param, items[i].v, items[i].len);
 		if (why != NULL &&
 		    add_error(a, errs, qparam_names[items[i].param], why) < 0)
 			goto nomem;
@@ -483,8 +489,8 @@ query_canonical(struct arena *a, const struct query *q)
 		buf_printf(&b, "max=%lld&", (long long)q->max_duration);
 	canon_set(&b, "phone", &q->phones);
 	canon_set(&b, "q", &q->qs);
-	buf_printf(&b, "test=%d&order=%d&raw=%d&partial=%d",
-	    q->include_test, (int)q->order, q->include_raw, q->partial_allow);
+	buf_printf(&b, "test=%d&order=%d&raw=%d&partial=%d", q->include_test,
+	    (int)q->order, q->include_raw, q->partial_allow);
 	if (!b.failed)
 		out = arena_strndup(a, b.data, b.len);
 	buf_free(&b);

@@ -50,9 +50,9 @@ enum order { ORDER_DESC, ORDER_ASC };
 struct query {
 	unsigned given; /* bit (1u << QP_x) for each parameter present */
 	struct strset providers;
-	unsigned statuses;   /* bits of enum call_status; 0 = any */
+	unsigned statuses; /* bits of enum call_status; 0 = any */
 	unsigned directions; /* bits of enum call_dir */
-	unsigned types;	     /* bits of enum call_type */
+	unsigned types; /* bits of enum call_type */
 	struct strset agent_ids;
 	struct strset phones;
 	struct strset qs; /* lowercased */

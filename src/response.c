@@ -102,9 +102,10 @@ request_id_init(struct request *rq)
 
 	if (in != NULL) {
 		n = strlen(in);
-		if (n >= 1 && n <= 64 && strspn(in,
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789._-") == n) {
+		if (n >= 1 && n <= 64 &&
+		    strspn(in,
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		        "0123456789._-") == n) {
 			memcpy(rq->request_id, in, n + 1);
 			return;
 		}

@@ -59,8 +59,8 @@ digits(const char *s, size_t n, size_t at, size_t count, unsigned *out)
 static unsigned
 month_days(unsigned y, unsigned m)
 {
-	static const unsigned char md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31};
+	static const unsigned char md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
 
 	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 29;
@@ -83,8 +83,7 @@ time_parse_date(const char *s, size_t n, int64_t *ms)
 
 /* mode 0: zone required, fraction rounds up; mode 1: zone optional. */
 static int
-parse(const char *s, size_t n, int zone_required, int default_off,
-    int64_t *ms)
+parse(const char *s, size_t n, int zone_required, int default_off, int64_t *ms)
 {
 	unsigned hh, mi, ss, oh, om;
 	size_t i;
@@ -163,7 +162,8 @@ time_format_ms(int64_t ms, char *out, size_t size)
 
 	if (ms < MIN_MS || ms > MAX_MS || size < 25)
 		return 0;
-	days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+	days =
+	    ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
 	rem = ms - days * MS_PER_DAY;
 	civil_from_days(days, &y, &m, &d);
 	n = snprintf(out, size, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d,

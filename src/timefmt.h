@@ -16,8 +16,8 @@ int time_parse_rfc3339(const char *s, size_t n, int64_t *ms);
 /* Like time_parse_rfc3339, but a string without a zone is taken to be at
  * default_offset_min east of UTC (providers that document "UTC" but send
  * naive times).  Fractions are truncated to milliseconds. */
-int time_parse_iso(const char *s, size_t n, int default_offset_min,
-    int64_t *ms);
+int time_parse_iso(
+    const char *s, size_t n, int default_offset_min, int64_t *ms);
 /* YYYY-MM-DD -> ms at 00:00 UTC of that day. */
 int time_parse_date(const char *s, size_t n, int64_t *ms);
 /* "2026-06-12T04:00:04.000Z" into out (>= 25 bytes); 0 if out of range. */
@@ -25,8 +25,7 @@ size_t time_format_ms(int64_t ms, char *out, size_t size);
 /* "2026-06-12" for the UTC day containing ms shifted by offset_min. */
 size_t time_format_date(int64_t ms, int offset_min, char *out, size_t size);
 /* ISO 8601 with an explicit offset, seconds precision rounded down. */
-size_t time_format_offset(int64_t ms, int offset_min, char *out,
-    size_t size);
+size_t time_format_offset(int64_t ms, int offset_min, char *out, size_t size);
 int64_t time_now_ms(void);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 

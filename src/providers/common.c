@@ -55,8 +55,8 @@ buf_to_arena(struct arena *a, struct buf *b, size_t *len)
 }
 
 int
-add_header(struct arena *a, struct upreq *r, const char *name,
-    const char *value)
+add_header(
+    struct arena *a, struct upreq *r, const char *name, const char *value)
 {
 	char *h;
 
@@ -92,7 +92,8 @@ parse_body(const struct upresp *r, struct arena *a, const struct jv **root,
 {
 	char why[96];
 
-	*root = json_parse(a, r->body, r->len, JSON_MAX_DEPTH, why, sizeof(why));
+	*root =
+	    json_parse(a, r->body, r->len, JSON_MAX_DEPTH, why, sizeof(why));
 	if (*root == NULL) {
 		snprintf(err, errsize, "invalid JSON: %s", why);
 		return CN_PROVIDER_BAD_RESPONSE;
@@ -159,8 +160,8 @@ field_time_iso(const struct jv *o, const char *key, struct opt_i64 *out)
 }
 
 int
-field_id_string(struct arena *a, const struct jv *o, const char *key,
-    const char **out)
+field_id_string(
+    struct arena *a, const struct jv *o, const char *key, const char **out)
 {
 	const struct jv *v = jv_get(o, key);
 	int64_t n;

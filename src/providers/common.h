@@ -27,8 +27,8 @@ void url_param_int(struct buf *, const char *name, int64_t value);
 char *buf_to_arena(struct arena *, struct buf *, size_t *len);
 
 /* Authorization: Bearer <key> and similar, into r->headers. */
-int add_header(struct arena *, struct upreq *, const char *name,
-    const char *value);
+int add_header(
+    struct arena *, struct upreq *, const char *name, const char *value);
 
 /*
  * The status mapping every kind shares (SPEC 5): 401/403 auth, 429 rate
@@ -51,12 +51,11 @@ int field_str(const struct jv *obj, const char *key, const char **out);
 int field_int(const struct jv *obj, const char *key, struct opt_i64 *out);
 int field_bool(const struct jv *obj, const char *key, int *out);
 /* ISO 8601 / RFC 3339 string field; naive times are taken as UTC. */
-int field_time_iso(const struct jv *obj, const char *key,
-    struct opt_i64 *out);
+int field_time_iso(const struct jv *obj, const char *key, struct opt_i64 *out);
 /* String field whose value must be an integer-looking id or a number,
  * rendered as a decimal string (OSVI campaign_id). */
-int field_id_string(struct arena *, const struct jv *obj, const char *key,
-    const char **out);
+int field_id_string(
+    struct arena *, const struct jv *obj, const char *key, const char **out);
 
 /* Lowercased, '-' as '_' copy for table lookups. */
 const char *word_fold(struct arena *, const char *);

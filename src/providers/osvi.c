@@ -26,12 +26,12 @@ static const struct {
 	enum call_status status;
 	enum end_reason reason;
 } statuses[] = {
-	{"in_progress", ST_IN_PROGRESS, ER_NULL},
-	{"picked", ST_COMPLETED, ER_NULL},
-	{"not_picked", ST_NO_ANSWER, ER_NO_ANSWER},
-	{"busy", ST_BUSY, ER_BUSY},
-	{"voicemail", ST_VOICEMAIL, ER_VOICEMAIL},
-	{"failed", ST_FAILED, ER_ERROR},
+	{ "in_progress", ST_IN_PROGRESS, ER_NULL },
+	{ "picked", ST_COMPLETED, ER_NULL },
+	{ "not_picked", ST_NO_ANSWER, ER_NO_ANSWER },
+	{ "busy", ST_BUSY, ER_BUSY },
+	{ "voicemail", ST_VOICEMAIL, ER_VOICEMAIL },
+	{ "failed", ST_FAILED, ER_ERROR },
 };
 
 #define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
@@ -131,8 +131,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	url_begin(&b, f->pc, "/v1/calls");
 	url_param_int(&b, "page", f->pos.page < 1 ? 1 : f->pos.page);
 	url_param_int(&b, "per_page", f->page_size);
-	if ((pushed & FBIT(F_STATUS)) &&
-	    status_list(q, list, sizeof(list)) > 0)
+	if ((pushed & FBIT(F_STATUS)) && status_list(q, list, sizeof(list)) > 0)
 		url_param(&b, "status", list);
 	if ((pushed & FBIT(F_AGENT)) && q->agent_ids.n == 1)
 		url_param(&b, "agent_uuid", q->agent_ids.v[0]);
@@ -178,8 +177,8 @@ call_end_reason(const char *by)
 
 /* Fills c from one list item; NULL, or why the item is unusable. */
 static const char *
-normalize(const struct fetch *f, struct arena *a, const struct jv *o,
-    struct call *c)
+normalize(
+    const struct fetch *f, struct arena *a, const struct jv *o, struct call *c)
 {
 	const char *dir, *other, *line, *by, *name;
 	struct opt_i64 dur, picked;
@@ -259,7 +258,8 @@ normalize(const struct fetch *f, struct arena *a, const struct jv *o,
 		if (field_str(v, "name", &name) < 0)
 			return "tag.name is not a string";
 		if (name != NULL) {
-			if ((c->tags = arena_alloc(a, sizeof(*c->tags))) == NULL)
+			if ((c->tags = arena_alloc(a, sizeof(*c->tags))) ==
+			    NULL)
 				return oom;
 			c->tags[0] = name;
 			c->ntags = 1;
@@ -341,8 +341,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	cap = (size_t)(f->page_size > MAX_PAGE ? f->page_size : MAX_PAGE);
 	if (n > cap)
 		return bad(err, errsize, "more calls than the page size");
-	if (n > 0 && (pg->calls = arena_calloc(a, n, sizeof(*pg->calls))) ==
-	    NULL) {
+	if (n > 0 &&
+	    (pg->calls = arena_calloc(a, n, sizeof(*pg->calls))) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return CN_INTERNAL;
 	}
@@ -351,7 +351,7 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		    NULL) {
 			snprintf(err, errsize, "call %zu: %s", i, why);
 			return why == oom ? CN_INTERNAL
-					  : CN_PROVIDER_BAD_RESPONSE;
+			                  : CN_PROVIDER_BAD_RESPONSE;
 		}
 	}
 	pg->n = n;
@@ -365,20 +365,19 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 }
 
 const struct driver drv_osvi = {
-    .abi = DRIVER_ABI,
-    .kind = "osvi",
-    .paging = PAGING_PAGE1,
-    .max_page_size = MAX_PAGE,
-    .native_orders = DESC_BIT,
-    .needs_secret = false,
-    .has_test_flag = false,
-    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) |
-	FBIT(F_AGENT),
-    .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	FBIT(F_INCLUDE_TEST),
-    .plan = plan,
-    .prepare = prepare,
-    .decode = decode,
+	.abi = DRIVER_ABI,
+	.kind = "osvi",
+	.paging = PAGING_PAGE1,
+	.max_page_size = MAX_PAGE,
+	.native_orders = DESC_BIT,
+	.needs_secret = false,
+	.has_test_flag = false,
+	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT),
+	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
+	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
+	    FBIT(F_INCLUDE_TEST),
+	.plan = plan,
+	.prepare = prepare,
+	.decode = decode,
 };

@@ -23,13 +23,13 @@ static const struct {
 	enum call_status status;
 	enum end_reason reason;
 } statuses[] = {
-	{"initiated", ST_QUEUED, ER_NULL},
-	{"ringing", ST_RINGING, ER_NULL},
-	{"answered", ST_IN_PROGRESS, ER_NULL},
-	{"completed", ST_COMPLETED, ER_NULL},
-	{"failed", ST_FAILED, ER_ERROR},
-	{"busy", ST_BUSY, ER_BUSY},
-	{"no-answer", ST_NO_ANSWER, ER_NO_ANSWER},
+	{ "initiated", ST_QUEUED, ER_NULL },
+	{ "ringing", ST_RINGING, ER_NULL },
+	{ "answered", ST_IN_PROGRESS, ER_NULL },
+	{ "completed", ST_COMPLETED, ER_NULL },
+	{ "failed", ST_FAILED, ER_ERROR },
+	{ "busy", ST_BUSY, ER_BUSY },
+	{ "no-answer", ST_NO_ANSWER, ER_NO_ANSWER },
 };
 
 #define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
@@ -69,15 +69,15 @@ status_push(const struct query *q, const char **word)
 static bool
 date_from(const struct query *q, char *out, size_t size)
 {
-	return time_format_date(q->started_after - MS_PER_DAY, 0, out,
-	    size) > 0;
+	return time_format_date(q->started_after - MS_PER_DAY, 0, out, size) >
+	    0;
 }
 
 static bool
 date_to(const struct query *q, char *out, size_t size)
 {
-	return time_format_date(q->started_before - 1 + MS_PER_DAY, 0, out,
-	    size) > 0;
+	return time_format_date(
+	           q->started_before - 1 + MS_PER_DAY, 0, out, size) > 0;
 }
 
 static void
@@ -278,8 +278,7 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return bad(err, errsize, "pagination.current_page is missing");
 	if (field_int(pag, "last_page", &last) < 0 || !last.set)
 		return bad(err, errsize, "pagination.last_page is missing");
-	if (field_int(pag, "total", &total) < 0 ||
-	    (total.set && total.v < 0))
+	if (field_int(pag, "total", &total) < 0 || (total.set && total.v < 0))
 		return bad(err, errsize, "pagination.total is not a count");
 	if (field_int(pag, "per_page", &per) < 0 ||
 	    (per.set && (per.v < 1 || per.v > INT_MAX)))
@@ -288,8 +287,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	cap = (size_t)(f->page_size > MAX_PAGE ? f->page_size : MAX_PAGE);
 	if (n > cap)
 		return bad(err, errsize, "more calls than the page size");
-	if (n > 0 && (pg->calls = arena_calloc(a, n, sizeof(*pg->calls))) ==
-	    NULL) {
+	if (n > 0 &&
+	    (pg->calls = arena_calloc(a, n, sizeof(*pg->calls))) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return CN_INTERNAL;
 	}
@@ -311,21 +310,20 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 }
 
 const struct driver drv_talkover = {
-    .abi = DRIVER_ABI,
-    .kind = "talkover",
-    .paging = PAGING_PAGE1,
-    .max_page_size = MAX_PAGE,
-    .native_orders = DESC_BIT,
-    .needs_secret = false,
-    .has_test_flag = true,
-    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) |
-	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	FBIT(F_PHONE),
-    .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	FBIT(F_INCLUDE_TEST),
-    .plan = plan,
-    .prepare = prepare,
-    .decode = decode,
+	.abi = DRIVER_ABI,
+	.kind = "talkover",
+	.paging = PAGING_PAGE1,
+	.max_page_size = MAX_PAGE,
+	.native_orders = DESC_BIT,
+	.needs_secret = false,
+	.has_test_flag = true,
+	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT) |
+	    FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) | FBIT(F_PHONE),
+	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
+	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
+	    FBIT(F_INCLUDE_TEST),
+	.plan = plan,
+	.prepare = prepare,
+	.decode = decode,
 };

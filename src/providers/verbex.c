@@ -21,21 +21,21 @@ static const struct reason {
 	enum call_status st;
 	enum end_reason er;
 } reasons[] = {
-	{"user_ended_call", ST_COMPLETED, ER_USER_HANGUP},
-	{"agent_ended_call", ST_COMPLETED, ER_AGENT_HANGUP},
-	{"call_transferred", ST_COMPLETED, ER_TRANSFERRED},
-	{"inactivity_timeout", ST_COMPLETED, ER_INACTIVITY},
-	{"maximum_duration_exceeded", ST_COMPLETED, ER_MAX_DURATION},
-	{"no_answer", ST_NO_ANSWER, ER_NO_ANSWER},
-	{"line_busy", ST_BUSY, ER_BUSY},
-	{"voicemail_detected", ST_VOICEMAIL, ER_VOICEMAIL},
-	{"answering_machine_detected", ST_VOICEMAIL, ER_VOICEMAIL},
+	{ "user_ended_call", ST_COMPLETED, ER_USER_HANGUP },
+	{ "agent_ended_call", ST_COMPLETED, ER_AGENT_HANGUP },
+	{ "call_transferred", ST_COMPLETED, ER_TRANSFERRED },
+	{ "inactivity_timeout", ST_COMPLETED, ER_INACTIVITY },
+	{ "maximum_duration_exceeded", ST_COMPLETED, ER_MAX_DURATION },
+	{ "no_answer", ST_NO_ANSWER, ER_NO_ANSWER },
+	{ "line_busy", ST_BUSY, ER_BUSY },
+	{ "voicemail_detected", ST_VOICEMAIL, ER_VOICEMAIL },
+	{ "answering_machine_detected", ST_VOICEMAIL, ER_VOICEMAIL },
 };
 
 /* Statuses a Verbex record can map to; anything else makes a query empty. */
-#define PRODUCIBLE                                                         \
-	(FBIT(ST_QUEUED) | FBIT(ST_IN_PROGRESS) | FBIT(ST_COMPLETED) |     \
-	    FBIT(ST_NO_ANSWER) | FBIT(ST_BUSY) | FBIT(ST_VOICEMAIL) |      \
+#define PRODUCIBLE \
+	(FBIT(ST_QUEUED) | FBIT(ST_IN_PROGRESS) | FBIT(ST_COMPLETED) | \
+	    FBIT(ST_NO_ANSWER) | FBIT(ST_BUSY) | FBIT(ST_VOICEMAIL) | \
 	    FBIT(ST_FAILED) | FBIT(ST_UNKNOWN))
 
 static const struct reason *
@@ -155,8 +155,8 @@ out:
 
 /* messages[].content joined by newlines; "" when there are none. */
 static int
-transcript(struct arena *a, const struct jv *o, const char **out,
-    const char **why)
+transcript(
+    struct arena *a, const struct jv *o, const char **out, const char **why)
 {
 	const struct jv *m = jv_get(o, "messages"), *it, *content;
 	struct buf b;
@@ -287,7 +287,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	if (calls == NULL || calls->t != J_ARR)
 		return bad(err, errsize, "calls is missing or not an array");
 	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
-		? f->page_size : f->pc->driver->max_page_size);
+	        ? f->page_size
+	        : f->pc->driver->max_page_size);
 	if (calls->n > cap)
 		return bad(err, errsize, "more records than the page size");
 	tok = jv_get(root, "next_page_token");
@@ -299,13 +300,13 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	pg->n = 0;
 	pg->calls = NULL;
 	if (calls->n > 0 &&
-	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) ==
-		NULL)
+	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) == NULL)
 		return CN_INTERNAL;
 	for (i = 0; i < calls->n; i++) {
 		const struct jv *o = jv_item(calls, i);
 		if (o->t != J_OBJ) {
-			snprintf(err, errsize, "record %zu is not an object", i);
+			snprintf(
+			    err, errsize, "record %zu is not an object", i);
 			return CN_PROVIDER_BAD_RESPONSE;
 		}
 		if (record(f, a, o, &pg->calls[i], &why) < 0) {
@@ -329,20 +330,20 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 }
 
 const struct driver drv_verbex = {
-    .abi = DRIVER_ABI,
-    .kind = "verbex",
-    .paging = PAGING_TOKEN,
-    .max_page_size = 1000,
-    .native_orders = DESC_BIT | ASC_BIT,
-    .needs_secret = false,
-    .has_test_flag = false,
-    .can_push = FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) |
-	FBIT(F_STARTED_BEFORE),
-    .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	FBIT(F_Q) | FBIT(F_INCLUDE_TEST),
-    .plan = plan,
-    .prepare = prepare,
-    .decode = decode,
+	.abi = DRIVER_ABI,
+	.kind = "verbex",
+	.paging = PAGING_TOKEN,
+	.max_page_size = 1000,
+	.native_orders = DESC_BIT | ASC_BIT,
+	.needs_secret = false,
+	.has_test_flag = false,
+	.can_push =
+	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE),
+	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
+	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
+	    FBIT(F_Q) | FBIT(F_INCLUDE_TEST),
+	.plan = plan,
+	.prepare = prepare,
+	.decode = decode,
 };

@@ -21,17 +21,17 @@ static const struct status {
 	enum call_status st;
 	enum end_reason er;
 } statuses[] = {
-	{"initiated", ST_QUEUED, ER_NULL},
-	{"ringing", ST_RINGING, ER_NULL},
-	{"ongoing", ST_IN_PROGRESS, ER_NULL},
-	{"user_hangup", ST_COMPLETED, ER_USER_HANGUP},
-	{"agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP},
-	{"inactivity", ST_COMPLETED, ER_INACTIVITY},
-	{"error_inactivity", ST_FAILED, ER_INACTIVITY},
-	{"error", ST_FAILED, ER_ERROR},
-	{"busy", ST_BUSY, ER_BUSY},
-	{"no_answer", ST_NO_ANSWER, ER_NO_ANSWER},
-	{"canceled", ST_CANCELED, ER_NULL},
+	{ "initiated", ST_QUEUED, ER_NULL },
+	{ "ringing", ST_RINGING, ER_NULL },
+	{ "ongoing", ST_IN_PROGRESS, ER_NULL },
+	{ "user_hangup", ST_COMPLETED, ER_USER_HANGUP },
+	{ "agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP },
+	{ "inactivity", ST_COMPLETED, ER_INACTIVITY },
+	{ "error_inactivity", ST_FAILED, ER_INACTIVITY },
+	{ "error", ST_FAILED, ER_ERROR },
+	{ "busy", ST_BUSY, ER_BUSY },
+	{ "no_answer", ST_NO_ANSWER, ER_NO_ANSWER },
+	{ "canceled", ST_CANCELED, ER_NULL },
 };
 #define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
@@ -215,8 +215,8 @@ map_status(const char *st, struct call *c)
 }
 
 static int
-record(const struct fetch *f, const struct jv *o, struct call *c,
-    const char **why)
+record(
+    const struct fetch *f, const struct jv *o, struct call *c, const char **why)
 {
 	const struct jv *id = jv_get(o, "call_id"), *agent;
 	const char *type, *dir;
@@ -264,7 +264,8 @@ record(const struct fetch *f, const struct jv *o, struct call *c,
 	else if (type != NULL && word_eq(type, "web_call"))
 		c->type = TYPE_WEB;
 	/* inbound/outbound: the older documentation's words */
-	if (dir != NULL && (word_eq(dir, "incoming") || word_eq(dir, "inbound")))
+	if (dir != NULL &&
+	    (word_eq(dir, "incoming") || word_eq(dir, "inbound")))
 		c->direction = DIR_INBOUND;
 	else if (dir != NULL &&
 	    (word_eq(dir, "outgoing") || word_eq(dir, "outbound")))
@@ -300,7 +301,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	if (calls == NULL || calls->t != J_ARR)
 		return bad(err, errsize, "calls is missing or not an array");
 	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
-		? f->page_size : f->pc->driver->max_page_size);
+	        ? f->page_size
+	        : f->pc->driver->max_page_size);
 	if (calls->n > cap)
 		return bad(err, errsize, "more records than the page size");
 	if (field_int(root, "total_count", &total) < 0 ||
@@ -309,13 +311,13 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	pg->n = 0;
 	pg->calls = NULL;
 	if (calls->n > 0 &&
-	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) ==
-		NULL)
+	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) == NULL)
 		return CN_INTERNAL;
 	for (i = 0; i < calls->n; i++) {
 		const struct jv *o = jv_item(calls, i);
 		if (o->t != J_OBJ) {
-			snprintf(err, errsize, "record %zu is not an object", i);
+			snprintf(
+			    err, errsize, "record %zu is not an object", i);
 			return CN_PROVIDER_BAD_RESPONSE;
 		}
 		if (record(f, o, &pg->calls[i], &why) < 0) {
@@ -326,8 +328,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	pg->n = calls->n;
 	pg->next.page = 0;
 	pg->next.token = NULL;
-	if (pg->n > 0 && (pg->next.token = arena_strdup(a,
-			      pg->calls[pg->n - 1].native_id)) == NULL)
+	if (pg->n > 0 &&
+	    (pg->next.token =
+	            arena_strdup(a, pg->calls[pg->n - 1].native_id)) == NULL)
 		return CN_INTERNAL;
 	/*
 	 * No next key and no has_more: only a short page ends the list.
@@ -343,20 +346,21 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 }
 
 const struct driver drv_voicy = {
-    .abi = DRIVER_ABI,
-    .kind = "voicy",
-    .paging = PAGING_KEYSET,
-    .max_page_size = 1000,
-    .native_orders = DESC_BIT | ASC_BIT,
-    .needs_secret = false,
-    .has_test_flag = true,
-    .can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT) |
-	FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) | FBIT(F_INCLUDE_TEST),
-    .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	FBIT(F_INCLUDE_TEST),
-    .plan = plan,
-    .prepare = prepare,
-    .decode = decode,
+	.abi = DRIVER_ABI,
+	.kind = "voicy",
+	.paging = PAGING_KEYSET,
+	.max_page_size = 1000,
+	.native_orders = DESC_BIT | ASC_BIT,
+	.needs_secret = false,
+	.has_test_flag = true,
+	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT) |
+	    FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
+	    FBIT(F_INCLUDE_TEST),
+	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+	    FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
+	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
+	    FBIT(F_INCLUDE_TEST),
+	.plan = plan,
+	.prepare = prepare,
+	.decode = decode,
 };

@@ -15,8 +15,8 @@
 #define MIN_MS (-62167219200000LL)
 #define MAX_MS 253402300799999LL
 
-#define ENDED_OUTCOMES                                                     \
-	(FBIT(ST_COMPLETED) | FBIT(ST_NO_ANSWER) | FBIT(ST_BUSY) |         \
+#define ENDED_OUTCOMES \
+	(FBIT(ST_COMPLETED) | FBIT(ST_NO_ANSWER) | FBIT(ST_BUSY) | \
 	    FBIT(ST_VOICEMAIL) | FBIT(ST_FAILED))
 
 /* Upstream statuses and every normalized status each can become. */
@@ -24,11 +24,11 @@ static const struct status {
 	const char *word;
 	unsigned outcomes;
 } statuses[] = {
-	{"SCHEDULED", FBIT(ST_SCHEDULED)},
-	{"REGISTERED", FBIT(ST_QUEUED)},
-	{"ONGOING", FBIT(ST_IN_PROGRESS)},
-	{"ENDED", ENDED_OUTCOMES},
-	{"ERROR", FBIT(ST_FAILED)},
+	{ "SCHEDULED", FBIT(ST_SCHEDULED) },
+	{ "REGISTERED", FBIT(ST_QUEUED) },
+	{ "ONGOING", FBIT(ST_IN_PROGRESS) },
+	{ "ENDED", ENDED_OUTCOMES },
+	{ "ERROR", FBIT(ST_FAILED) },
 };
 #define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
@@ -38,15 +38,15 @@ static const struct reason {
 	enum call_status st;
 	enum end_reason er;
 } reasons[] = {
-	{"dial_no_answer", ST_NO_ANSWER, ER_NO_ANSWER},
-	{"dial_busy", ST_BUSY, ER_BUSY},
-	{"voicemail_reached", ST_VOICEMAIL, ER_VOICEMAIL},
-	{"dial_failed", ST_FAILED, ER_ERROR},
-	{"user_hangup", ST_COMPLETED, ER_USER_HANGUP},
-	{"agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP},
-	{"call_transfer", ST_COMPLETED, ER_TRANSFERRED},
-	{"inactivity", ST_COMPLETED, ER_INACTIVITY},
-	{"max_duration_reached", ST_COMPLETED, ER_MAX_DURATION},
+	{ "dial_no_answer", ST_NO_ANSWER, ER_NO_ANSWER },
+	{ "dial_busy", ST_BUSY, ER_BUSY },
+	{ "voicemail_reached", ST_VOICEMAIL, ER_VOICEMAIL },
+	{ "dial_failed", ST_FAILED, ER_ERROR },
+	{ "user_hangup", ST_COMPLETED, ER_USER_HANGUP },
+	{ "agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP },
+	{ "call_transfer", ST_COMPLETED, ER_TRANSFERRED },
+	{ "inactivity", ST_COMPLETED, ER_INACTIVITY },
+	{ "max_duration_reached", ST_COMPLETED, ER_MAX_DURATION },
 };
 
 /* Upstream statuses (bit i: statuses[i]) that can yield a wanted one. */
@@ -154,8 +154,9 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	 */
 	buf_adds(&b, ",\"sort_by\":\"start_timestamp\",\"sort_order\":");
 	buf_json_cstr(&b, f->order == ORDER_ASC ? "ascending" : "descending");
-	if (pushed & (FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q))) {
+	if (pushed &
+	    (FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
+	        FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q))) {
 		buf_adds(&b, ",\"filter_criteria\":{");
 		if (pushed & FBIT(F_STATUS)) {
 			key(&b, &first, "call_status");
@@ -267,8 +268,8 @@ map_status(const char *st, const char *why, struct call *c)
 }
 
 static int
-record(const struct fetch *f, const struct jv *o, struct call *c,
-    const char **why)
+record(
+    const struct fetch *f, const struct jv *o, struct call *c, const char **why)
 {
 	const struct jv *id = jv_get(o, "call_id"), *v;
 	const char *type, *dir, *reason;
@@ -307,9 +308,9 @@ record(const struct fetch *f, const struct jv *o, struct call *c,
 	}
 	*why = "timestamp out of range";
 	if ((c->started_at.set &&
-		(c->started_at.v < MIN_MS || c->started_at.v > MAX_MS)) ||
+	        (c->started_at.v < MIN_MS || c->started_at.v > MAX_MS)) ||
 	    (c->ended_at.set &&
-		(c->ended_at.v < MIN_MS || c->ended_at.v > MAX_MS)))
+	        (c->ended_at.v < MIN_MS || c->ended_at.v > MAX_MS)))
 		return -1;
 	*why = "bad call_duration";
 	if (c->duration_ms.set && c->duration_ms.v < 0)
@@ -375,34 +376,38 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return bad(err, errsize, "data is missing or not an object");
 	calls = jv_get(data, "calls");
 	if (calls == NULL || calls->t != J_ARR)
-		return bad(err, errsize, "data.calls is missing or not an array");
+		return bad(
+		    err, errsize, "data.calls is missing or not an array");
 	pag = jv_get(data, "pagination");
 	if (pag == NULL || pag->t != J_OBJ)
-		return bad(err, errsize, "data.pagination is missing or not an object");
+		return bad(err, errsize,
+		    "data.pagination is missing or not an object");
 	/* The two documentation pages name the total differently. */
 	if (field_int(pag, "total_count", &total) < 0 ||
 	    (!total.set && field_int(pag, "total", &total) < 0) ||
 	    field_int(pag, "total_pages", &pages) < 0 ||
 	    field_int(pag, "limit", &limit) < 0 ||
 	    field_bool(pag, "has_next_page", &next) < 0)
-		return bad(err, errsize, "a pagination field has the wrong type");
+		return bad(
+		    err, errsize, "a pagination field has the wrong type");
 	if ((total.set && total.v < 0) || (pages.set && pages.v < 0) ||
 	    (limit.set && limit.v <= 0))
 		return bad(err, errsize, "negative pagination values");
 	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
-		? f->page_size : f->pc->driver->max_page_size);
+	        ? f->page_size
+	        : f->pc->driver->max_page_size);
 	if (calls->n > cap)
 		return bad(err, errsize, "more records than the page size");
 	pg->n = 0;
 	pg->calls = NULL;
 	if (calls->n > 0 &&
-	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) ==
-		NULL)
+	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) == NULL)
 		return CN_INTERNAL;
 	for (i = 0; i < calls->n; i++) {
 		const struct jv *o = jv_item(calls, i);
 		if (o->t != J_OBJ) {
-			snprintf(err, errsize, "record %zu is not an object", i);
+			snprintf(
+			    err, errsize, "record %zu is not an object", i);
 			return CN_PROVIDER_BAD_RESPONSE;
 		}
 		if (record(f, o, &pg->calls[i], &why) < 0) {
@@ -423,26 +428,26 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	pg->has_total = total.set;
 	pg->total = total.set ? total.v : 0;
 	pg->last_page = pages.set && pages.v > 0 ? pages.v - 1 : -1;
-	pg->per_page = limit.set && limit.v <= INT32_MAX ? (int)limit.v
-							  : f->page_size;
+	pg->per_page =
+	    limit.set && limit.v <= INT32_MAX ? (int)limit.v : f->page_size;
 	return CN_OK;
 }
 
 const struct driver drv_zudu = {
-    .abi = DRIVER_ABI,
-    .kind = "zudu",
-    .paging = PAGING_PAGE0,
-    .max_page_size = 100,
-    .native_orders = DESC_BIT | ASC_BIT,
-    .needs_secret = true,
-    .has_test_flag = false,
-    .can_push = FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
-	FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q),
-    .can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	FBIT(F_Q) | FBIT(F_INCLUDE_TEST),
-    .plan = plan,
-    .prepare = prepare,
-    .decode = decode,
+	.abi = DRIVER_ABI,
+	.kind = "zudu",
+	.paging = PAGING_PAGE0,
+	.max_page_size = 100,
+	.native_orders = DESC_BIT | ASC_BIT,
+	.needs_secret = true,
+	.has_test_flag = false,
+	.can_push = FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
+	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q),
+	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
+	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
+	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
+	    FBIT(F_Q) | FBIT(F_INCLUDE_TEST),
+	.plan = plan,
+	.prepare = prepare,
+	.decode = decode,
 };

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const long statuses[] = {200, 200, 200, 404, 401, 429, 500, 302};
+	static const long statuses[] = { 200, 200, 200, 404, 401, 429, 500,
+		302 };
 	static struct arena *a;
 	static const char qs[] = "q=refund&status=completed";
 	const struct driver *d;
@@ -42,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pc.base_url = "http://127.0.0.1:9/p";
 	pc.api_key = "k";
 	pc.api_secret = "s";
-	if (query_parse(a, qs, (data[0] & 0x20) ? sizeof(qs) - 1 : 0, &q, &qe) != 0)
+	if (query_parse(
+	        a, qs, (data[0] & 0x20) ? sizeof(qs) - 1 : 0, &q, &qe) != 0)
 		goto out;
 	filter_plan(d, &q, &plan);
 	memset(&f, 0, sizeof(f));

@@ -25,9 +25,9 @@ ascii(const uint8_t *p, size_t n)
 		 * what it was given; by design, so not compared. */
 		if (p[i] == '\\' && i + 5 < n && (p[i + 1] == 'u') &&
 		    ((p[i + 2] == '0' && p[i + 3] == '0' && p[i + 4] == '0' &&
-			 p[i + 5] == '0') ||
-			((p[i + 2] == 'd' || p[i + 2] == 'D') &&
-			    strchr("89abcdefABCDEF", p[i + 3]) != NULL)))
+		         p[i + 5] == '0') ||
+		        ((p[i + 2] == 'd' || p[i + 2] == 'D') &&
+		            strchr("89abcdefABCDEF", p[i + 3]) != NULL)))
 			return 0;
 	}
 	return 1;
@@ -54,18 +54,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * bytes we replace with U+FFFD when writing. */
 	if (v != NULL && ascii(data, size)) {
 		tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-		    JSON_TOKENER_VALIDATE_UTF8);
+		json_tokener_set_flags(
+		    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 		ref = json_tokener_parse_ex(tok, (const char *)data, (int)size);
-		if (ref != NULL || json_tokener_get_error(tok) ==
-		    json_tokener_success) {
+		if (ref != NULL ||
+		    json_tokener_get_error(tok) == json_tokener_success) {
 			buf_init(&b, 512u * 1024 * 1024);
 			jv_write(&b, v);
 			back = json_tokener_parse(buf_cstr(&b));
 			/* json-c reads "null" as a NULL object */
-			if (v->t == J_NULL ? ref != NULL
-					   : back == NULL ||
-						 !json_object_equal(ref, back))
+			if (v->t == J_NULL
+			        ? ref != NULL
+			        : back == NULL || !json_object_equal(ref, back))
 				abort();
 			buf_free(&b);
 		}

@@ -26,8 +26,8 @@ jstr(json_object *o, const char *k)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v,
-	    json_type_null))
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    json_object_is_type(v, json_type_null))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -50,23 +50,25 @@ filters_json(unsigned mask)
 
 	for (f = 0; f < F__MAX; f++)
 		if (mask & (1u << f))
-			json_object_array_add(a, json_object_new_string(
-			    filter_names[f]));
+			json_object_array_add(
+			    a, json_object_new_string(filter_names[f]));
 	return a;
 }
 
 static int
-same_json(json_object *got, json_object *want, const char *what,
-    const char *name)
+same_json(
+    json_object *got, json_object *want, const char *what, const char *name)
 {
 	int eq = json_object_equal(got, want);
 
 	ok(eq, "%s: %s", name, what);
 	if (!eq) {
-		diag("got:      %s", json_object_to_json_string_ext(got,
-		    JSON_C_TO_STRING_PLAIN));
-		diag("expected: %s", json_object_to_json_string_ext(want,
-		    JSON_C_TO_STRING_PLAIN));
+		diag("got:      %s",
+		    json_object_to_json_string_ext(
+		        got, JSON_C_TO_STRING_PLAIN));
+		diag("expected: %s",
+		    json_object_to_json_string_ext(
+		        want, JSON_C_TO_STRING_PLAIN));
 	}
 	return eq;
 }
@@ -103,25 +105,26 @@ run_case(const char *path, const char *name)
 	pc.driver = d;
 	pc.base_url = arena_printf(a, "http://127.0.0.1:9/%s", pc.name);
 	pc.api_key = arena_printf(a, "k-%s", pc.name);
-	pc.api_secret = d->needs_secret ? arena_printf(a, "s-%s", pc.name)
-					: NULL;
+	pc.api_secret =
+	    d->needs_secret ? arena_printf(a, "s-%s", pc.name) : NULL;
 	pc.timeout_ms = 1000;
 	qs = jstr(tc, "query");
 	if (qs == NULL)
 		qs = "";
 	if (!ok(query_parse(a, qs, strlen(qs), &q, &qe) == 0,
-		"%s: query parses", name))
+	        "%s: query parses", name))
 		goto out;
 	filter_plan(d, &q, &plan);
 	if (json_object_object_get_ex(tc, "expect_plan", &exp)) {
 		json_object *got = json_object_new_object();
-		json_object_object_add(got, "pushed", filters_json(plan.pushed));
+		json_object_object_add(
+		    got, "pushed", filters_json(plan.pushed));
 		json_object_object_add(got, "exact", filters_json(plan.exact));
 		json_object_object_add(got, "local", filters_json(plan.local));
-		json_object_object_add(got, "unsupported",
-		    filters_json(plan.unsupported));
-		json_object_object_add(got, "empty",
-		    json_object_new_boolean(plan.empty));
+		json_object_object_add(
+		    got, "unsupported", filters_json(plan.unsupported));
+		json_object_object_add(
+		    got, "empty", json_object_new_boolean(plan.empty));
 		same_json(got, exp, "plan", name);
 		json_object_put(got);
 	}
@@ -130,7 +133,8 @@ run_case(const char *path, const char *name)
 	f.q = &q;
 	f.plan = &plan;
 	s = jstr(tc, "order");
-	f.order = s ? (strcmp(s, "asc") == 0 ? ORDER_ASC : ORDER_DESC) : q.order;
+	f.order =
+	    s ? (strcmp(s, "asc") == 0 ? ORDER_ASC : ORDER_DESC) : q.order;
 	f.page_size = jint(tc, "page_size", 100);
 	if (json_object_object_get_ex(tc, "position", &v)) {
 		f.pos.page = jint(v, "page", 0);
@@ -142,14 +146,14 @@ run_case(const char *path, const char *name)
 		memset(&r, 0, sizeof(r));
 		e = d->prepare(&f, a, &r);
 		if (ok(e == CN_OK, "%s: prepare succeeds", name)) {
-			json_object_object_add(got, "method",
-			    json_object_new_string(r.method));
-			json_object_object_add(got, "url",
-			    json_object_new_string(r.url));
+			json_object_object_add(
+			    got, "method", json_object_new_string(r.method));
+			json_object_object_add(
+			    got, "url", json_object_new_string(r.url));
 			h = json_object_new_array();
 			for (i = 0; i < r.nheaders; i++)
-				json_object_array_add(h,
-				    json_object_new_string(r.headers[i]));
+				json_object_array_add(
+				    h, json_object_new_string(r.headers[i]));
 			json_object_object_add(got, "headers", h);
 			json_object_object_add(got, "body",
 			    r.body ? json_tokener_parse(r.body) : NULL);
@@ -166,7 +170,8 @@ run_case(const char *path, const char *name)
 		json_object_object_get_ex(v, "body", &body);
 		text = json_object_is_type(body, json_type_string)
 		    ? json_object_get_string(body)
-		    : json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+		    : json_object_to_json_string_ext(
+		          body, JSON_C_TO_STRING_PLAIN);
 		resp.body = arena_strdup(a, text);
 		resp.len = strlen(resp.body);
 		e = d->decode(&f, &resp, a, &pg, err, sizeof(err));
@@ -175,20 +180,21 @@ run_case(const char *path, const char *name)
 			is_str(e == CN_OK ? "OK" : cn_err_code(e), s,
 			    "%s: decode error code", name);
 		} else if (ok(e == CN_OK, "%s: decode succeeds (%s)", name,
-			       e == CN_OK ? "" : err)) {
-			if (json_object_object_get_ex(tc, "expect_page", &exp)) {
+		               e == CN_OK ? "" : err)) {
+			if (json_object_object_get_ex(
+			        tc, "expect_page", &exp)) {
 				json_object *got = json_object_new_object();
 				json_object_object_add(got, "last",
 				    json_object_new_boolean(pg.last));
 				json_object_object_add(got, "next_token",
-				    pg.next.token ? json_object_new_string(
-							pg.next.token)
-						  : NULL);
+				    pg.next.token
+				        ? json_object_new_string(pg.next.token)
+				        : NULL);
 				json_object_object_add(got, "has_total",
 				    json_object_new_boolean(pg.has_total));
 				json_object_object_add(got, "total",
-				    json_object_new_int64(pg.has_total ? pg.total
-									: -1));
+				    json_object_new_int64(
+				        pg.has_total ? pg.total : -1));
 				json_object_object_add(got, "last_page",
 				    json_object_new_int64(pg.last_page));
 				/* only the keys the fixture names are compared */
@@ -196,13 +202,16 @@ run_case(const char *path, const char *name)
 				{
 					json_object *w;
 					(void)val;
-					if (!json_object_object_get_ex(exp, key, &w))
-						json_object_object_del(got, key);
+					if (!json_object_object_get_ex(
+					        exp, key, &w))
+						json_object_object_del(
+						    got, key);
 				}
 				same_json(got, exp, "page facts", name);
 				json_object_put(got);
 			}
-			if (json_object_object_get_ex(tc, "expect_records", &exp)) {
+			if (json_object_object_get_ex(
+			        tc, "expect_records", &exp)) {
 				struct buf b;
 				json_object *got;
 				int raw = jint(tc, "include_raw", 0);
@@ -218,30 +227,36 @@ run_case(const char *path, const char *name)
 				ok(got != NULL, "%s: records serialise to JSON",
 				    name);
 				if (got != NULL) {
-					size_t ng = json_object_array_length(got);
-					size_t nw = json_object_array_length(exp);
+					size_t ng =
+					    json_object_array_length(got);
+					size_t nw =
+					    json_object_array_length(exp);
 					is_int((int64_t)ng, (int64_t)nw,
 					    "%s: record count", name);
 					for (i = 0; i < ng && i < nw; i++) {
 						char what[64];
 						snprintf(what, sizeof(what),
 						    "record %zu", i);
-						same_json(json_object_array_get_idx(
-							      got, i),
-						    json_object_array_get_idx(exp, i),
+						same_json(
+						    json_object_array_get_idx(
+						        got, i),
+						    json_object_array_get_idx(
+						        exp, i),
 						    what, name);
 					}
 				}
 				json_object_put(got);
 				buf_free(&b);
 			}
-			if (json_object_object_get_ex(tc, "expect_transcripts",
-				&exp)) {
+			if (json_object_object_get_ex(
+			        tc, "expect_transcripts", &exp)) {
 				for (i = 0; i < pg.n &&
-				     i < json_object_array_length(exp); i++)
+				     i < json_object_array_length(exp);
+				     i++)
 					is_str(pg.calls[i].transcript,
 					    json_object_get_string(
-						json_object_array_get_idx(exp, i)),
+					        json_object_array_get_idx(
+					            exp, i)),
 					    "%s: transcript %zu", name, i);
 			}
 		}
@@ -260,15 +275,15 @@ cmp(const void *x, const void *y)
 int
 main(void)
 {
-	const char *kinds[] = {"verbex", "voicy", "talkover", "osvi", "zudu"};
+	const char *kinds[] = { "verbex", "voicy", "talkover", "osvi", "zudu" };
 	char path[4096], *names[1024];
 	struct dirent *de;
 	size_t k, n, i;
 	DIR *dir;
 
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		snprintf(path, sizeof(path), "%s",
-		    srcpath("tests/data/adapters"));
+		snprintf(
+		    path, sizeof(path), "%s", srcpath("tests/data/adapters"));
 		strncat(path, "/", sizeof(path) - strlen(path) - 1);
 		strncat(path, kinds[k], sizeof(path) - strlen(path) - 1);
 		dir = opendir(path);
@@ -279,14 +294,16 @@ main(void)
 		n = 0;
 		while ((de = readdir(dir)) != NULL && n < 1024)
 			if (strlen(de->d_name) > 5 &&
-			    strcmp(de->d_name + strlen(de->d_name) - 5, ".json") == 0)
+			    strcmp(de->d_name + strlen(de->d_name) - 5,
+			        ".json") == 0)
 				names[n++] = strdup(de->d_name);
 		closedir(dir);
 		qsort(names, n, sizeof(char *), cmp);
 		for (i = 0; i < n; i++) {
 			char full[8192], label[512];
 			snprintf(full, sizeof(full), "%s/%s", path, names[i]);
-			snprintf(label, sizeof(label), "%s/%s", kinds[k], names[i]);
+			snprintf(
+			    label, sizeof(label), "%s/%s", kinds[k], names[i]);
 			run_case(full, label);
 			free(names[i]);
 		}

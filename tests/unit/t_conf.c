@@ -38,14 +38,17 @@ fails_at(const char *text, int line, const char *what, const char *name)
 
 	snprintf(want, sizeof(want), "%s:%d: ", path, line);
 	ok(c == NULL && errs != NULL && strstr(errs, want) != NULL &&
-	    strstr(errs, what) != NULL, "%s", name);
+	        strstr(errs, what) != NULL,
+	    "%s", name);
 	if (c != NULL || errs == NULL || strstr(errs, want) == NULL ||
 	    strstr(errs, what) == NULL)
 		diag("errors were: %s", errs ? errs : "(none)");
 	conf_free(c);
 }
 
-#define PROV "[provider vx]\nkind = verbex\nbase_url = https://api.verbex.ai\napi_key = k1\n"
+#define PROV \
+	"[provider vx]\nkind = verbex\nbase_url = " \
+	"https://api.verbex.ai\napi_key = k1\n"
 
 int
 main(void)
@@ -59,15 +62,16 @@ main(void)
 	setenv("T_CURSOR_KEY", "0123456789abcdef0123456789abcdef-x", 1);
 	unsetenv("T_MISSING");
 
-	c = load("# comment\n; another\n[callnorm]\ncursor_key = env:T_CURSOR_KEY\n"
-		 "cursor_ttl = 60\nrequest_timeout_ms = 5000\n"
-		 "max_upstream_requests = 3\n\n"
-		 "[provider verbex-main]\nkind = verbex\n"
-		 "base_url = http://127.0.0.1:8700/verbex/\n"
-		 "api_key = env:T_CONF_KEY\ntimeout_ms = 700\n"
-		 "[provider z]\nkind = zudu\nbase_url = https://api.zudu.ai\n"
-		 "api_key = literal#with-hash\napi_secret = s\n"
-		 "[access]\nalice = verbex-main, z\n* = z\n");
+	c = load(
+	    "# comment\n; another\n[callnorm]\ncursor_key = env:T_CURSOR_KEY\n"
+	    "cursor_ttl = 60\nrequest_timeout_ms = 5000\n"
+	    "max_upstream_requests = 3\n\n"
+	    "[provider verbex-main]\nkind = verbex\n"
+	    "base_url = http://127.0.0.1:8700/verbex/\n"
+	    "api_key = env:T_CONF_KEY\ntimeout_ms = 700\n"
+	    "[provider z]\nkind = zudu\nbase_url = https://api.zudu.ai\n"
+	    "api_key = literal#with-hash\napi_secret = s\n"
+	    "[access]\nalice = verbex-main, z\n* = z\n");
 	ok(c != NULL, "a valid file loads");
 	if (c == NULL)
 		diag("%s", errs);
@@ -95,24 +99,30 @@ main(void)
 
 	c = load(PROV);
 	ok(c != NULL && c->cursor_key_random && c->cursor_ttl == 86400 &&
-	    c->request_timeout_ms == 20000 && c->max_upstream_requests == 10 &&
-	    c->providers[0].timeout_ms == 10000, "defaults");
+	        c->request_timeout_ms == 20000 &&
+	        c->max_upstream_requests == 10 &&
+	        c->providers[0].timeout_ms == 10000,
+	    "defaults");
 	ok(c != NULL && conf_access(c, NULL, &mask) == 0 && mask == 1,
 	    "without [access] everyone reads everything");
 	conf_free(c);
 
 	/* the error cases of the acceptance list */
-	fails_at(PROV "colour = blue\n", 5, "unknown key 'colour'", "unknown key");
-	fails_at(PROV "[extras]\nx = 1\n", 5, "unknown section", "unknown section");
+	fails_at(
+	    PROV "colour = blue\n", 5, "unknown key 'colour'", "unknown key");
+	fails_at(
+	    PROV "[extras]\nx = 1\n", 5, "unknown section", "unknown section");
 	fails_at(PROV "api_key = k2\n", 5, "duplicate key 'api_key'",
 	    "duplicate key");
-	fails_at("[provider vx]\nbase_url = https://a.example\napi_key = k\n", 1,
-	    "has no 'kind'", "missing kind");
-	fails_at("[provider vx]\nkind = verbex\nbase_url = http://api.example.com\n"
-		 "api_key = k\n", 3, "must be https://", "http to a non-loopback host");
+	fails_at("[provider vx]\nbase_url = https://a.example\napi_key = k\n",
+	    1, "has no 'kind'", "missing kind");
+	fails_at(
+	    "[provider vx]\nkind = verbex\nbase_url = http://api.example.com\n"
+	    "api_key = k\n",
+	    3, "must be https://", "http to a non-loopback host");
 	fails_at("[provider vx]\nkind = verbex\nbase_url = https://a.example\n"
-		 "api_key = env:T_MISSING\n", 4, "T_MISSING is not set",
-	    "missing env secret");
+	         "api_key = env:T_MISSING\n",
+	    4, "T_MISSING is not set", "missing env secret");
 	/* more */
 	fails_at(PROV PROV, 5, "duplicate section [provider vx]",
 	    "duplicate provider section");
@@ -120,39 +130,49 @@ main(void)
 	    "duplicate [callnorm]");
 	fails_at("[provider Vx]\nkind = verbex\n", 1, "provider name",
 	    "bad provider name");
-	fails_at("[provider vx]\nkind = retell\nbase_url = https://a\napi_key = k\n",
+	fails_at(
+	    "[provider vx]\nkind = retell\nbase_url = https://a\napi_key = k\n",
 	    2, "unknown kind", "unknown kind");
-	fails_at("[callnorm]\ncursor_key = short\n" PROV, 2, "at least 32 bytes",
-	    "cursor_key too short");
+	fails_at("[callnorm]\ncursor_key = short\n" PROV, 2,
+	    "at least 32 bytes", "cursor_key too short");
 	fails_at("[callnorm]\ncursor_ttl = 0\n" PROV, 2, "cursor_ttl",
 	    "cursor_ttl out of range");
 	fails_at("[callnorm]\nmax_upstream_requests = many\n" PROV, 2,
 	    "max_upstream_requests", "malformed integer");
-	fails_at("[provider z]\nkind = zudu\nbase_url = https://a\napi_key = k\n", 1,
+	fails_at(
+	    "[provider z]\nkind = zudu\nbase_url = https://a\napi_key = k\n", 1,
 	    "needs 'api_secret'", "zudu without api_secret");
 	fails_at(PROV "api_secret = s\n", 1, "takes no 'api_secret'",
 	    "api_secret on a kind without one");
-	fails_at("[provider vx]\nkind = verbex\nbase_url = https://u:p@a.example\n"
-		 "api_key = k\n", 3, "credentials", "credentials in base_url");
+	fails_at(
+	    "[provider vx]\nkind = verbex\nbase_url = https://u:p@a.example\n"
+	    "api_key = k\n",
+	    3, "credentials", "credentials in base_url");
 	fails_at("[provider vx]\nkind = verbex\nbase_url = ftp://a.example\n"
-		 "api_key = k\n", 3, "https://", "other schemes");
-	fails_at("[provider vx]\nkind = verbex\nbase_url = https://a.example?x=1\n"
-		 "api_key = k\n", 3, "'?'", "query in base_url");
+	         "api_key = k\n",
+	    3, "https://", "other schemes");
+	fails_at(
+	    "[provider vx]\nkind = verbex\nbase_url = https://a.example?x=1\n"
+	    "api_key = k\n",
+	    3, "'?'", "query in base_url");
 	fails_at(PROV "[access]\nbob = nope\n", 6, "unknown provider 'nope'",
 	    "access names an unknown provider");
-	fails_at(PROV "timeout_ms\n", 5, "expected 'key = value'", "no equals sign");
+	fails_at(
+	    PROV "timeout_ms\n", 5, "expected 'key = value'", "no equals sign");
 	fails_at(PROV "timeout_ms =\n", 5, "empty value", "empty value");
-	fails_at("x = 1\n" PROV, 1, "outside any section", "key before a section");
+	fails_at(
+	    "x = 1\n" PROV, 1, "outside any section", "key before a section");
 	fails_at("[provider vx\n", 1, "malformed section", "malformed header");
 	fails_at("[callnorm]\n", 1, "no [provider", "no provider");
-	fails_at(PROV "api_key = file:/nonexistent/key\n", 5, "duplicate", "dup file");
+	fails_at(PROV "api_key = file:/nonexistent/key\n", 5, "duplicate",
+	    "dup file");
 	fails_at("[provider vx]\nkind = verbex\nbase_url = https://a\n"
-		 "api_key = file:/nonexistent/key\n", 4, "cannot read /nonexistent/key",
-	    "unreadable secret file");
+	         "api_key = file:/nonexistent/key\n",
+	    4, "cannot read /nonexistent/key", "unreadable secret file");
 
 	/* the secret never appears in a message */
 	c = load("[provider vx]\nkind = verbex\nbase_url = http://example.com\n"
-		 "api_key = env:T_CONF_KEY\nbogus = 1\n");
+	         "api_key = env:T_CONF_KEY\nbogus = 1\n");
 	ok(c == NULL && strstr(errs, "env-secret-value-1234") == NULL,
 	    "secrets are never echoed");
 	conf_free(c);
@@ -161,8 +181,9 @@ main(void)
 	f = fopen("/tmp/t_conf.secret", "w");
 	fputs("file-secret\nsecond line\n", f);
 	fclose(f);
-	c = load("[provider vx]\nkind = verbex\nbase_url = https://[::1]:8443/x\n"
-		 "api_key = file:/tmp/t_conf.secret\n");
+	c = load(
+	    "[provider vx]\nkind = verbex\nbase_url = https://[::1]:8443/x\n"
+	    "api_key = file:/tmp/t_conf.secret\n");
 	ok(c != NULL && strcmp(c->providers[0].api_key, "file-secret") == 0,
 	    "file: secret, first line");
 	conf_free(c);

@@ -41,16 +41,19 @@ main(void)
 
 	t = cursor_seal(a, key, 32, "alice", &c);
 	ok(t != NULL, "seals");
-	ok(strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		     "0123456789-_") == strlen(t), "base64url text");
+	ok(strspn(t,
+	       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	       "0123456789-_") == strlen(t),
+	    "base64url text");
 	ok(strstr(t, "tok-abc") == NULL, "contents are not readable");
 	e = cursor_open(a, key, 32, "alice", t, qh, 1010, 86400, &o);
 	is_str(cn_err_code(e), "OK", "opens for the same caller and query");
 	ok(o.wm_time == c.wm_time && strcmp(o.wm_id, c.wm_id) == 0 &&
-	    o.wm_provider == 2 && o.horizon == c.horizon, "watermark round trip");
+	        o.wm_provider == 2 && o.horizon == c.horizon,
+	    "watermark round trip");
 	ok(o.npos == 2 && strcmp(o.pos[0].token, "tok-abc") == 0 &&
-	    o.pos[1].offset == 250 && o.pos[1].total == 900 &&
-	    o.pos[1].state == PS_DONE && o.pos[0].started,
+	        o.pos[1].offset == 250 && o.pos[1].total == 900 &&
+	        o.pos[1].state == PS_DONE && o.pos[0].started,
 	    "positions round trip");
 
 	/* every single-bit change is refused */
@@ -65,28 +68,30 @@ main(void)
 			break;
 	}
 	ok(i == len, "altering any character gives INVALID_CURSOR");
-	is_str(cn_err_code(cursor_open(a, key, 32, "alice", "not-a-cursor!", qh,
-		   1010, 86400, &o)),
+	is_str(cn_err_code(cursor_open(
+	           a, key, 32, "alice", "not-a-cursor!", qh, 1010, 86400, &o)),
 	    "INVALID_CURSOR", "garbage is INVALID_CURSOR");
-	is_str(cn_err_code(cursor_open(a, key, 32, "alice", "", qh, 1010, 86400,
-		   &o)),
+	is_str(cn_err_code(
+	           cursor_open(a, key, 32, "alice", "", qh, 1010, 86400, &o)),
 	    "INVALID_CURSOR", "empty is INVALID_CURSOR");
-	is_str(cn_err_code(cursor_open(a, key, 32, "bob", t, qh, 1010, 86400, &o)),
+	is_str(
+	    cn_err_code(cursor_open(a, key, 32, "bob", t, qh, 1010, 86400, &o)),
 	    "INVALID_CURSOR", "another caller's cursor is INVALID_CURSOR");
-	is_str(cn_err_code(cursor_open(a, key, 32, NULL, t, qh, 1010, 86400, &o)),
+	is_str(
+	    cn_err_code(cursor_open(a, key, 32, NULL, t, qh, 1010, 86400, &o)),
 	    "INVALID_CURSOR", "an anonymous caller cannot use alice's cursor");
 	is_str(cn_err_code(cursor_open(a,
-		   (const unsigned char *)"another key another key another k",
-		   32, "alice", t, qh, 1010, 86400, &o)),
+	           (const unsigned char *)"another key another key another k",
+	           32, "alice", t, qh, 1010, 86400, &o)),
 	    "INVALID_CURSOR", "another server key is INVALID_CURSOR");
-	is_str(cn_err_code(cursor_open(a, key, 32, "alice", t, other, 1010, 86400,
-		   &o)),
+	is_str(cn_err_code(
+	           cursor_open(a, key, 32, "alice", t, other, 1010, 86400, &o)),
 	    "CURSOR_QUERY_MISMATCH", "other parameters: CURSOR_QUERY_MISMATCH");
-	is_str(cn_err_code(cursor_open(a, key, 32, "alice", t, qh, 1000 + 86401,
-		   86400, &o)),
+	is_str(cn_err_code(cursor_open(
+	           a, key, 32, "alice", t, qh, 1000 + 86401, 86400, &o)),
 	    "CURSOR_EXPIRED", "older than the ttl: CURSOR_EXPIRED");
-	is_str(cn_err_code(cursor_open(a, key, 32, "alice", t, qh, 1000 + 86400,
-		   86400, &o)),
+	is_str(cn_err_code(cursor_open(
+	           a, key, 32, "alice", t, qh, 1000 + 86400, 86400, &o)),
 	    "OK", "exactly at the ttl it still opens");
 
 	/* five providers in flight with long tokens stay under 2 KB */

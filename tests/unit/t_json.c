@@ -34,7 +34,8 @@ same_as_jsonc(const char *s)
 	if (v != NULL)
 		back = json_tokener_parse(buf_cstr(&b));
 	ok(v != NULL && ref != NULL && back != NULL &&
-	    json_object_equal(ref, back), "round trip equals json-c: %s", s);
+	        json_object_equal(ref, back),
+	    "round trip equals json-c: %s", s);
 	json_object_put(ref);
 	json_object_put(back);
 	buf_free(&b);
@@ -93,7 +94,7 @@ main(void)
 	ok(parse(deep) != NULL, "accepts nesting of exactly 64");
 
 	v = parse("{\"id\":\"x\",\"n\":42,\"f\":1.5,\"big\":1e3,\"b\":true,"
-		  "\"z\":null,\"a\":[1,2,3],\"dup\":1,\"dup\":2}");
+	          "\"z\":null,\"a\":[1,2,3],\"dup\":1,\"dup\":2}");
 	ok(v != NULL, "parses an object");
 	is_str(jv_str(jv_get(v, "id")), "x", "string member");
 	ok(jv_int(jv_get(v, "n"), &n) == 0 && n == 42, "integer member");

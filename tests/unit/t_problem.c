@@ -14,7 +14,7 @@ field(json_object *o, const char *k)
 	json_object *v;
 
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v)
-						   : NULL;
+	                                           : NULL;
 }
 
 int
@@ -25,28 +25,30 @@ main(void)
 		const char *code;
 		int status;
 	} table[] = {
-	    {CN_INVALID_ARGUMENT, "INVALID_ARGUMENT", 400},
-	    {CN_INVALID_CURSOR, "INVALID_CURSOR", 400},
-	    {CN_CURSOR_EXPIRED, "CURSOR_EXPIRED", 400},
-	    {CN_CURSOR_QUERY_MISMATCH, "CURSOR_QUERY_MISMATCH", 400},
-	    {CN_UNSUPPORTED_FILTER, "UNSUPPORTED_FILTER", 400},
-	    {CN_ACCESS_DENIED, "ACCESS_DENIED", 403},
-	    {CN_UNKNOWN_PROVIDER, "UNKNOWN_PROVIDER", 404},
-	    {CN_NOT_FOUND, "NOT_FOUND", 404},
-	    {CN_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405},
-	    {CN_PROVIDER_RATE_LIMITED, "PROVIDER_RATE_LIMITED", 429},
-	    {CN_PROVIDER_AUTH_FAILED, "PROVIDER_AUTH_FAILED", 502},
-	    {CN_PROVIDER_BAD_RESPONSE, "PROVIDER_BAD_RESPONSE", 502},
-	    {CN_PROVIDER_UNAVAILABLE, "PROVIDER_UNAVAILABLE", 502},
-	    {CN_PROVIDER_PAGINATION_STUCK, "PROVIDER_PAGINATION_STUCK", 502},
-	    {CN_PROVIDER_TIMEOUT, "PROVIDER_TIMEOUT", 504},
-	    {CN_INTERNAL, "INTERNAL", 500},
+		{ CN_INVALID_ARGUMENT, "INVALID_ARGUMENT", 400 },
+		{ CN_INVALID_CURSOR, "INVALID_CURSOR", 400 },
+		{ CN_CURSOR_EXPIRED, "CURSOR_EXPIRED", 400 },
+		{ CN_CURSOR_QUERY_MISMATCH, "CURSOR_QUERY_MISMATCH", 400 },
+		{ CN_UNSUPPORTED_FILTER, "UNSUPPORTED_FILTER", 400 },
+		{ CN_ACCESS_DENIED, "ACCESS_DENIED", 403 },
+		{ CN_UNKNOWN_PROVIDER, "UNKNOWN_PROVIDER", 404 },
+		{ CN_NOT_FOUND, "NOT_FOUND", 404 },
+		{ CN_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405 },
+		{ CN_PROVIDER_RATE_LIMITED, "PROVIDER_RATE_LIMITED", 429 },
+		{ CN_PROVIDER_AUTH_FAILED, "PROVIDER_AUTH_FAILED", 502 },
+		{ CN_PROVIDER_BAD_RESPONSE, "PROVIDER_BAD_RESPONSE", 502 },
+		{ CN_PROVIDER_UNAVAILABLE, "PROVIDER_UNAVAILABLE", 502 },
+		{ CN_PROVIDER_PAGINATION_STUCK, "PROVIDER_PAGINATION_STUCK",
+		    502 },
+		{ CN_PROVIDER_TIMEOUT, "PROVIDER_TIMEOUT", 504 },
+		{ CN_INTERNAL, "INTERNAL", 500 },
 	};
 	struct request rq;
 	struct response rs;
-	struct qerror ev[2] = {{"limit", "must be an integer from 1 to 1000"},
-	    {"fo\"o", "is not a known parameter"}};
-	struct qerrors qe = {ev, 2, NULL};
+	struct qerror ev[2] = { { "limit",
+		                    "must be an integer from 1 to 1000" },
+		{ "fo\"o", "is not a known parameter" } };
+	struct qerrors qe = { ev, 2, NULL };
 	json_object *o, *arr;
 	size_t i;
 
@@ -64,10 +66,11 @@ main(void)
 	is_str(rq.request_id, "abc.DEF_123-x", "a valid X-Request-Id is kept");
 	rq.request_id_in = "bad id\r\nX-Evil: 1";
 	request_id_init(&rq);
-	ok(strlen(rq.request_id) == 32 && strspn(rq.request_id,
-	    "0123456789abcdef") == 32, "an invalid one is replaced");
-	rq.request_id_in =
-	    "0123456789012345678901234567890123456789012345678901234567890123456";
+	ok(strlen(rq.request_id) == 32 &&
+	        strspn(rq.request_id, "0123456789abcdef") == 32,
+	    "an invalid one is replaced");
+	rq.request_id_in = "012345678901234567890123456789012345678901234567890"
+	                   "1234567890123456";
 	request_id_init(&rq);
 	ok(strlen(rq.request_id) == 32, "a 67-byte id is replaced");
 
@@ -76,14 +79,16 @@ main(void)
 	is_str(rs.content_type, "application/problem+json", "content type");
 	o = json_tokener_parse(buf_cstr(&rs.body));
 	ok(o != NULL, "the body is JSON");
-	is_str(field(o, "type"), "urn:callnorm:problem:invalid-argument", "type");
+	is_str(
+	    field(o, "type"), "urn:callnorm:problem:invalid-argument", "type");
 	is_str(field(o, "title"), "Invalid argument", "title");
 	is_str(field(o, "status"), "400", "status member");
 	is_str(field(o, "code"), "INVALID_ARGUMENT", "code member");
 	is_str(field(o, "detail"), "bad \"query\"", "detail, escaped");
 	is_str(field(o, "request_id"), rq.request_id, "request_id member");
 	ok(json_object_object_get_ex(o, "errors", &arr) &&
-	    json_object_array_length(arr) == 2, "errors[] has both entries");
+	        json_object_array_length(arr) == 2,
+	    "errors[] has both entries");
 	is_str(field(json_object_array_get_idx(arr, 1), "parameter"), "fo\"o",
 	    "client text is escaped in the body");
 	json_object_put(o);

@@ -25,7 +25,7 @@ bad(const char *s, const char *param)
 	int rc = parse(s);
 
 	if (!ok(rc == -1 && e.n == 1 && strcmp(e.v[0].parameter, param) == 0,
-		"refused: %s (error on %s)", s, param) &&
+	        "refused: %s (error on %s)", s, param) &&
 	    rc == -1 && e.n > 0)
 		diag("first error: %s %s", e.v[0].parameter, e.v[0].detail);
 }
@@ -67,11 +67,13 @@ main(void)
 
 	/* repeated and comma-separated values are united */
 	good("status=completed,failed&status=busy");
-	is_int(q.statuses, (1 << ST_COMPLETED) | (1 << ST_FAILED) |
-	    (1 << ST_BUSY), "status values united");
+	is_int(q.statuses,
+	    (1 << ST_COMPLETED) | (1 << ST_FAILED) | (1 << ST_BUSY),
+	    "status values united");
 	good("provider=b,a&provider=a");
 	ok(q.providers.n == 2 && strcmp(q.providers.v[0], "a") == 0 &&
-	    strcmp(q.providers.v[1], "b") == 0, "providers united and sorted");
+	        strcmp(q.providers.v[1], "b") == 0,
+	    "providers united and sorted");
 	bad("status=completed,,failed", "status");
 	bad("status=completed,", "status");
 
@@ -118,7 +120,8 @@ main(void)
 	bad("started_before=2026-06-12T24:00:00Z", "started_before");
 	bad("started_before=yesterday", "started_before");
 	bad("started_after=2026-06-12T04:00:04Z&started_after="
-	    "2026-06-13T04:00:04Z", "started_after");
+	    "2026-06-13T04:00:04Z",
+	    "started_after");
 	good("started_after=2026-06-12T04:00:04Z&started_after="
 	     "2026-06-12T04:00:04Z");
 

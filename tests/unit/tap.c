@@ -95,7 +95,8 @@ slurp(const char *path, size_t *len)
 	if (f == NULL)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)sz + 1)) != NULL) {
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (p = malloc((size_t)sz + 1)) != NULL) {
 		if (fread(p, 1, (size_t)sz, f) != (size_t)sz) {
 			free(p);
 			p = NULL;
