@@ -150,7 +150,29 @@ struct thread_arg {
 	int fd;
 	pthread_t tid;
 	volatile int done;
+	/* Set while the thread waits for a connection: only then may it be
+	 * woken by a signal, which would otherwise interrupt the writing of
+	 * an answer. */
+	volatile sig_atomic_t in_accept;
 };
+
+/*
+ * Request bodies are ignored, but must be read: a connection closed with
+ * unread bytes is reset, and the web server may then lose the answer it
+ * has not read yet (seen with mod_fcgid when a process exits after its
+ * last request).
+ */
+static void
+drain_input(FCGX_Stream *in)
+{
+	char tmp[4096];
+	long total = 0;
+	int n;
+
+	while ((n = FCGX_GetStr(tmp, (int)sizeof(tmp), in)) > 0)
+		if ((total += n) > 8L * 1024 * 1024)
+			break;
+}
 
 static void *
 serve_thread(void *p)
@@ -160,6 +182,7 @@ serve_thread(void *p)
 	FCGX_Request fr;
 	struct request rq;
 	struct buf out;
+	int rc;
 
 	w = worker_new(ta->app);
 	if (w == NULL) {
@@ -170,7 +193,10 @@ serve_thread(void *p)
 	buf_init(&out, 64 * 1024);
 	FCGX_InitRequest(&fr, ta->fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!quit) {
-		if (FCGX_Accept_r(&fr) < 0) {
+		__atomic_store_n(&ta->in_accept, 1, __ATOMIC_SEQ_CST);
+		rc = quit ? -1 : FCGX_Accept_r(&fr);
+		__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
+		if (rc < 0) {
 			if (!quit)
 				log_warnx(
 				    "FastCGI accept failed; thread stops");
@@ -190,6 +216,7 @@ serve_thread(void *p)
 		if (!is_head(&rq) && w->rs.body.len > 0)
 			FCGX_PutStr(
 			    w->rs.body.data, (int)w->rs.body.len, fr.out);
+		drain_input(fr.in);
 		FCGX_Finish_r(&fr);
 		worker_end_request(w, &rq);
 	}
@@ -247,14 +274,16 @@ serve_process(struct app *app, int fd, int threads)
 	quit = 1;
 	FCGX_ShutdownPending();
 	/* Threads blocked in accept() wake on SIGUSR2; those answering a
-	 * request finish it first.  Repeat: a signal may land just before a
-	 * thread enters accept(). */
+	 * request are left alone to finish it.  Repeat: a signal may land
+	 * just before a thread enters accept(). */
 	do {
 		alive = 0;
 		for (i = 0; i < threads; i++)
 			if (!ta[i].done) {
 				alive++;
-				pthread_kill(ta[i].tid, SIGUSR2);
+				if (__atomic_load_n(
+				        &ta[i].in_accept, __ATOMIC_SEQ_CST))
+					pthread_kill(ta[i].tid, SIGUSR2);
 			}
 		if (alive)
 			nanosleep(&tick, NULL);

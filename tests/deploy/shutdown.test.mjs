@@ -67,13 +67,12 @@ describe('SIGTERM to a mod_fcgid process during a slow request', { skip: W.missi
     W.removeTmpdirs();
   });
 
-  // todo: fails about one run in three.  At SIGTERM, callnorm's main
-  // thread signals (SIGUSR2) every thread still running, every 100 ms, to
-  // wake the ones blocked in accept(); one that lands while the busy thread
-  // writes its answer to mod_fcgid interrupts that write, libfcgi drops the
-  // answer, and Apache sends 500.  Remove the todo once busy threads are
-  // left alone.
-  it('the request in flight completes with 200 and Apache starts a new process', { todo: 'SIGUSR2 during the answer write loses it (src/front.c)' }, async () => {
+  // todo: fails.  callnorm finishes the request after SIGTERM (its log
+  // line says 200, strace shows the whole answer written and the
+  // connection closed), yet mod_fcgid reports "Connection reset by peer"
+  // at the moment the process exits, and Apache answers 500.  The same
+  // request behind nginx (above) passes.  Not understood yet.
+  it('the request in flight completes with 200 and Apache starts a new process', { todo: 'mod_fcgid loses the answer when the process exits after SIGTERM' }, async () => {
     const dir = W.tmpdir('fcgid-sigterm');
     const sim = await W.startSim({ dir });
     procs.push(sim);
