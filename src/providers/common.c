@@ -209,3 +209,72 @@ single_bit(unsigned mask)
 		}
 	return found;
 }
+
+void
+json_key(struct buf *b, bool *first, const char *name)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = false;
+	buf_json_cstr(b, name);
+	buf_addc(b, ':');
+}
+
+void
+json_strset(struct buf *b, const struct strset *s)
+{
+	size_t i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_json_cstr(b, s->v[i]);
+	}
+	buf_addc(b, ']');
+}
+
+void
+json_words(struct buf *b, unsigned mask, const char *const *words, int n)
+{
+	bool first = true;
+	int i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < n; i++)
+		if ((mask & (1u << i)) && words[i] != NULL) {
+			if (!first)
+				buf_addc(b, ',');
+			first = false;
+			buf_json_cstr(b, words[i]);
+		}
+	buf_addc(b, ']');
+}
+
+void
+json_threshold(struct buf *b, bool has_lo, int64_t lo, bool has_hi, int64_t hi)
+{
+	bool first = true;
+
+	buf_addc(b, '{');
+	if (has_lo) {
+		json_key(b, &first, "lower_threshold");
+		buf_json_int(b, lo);
+	}
+	if (has_hi) {
+		json_key(b, &first, "upper_threshold");
+		buf_json_int(b, hi);
+	}
+	buf_addc(b, '}');
+}
+
+const struct status_word *
+status_word_find(const struct status_word *t, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; w != NULL && i < n; i++)
+		if (word_eq(w, t[i].word))
+			return &t[i];
+	return NULL;
+}

@@ -57,6 +57,26 @@ int field_time_iso(const struct jv *obj, const char *key, struct opt_i64 *out);
 int field_id_string(
     struct arena *, const struct jv *obj, const char *key, const char **out);
 
+/* JSON request bodies: `"name":` with a comma before all but the first
+ * member; an array of strings; the words of the bits set in mask (bit i
+ * is words[i]); a {lower_threshold, upper_threshold} object. */
+void json_key(struct buf *, bool *first, const char *name);
+void json_strset(struct buf *, const struct strset *);
+void json_words(struct buf *, unsigned mask, const char *const *words, int n);
+void json_threshold(
+    struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
+
+/* A provider's status vocabulary: its word, and what SPEC 4.3 maps it to. */
+struct status_word {
+	const char *word;
+	enum call_status status;
+	enum end_reason reason;
+};
+
+/* The entry whose word matches w (word_eq), or NULL. */
+const struct status_word *status_word_find(
+    const struct status_word *, size_t n, const char *w);
+
 /* Lowercased, '-' as '_' copy for table lookups. */
 const char *word_fold(struct arena *, const char *);
 

@@ -21,11 +21,7 @@ static const char oom[] = "out of memory";
  * SPEC 4.3: OSVI's outcomes.  "picked" takes its end reason from
  * call_ended_by instead (see call_end_reason()).
  */
-static const struct {
-	const char *word;
-	enum call_status status;
-	enum end_reason reason;
-} statuses[] = {
+static const struct status_word statuses[] = {
 	{ "in_progress", ST_IN_PROGRESS, ER_NULL },
 	{ "picked", ST_COMPLETED, ER_NULL },
 	{ "not_picked", ST_NO_ANSWER, ER_NO_ANSWER },
@@ -183,7 +179,7 @@ normalize(
 	const char *dir, *other, *line, *by, *name;
 	struct opt_i64 dur, picked;
 	const struct jv *v;
-	size_t i;
+	const struct status_word *sw;
 
 	if (o->t != J_OBJ)
 		return "not an object";
@@ -202,12 +198,11 @@ normalize(
 		return "call_ended_by is not a string";
 	c->status = ST_UNKNOWN;
 	c->end_reason = ER_NULL;
-	for (i = 0; c->provider_status != NULL && i < NSTATUSES; i++)
-		if (word_eq(c->provider_status, statuses[i].word)) {
-			c->status = statuses[i].status;
-			c->end_reason = statuses[i].reason;
-			break;
-		}
+	sw = status_word_find(statuses, NSTATUSES, c->provider_status);
+	if (sw != NULL) {
+		c->status = sw->status;
+		c->end_reason = sw->reason;
+	}
 	if (c->status == ST_COMPLETED)
 		c->end_reason = call_end_reason(by);
 	if (field_str(o, "call_type", &dir) < 0)

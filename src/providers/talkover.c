@@ -18,11 +18,7 @@
 #define URL_MAX 16384
 
 /* SPEC 4.3: Talkover's status vocabulary (Twilio-like, "no-answer"). */
-static const struct {
-	const char *word;
-	enum call_status status;
-	enum end_reason reason;
-} statuses[] = {
+static const struct status_word statuses[] = {
 	{ "initiated", ST_QUEUED, ER_NULL },
 	{ "ringing", ST_RINGING, ER_NULL },
 	{ "answered", ST_IN_PROGRESS, ER_NULL },
@@ -187,7 +183,7 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 	const struct jv *v;
 	struct opt_i64 dur;
 	const char *dir;
-	size_t i;
+	const struct status_word *sw;
 
 	if (o->t != J_OBJ)
 		return "not an object";
@@ -204,12 +200,11 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 		return "status is not a string";
 	c->status = ST_UNKNOWN;
 	c->end_reason = ER_NULL;
-	for (i = 0; c->provider_status != NULL && i < NSTATUSES; i++)
-		if (word_eq(c->provider_status, statuses[i].word)) {
-			c->status = statuses[i].status;
-			c->end_reason = statuses[i].reason;
-			break;
-		}
+	sw = status_word_find(statuses, NSTATUSES, c->provider_status);
+	if (sw != NULL) {
+		c->status = sw->status;
+		c->end_reason = sw->reason;
+	}
 	if (field_str(o, "direction", &dir) < 0)
 		return "direction is not a string";
 	c->direction = DIR_NULL;

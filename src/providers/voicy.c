@@ -16,11 +16,7 @@
 #define MAX_MS 253402300799999LL
 
 /* SPEC 4.3, in the provider's own order; also the status pushdown. */
-static const struct status {
-	const char *word;
-	enum call_status st;
-	enum end_reason er;
-} statuses[] = {
+static const struct status_word statuses[] = {
 	{ "initiated", ST_QUEUED, ER_NULL },
 	{ "ringing", ST_RINGING, ER_NULL },
 	{ "ongoing", ST_IN_PROGRESS, ER_NULL },
@@ -43,7 +39,7 @@ producible(void)
 	size_t i;
 
 	for (i = 0; i < NSTATUSES; i++)
-		m |= FBIT(statuses[i].st);
+		m |= FBIT(statuses[i].status);
 	return m;
 }
 
@@ -88,30 +84,6 @@ plan(const struct query *q, struct plan *p)
 		p->empty = true;
 }
 
-static void
-key(struct buf *b, bool *first, const char *name)
-{
-	if (!*first)
-		buf_addc(b, ',');
-	*first = false;
-	buf_json_cstr(b, name);
-	buf_addc(b, ':');
-}
-
-static void
-str_array(struct buf *b, const struct strset *s)
-{
-	size_t i;
-
-	buf_addc(b, '[');
-	for (i = 0; i < s->n; i++) {
-		if (i > 0)
-			buf_addc(b, ',');
-		buf_json_cstr(b, s->v[i]);
-	}
-	buf_addc(b, ']');
-}
-
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
@@ -127,14 +99,14 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	buf_init(&u, 4096);
 	buf_adds(&b, "{\"filter_criteria\":{");
 	if (pushed & FBIT(F_AGENT)) {
-		key(&b, &first, "agent_id");
-		str_array(&b, &q->agent_ids);
+		json_key(&b, &first, "agent_id");
+		json_strset(&b, &q->agent_ids);
 	}
 	if (pushed & FBIT(F_STATUS)) {
-		key(&b, &first, "call_status");
+		json_key(&b, &first, "call_status");
 		buf_addc(&b, '[');
 		for (any = false, i = 0; i < NSTATUSES; i++)
-			if (q->statuses & FBIT(statuses[i].st)) {
+			if (q->statuses & FBIT(statuses[i].status)) {
 				if (any)
 					buf_addc(&b, ',');
 				any = true;
@@ -143,35 +115,19 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		buf_addc(&b, ']');
 	}
 	if (pushed & FBIT(F_DIRECTION)) {
-		key(&b, &first, "direction");
-		buf_addc(&b, '[');
-		if (q->directions & FBIT(DIR_INBOUND))
-			buf_adds(&b, "\"incoming\"");
-		if ((q->directions & FBIT(DIR_INBOUND)) &&
-		    (q->directions & FBIT(DIR_OUTBOUND)))
-			buf_addc(&b, ',');
-		if (q->directions & FBIT(DIR_OUTBOUND))
-			buf_adds(&b, "\"outgoing\"");
-		buf_addc(&b, ']');
+		static const char *const words[DIR__MAX] = { NULL, "incoming",
+			"outgoing" };
+		json_key(&b, &first, "direction");
+		json_words(&b, q->directions, words, DIR__MAX);
 	}
 	if (pushed & (FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE))) {
-		key(&b, &first, "start_timestamp");
-		buf_addc(&b, '{');
-		if (pushed & FBIT(F_STARTED_AFTER)) {
-			buf_adds(&b, "\"lower_threshold\":");
-			buf_json_int(&b, q->started_after - 1);
-		}
-		if ((pushed & FBIT(F_STARTED_AFTER)) &&
-		    (pushed & FBIT(F_STARTED_BEFORE)))
-			buf_addc(&b, ',');
-		if (pushed & FBIT(F_STARTED_BEFORE)) {
-			buf_adds(&b, "\"upper_threshold\":");
-			buf_json_int(&b, q->started_before);
-		}
-		buf_addc(&b, '}');
+		json_key(&b, &first, "start_timestamp");
+		json_threshold(&b, pushed & FBIT(F_STARTED_AFTER),
+		    q->started_after - 1, pushed & FBIT(F_STARTED_BEFORE),
+		    q->started_before);
 	}
 	/* Test calls are hidden unless asked for, so always say which. */
-	key(&b, &first, "include_test_calls");
+	json_key(&b, &first, "include_test_calls");
 	buf_adds(&b, q->include_test ? "true" : "false");
 	buf_adds(&b, "},\"sort_order\":");
 	buf_json_cstr(&b, f->order == ORDER_ASC ? "ascending" : "descending");
@@ -200,18 +156,11 @@ out:
 static void
 map_status(const char *st, struct call *c)
 {
-	size_t i;
+	const struct status_word *sw =
+	    status_word_find(statuses, NSTATUSES, st);
 
-	c->status = ST_UNKNOWN;
-	c->end_reason = ER_NULL;
-	if (st == NULL)
-		return;
-	for (i = 0; i < NSTATUSES; i++)
-		if (word_eq(st, statuses[i].word)) {
-			c->status = statuses[i].st;
-			c->end_reason = statuses[i].er;
-			return;
-		}
+	c->status = sw != NULL ? sw->status : ST_UNKNOWN;
+	c->end_reason = sw != NULL ? sw->reason : ER_NULL;
 }
 
 static int

@@ -117,16 +117,6 @@ plan(const struct query *q, struct plan *p)
 		p->empty = true;
 }
 
-static void
-key(struct buf *b, bool *first, const char *name)
-{
-	if (!*first)
-		buf_addc(b, ',');
-	*first = false;
-	buf_json_cstr(b, name);
-	buf_addc(b, ':');
-}
-
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
@@ -159,7 +149,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	        FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q))) {
 		buf_adds(&b, ",\"filter_criteria\":{");
 		if (pushed & FBIT(F_STATUS)) {
-			key(&b, &first, "call_status");
+			json_key(&b, &first, "call_status");
 			up = upstream_set(q->statuses, &yield);
 			buf_addc(&b, '[');
 			for (any = false, i = 0; i < NSTATUSES; i++)
@@ -172,7 +162,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 			buf_addc(&b, ']');
 		}
 		if (pushed & FBIT(F_AGENT)) {
-			key(&b, &first, "agent_id");
+			json_key(&b, &first, "agent_id");
 			buf_addc(&b, '[');
 			for (i = 0; i < q->agent_ids.n; i++) {
 				if (i > 0)
@@ -182,35 +172,19 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 			buf_addc(&b, ']');
 		}
 		if (pushed & FBIT(F_TYPE)) {
-			key(&b, &first, "call_type");
-			buf_addc(&b, '[');
-			if (q->types & FBIT(TYPE_PHONE))
-				buf_adds(&b, "\"PHONE_CALL\"");
-			if ((q->types & FBIT(TYPE_PHONE)) &&
-			    (q->types & FBIT(TYPE_WEB)))
-				buf_addc(&b, ',');
-			if (q->types & FBIT(TYPE_WEB))
-				buf_adds(&b, "\"WEB_CALL\"");
-			buf_addc(&b, ']');
+			static const char *const words[TYPE__MAX] = { NULL,
+				"PHONE_CALL", "WEB_CALL" };
+			json_key(&b, &first, "call_type");
+			json_words(&b, q->types, words, TYPE__MAX);
 		}
 		if (pushed & (FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION))) {
-			key(&b, &first, "duration_ms");
-			buf_addc(&b, '{');
-			if (pushed & FBIT(F_MIN_DURATION)) {
-				buf_adds(&b, "\"lower_threshold\":");
-				buf_json_int(&b, q->min_duration - 1);
-			}
-			if ((pushed & FBIT(F_MIN_DURATION)) &&
-			    (pushed & FBIT(F_MAX_DURATION)))
-				buf_addc(&b, ',');
-			if (pushed & FBIT(F_MAX_DURATION)) {
-				buf_adds(&b, "\"upper_threshold\":");
-				buf_json_int(&b, q->max_duration + 1);
-			}
-			buf_addc(&b, '}');
+			json_key(&b, &first, "duration_ms");
+			json_threshold(&b, pushed & FBIT(F_MIN_DURATION),
+			    q->min_duration - 1, pushed & FBIT(F_MAX_DURATION),
+			    q->max_duration + 1);
 		}
 		if (pushed & FBIT(F_Q)) {
-			key(&b, &first, "transcript_search");
+			json_key(&b, &first, "transcript_search");
 			buf_json_cstr(&b, q->qs.v[0]);
 		}
 		buf_addc(&b, '}');
