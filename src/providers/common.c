@@ -278,3 +278,31 @@ status_word_find(const struct status_word *t, size_t n, const char *w)
 			return &t[i];
 	return NULL;
 }
+
+enum cn_err
+decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
+    struct page *pg, record_fn fn, char *err, size_t errsize)
+{
+	const char *why = "";
+	size_t i;
+
+	pg->n = 0;
+	pg->calls = NULL;
+	if (arr->n > 0 &&
+	    (pg->calls = arena_calloc(a, arr->n, sizeof(*pg->calls))) == NULL)
+		return CN_INTERNAL;
+	for (i = 0; i < arr->n; i++) {
+		const struct jv *o = jv_item(arr, i);
+		if (o->t != J_OBJ) {
+			snprintf(
+			    err, errsize, "record %zu is not an object", i);
+			return CN_PROVIDER_BAD_RESPONSE;
+		}
+		if (fn(f, a, o, &pg->calls[i], &why) < 0) {
+			snprintf(err, errsize, "record %zu: %s", i, why);
+			return CN_PROVIDER_BAD_RESPONSE;
+		}
+	}
+	pg->n = arr->n;
+	return CN_OK;
+}

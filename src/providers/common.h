@@ -77,6 +77,18 @@ struct status_word {
 const struct status_word *status_word_find(
     const struct status_word *, size_t n, const char *w);
 
+/*
+ * Normalizes one upstream record into c; returns 0, or -1 with *why set
+ * (the record is not what the provider documents).
+ */
+typedef int (*record_fn)(const struct fetch *, struct arena *,
+    const struct jv *record, struct call *c, const char **why);
+
+/* Fills pg->calls/pg->n from an array of record objects. */
+enum cn_err decode_records(const struct fetch *, struct arena *,
+    const struct jv *arr, struct page *pg, record_fn, char *err,
+    size_t errsize);
+
 /* Lowercased, '-' as '_' copy for table lookups. */
 const char *word_fold(struct arena *, const char *);
 

@@ -164,12 +164,13 @@ map_status(const char *st, struct call *c)
 }
 
 static int
-record(
-    const struct fetch *f, const struct jv *o, struct call *c, const char **why)
+record(const struct fetch *f, struct arena *a, const struct jv *o,
+    struct call *c, const char **why)
 {
 	const struct jv *id = jv_get(o, "call_id"), *agent;
 	const char *type, *dir;
 
+	(void)a; /* records keep pointers into the parsed body */
 	memset(c, 0, sizeof(*c));
 	c->provider = f->pc->name;
 	c->kind = f->pc->driver->kind;
@@ -236,9 +237,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 {
 	const struct jv *root, *calls;
 	struct opt_i64 total;
-	const char *why;
 	enum cn_err e;
-	size_t i, cap;
+	size_t cap;
 
 	if (resp->status < 200 || resp->status > 299)
 		return upstream_status_err(resp->status, err, errsize);
@@ -257,24 +257,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	if (field_int(root, "total_count", &total) < 0 ||
 	    (total.set && total.v < 0))
 		return bad(err, errsize, "bad total_count");
-	pg->n = 0;
-	pg->calls = NULL;
-	if (calls->n > 0 &&
-	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) == NULL)
-		return CN_INTERNAL;
-	for (i = 0; i < calls->n; i++) {
-		const struct jv *o = jv_item(calls, i);
-		if (o->t != J_OBJ) {
-			snprintf(
-			    err, errsize, "record %zu is not an object", i);
-			return CN_PROVIDER_BAD_RESPONSE;
-		}
-		if (record(f, o, &pg->calls[i], &why) < 0) {
-			snprintf(err, errsize, "record %zu: %s", i, why);
-			return CN_PROVIDER_BAD_RESPONSE;
-		}
-	}
-	pg->n = calls->n;
+	e = decode_records(f, a, calls, pg, record, err, errsize);
+	if (e != CN_OK)
+		return e;
 	pg->next.page = 0;
 	pg->next.token = NULL;
 	if (pg->n > 0 &&

@@ -242,12 +242,13 @@ map_status(const char *st, const char *why, struct call *c)
 }
 
 static int
-record(
-    const struct fetch *f, const struct jv *o, struct call *c, const char **why)
+record(const struct fetch *f, struct arena *a, const struct jv *o,
+    struct call *c, const char **why)
 {
 	const struct jv *id = jv_get(o, "call_id"), *v;
 	const char *type, *dir, *reason;
 
+	(void)a; /* records keep pointers into the parsed body */
 	memset(c, 0, sizeof(*c));
 	c->provider = f->pc->name;
 	c->kind = f->pc->driver->kind;
@@ -330,10 +331,10 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 {
 	const struct jv *root, *data, *calls, *pag;
 	struct opt_i64 total, pages, limit;
-	const char *why, *st;
+	const char *st;
 	int next;
 	enum cn_err e;
-	size_t i, cap;
+	size_t cap;
 
 	if (resp->status < 200 || resp->status > 299)
 		return upstream_status_err(resp->status, err, errsize);
@@ -372,24 +373,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	        : f->pc->driver->max_page_size);
 	if (calls->n > cap)
 		return bad(err, errsize, "more records than the page size");
-	pg->n = 0;
-	pg->calls = NULL;
-	if (calls->n > 0 &&
-	    (pg->calls = arena_calloc(a, calls->n, sizeof(*pg->calls))) == NULL)
-		return CN_INTERNAL;
-	for (i = 0; i < calls->n; i++) {
-		const struct jv *o = jv_item(calls, i);
-		if (o->t != J_OBJ) {
-			snprintf(
-			    err, errsize, "record %zu is not an object", i);
-			return CN_PROVIDER_BAD_RESPONSE;
-		}
-		if (record(f, o, &pg->calls[i], &why) < 0) {
-			snprintf(err, errsize, "record %zu: %s", i, why);
-			return CN_PROVIDER_BAD_RESPONSE;
-		}
-	}
-	pg->n = calls->n;
+	e = decode_records(f, a, calls, pg, record, err, errsize);
+	if (e != CN_OK)
+		return e;
 	pg->next.page = 0;
 	pg->next.token = NULL;
 	/*
