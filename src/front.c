@@ -1,6 +1,7 @@
 #include "front.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -194,7 +195,9 @@ serve_thread(void *p)
 	FCGX_InitRequest(&fr, ta->fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!quit) {
 		__atomic_store_n(&ta->in_accept, 1, __ATOMIC_SEQ_CST);
-		rc = quit ? -1 : FCGX_Accept_r(&fr);
+		rc = __atomic_load_n(&quit, __ATOMIC_SEQ_CST)
+		    ? -1
+		    : FCGX_Accept_r(&fr);
 		__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
 		if (rc < 0) {
 			if (!quit)
@@ -233,6 +236,26 @@ on_wake(int sig)
 	(void)sig; /* only interrupts accept() */
 }
 
+/* Closes this process's reference to the listening socket (other worker
+ * processes keep theirs); fd 0 is pointed at /dev/null so it stays
+ * taken. */
+static void
+stop_listening(int fd)
+{
+	int null;
+
+	if (fd != 0) {
+		close(fd);
+		return;
+	}
+	null = open("/dev/null", O_RDONLY);
+	if (null >= 0) {
+		dup2(null, 0);
+		close(null);
+	} else
+		close(0);
+}
+
 /* One process: N threads in FCGX_Accept_r, this thread waits on signals. */
 static int
 serve_process(struct app *app, int fd, int threads)
@@ -240,7 +263,7 @@ serve_process(struct app *app, int fd, int threads)
 	struct thread_arg *ta;
 	sigset_t set;
 	struct sigaction sa;
-	int i, sig, alive;
+	int i, sig, alive, waiting, closed = 0;
 	struct timespec tick = { 0, 100 * 1000000 };
 
 	memset(&sa, 0, sizeof(sa));
@@ -271,20 +294,31 @@ serve_process(struct app *app, int fd, int threads)
 			continue;
 		break;
 	}
-	quit = 1;
+	__atomic_store_n(&quit, 1, __ATOMIC_SEQ_CST);
 	FCGX_ShutdownPending();
 	/* Threads blocked in accept() wake on SIGUSR2; those answering a
 	 * request are left alone to finish it.  Repeat: a signal may land
 	 * just before a thread enters accept(). */
 	do {
 		alive = 0;
+		waiting = 0;
 		for (i = 0; i < threads; i++)
 			if (!ta[i].done) {
 				alive++;
 				if (__atomic_load_n(
-				        &ta[i].in_accept, __ATOMIC_SEQ_CST))
+				        &ta[i].in_accept, __ATOMIC_SEQ_CST)) {
+					waiting++;
 					pthread_kill(ta[i].tid, SIGUSR2);
+				}
 			}
+		/* Once no thread can accept again, stop listening: a web
+		 * server that connects now is refused at once and can go
+		 * elsewhere (mod_fcgid starts a new process), instead of
+		 * queueing behind a process about to exit. */
+		if (waiting == 0 && !closed) {
+			stop_listening(fd);
+			closed = 1;
+		}
 		if (alive)
 			nanosleep(&tick, NULL);
 	} while (alive);
