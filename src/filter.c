@@ -40,10 +40,11 @@ filter_plan(const struct driver *d, const struct query *q, struct plan *p)
 	p->requested = filter_requested(q);
 	p->pushed &= p->requested;
 	p->exact &= p->pushed;
-	p->local = p->requested & d->can_check;
 	if (!d->has_test_flag)
 		p->noop |= 1u << F_INCLUDE_TEST;
 	p->noop &= p->requested;
+	/* what cannot exclude anything is not checked, nor reported */
+	p->local = p->requested & d->can_check & ~p->noop;
 	p->unsupported = p->requested & ~(p->pushed | p->local | p->noop);
 }
 
