@@ -442,7 +442,7 @@ push_item(struct run *r, struct stream *s, struct call *c, const char *tok,
 
 /* Takes one finished job: decode, filter, buffer, move the position. */
 static int
-take_result(struct run *r, struct stream *s)
+take_result_inner(struct run *r, struct stream *s)
 {
 	struct http_job *j = &s->job;
 	struct upresp resp;
@@ -458,7 +458,6 @@ take_result(struct run *r, struct stream *s)
 	s->requests += j->attempts;
 	s->upstream_ms += j->elapsed_ms;
 	s->fetched_any = true;
-	metrics_upstream(s->cfg, j->err, (double)j->elapsed_ms / 1000.0);
 	if (arena_cleanup(r->a, free_body, j) < 0) {
 		http_job_release(j);
 		return -2;
@@ -647,6 +646,19 @@ take_result(struct run *r, struct stream *s)
 	if (s->exhausted)
 		s->has_frontier = false;
 	return 0;
+}
+
+/* The outcome counted for metrics is the one the client sees: a 401 is
+ * PROVIDER_AUTH_FAILED even though the transfer itself succeeded. */
+static int
+take_result(struct run *r, struct stream *s)
+{
+	bool failed_before = s->failed;
+	int rc = take_result_inner(r, s);
+
+	metrics_upstream(s->cfg, !failed_before && s->failed ? s->err : CN_OK,
+	    (double)s->job.elapsed_ms / 1000.0);
+	return rc;
 }
 
 /* ---- merging --------------------------------------------------------- */
