@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fcgiRequest, cgiParams, parseCgi } from './fcgi.mjs';
+import { validateResponse } from './contract.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
@@ -47,6 +48,8 @@ export function cgi(config, url, opts = {}) {
   const r = spawnSync(args[0], args.slice(1), { env, input: '', maxBuffer: 256 << 20, timeout: 60000 });
   if (r.error) throw r.error;
   const res = parseCgi(r.stdout);
+  // every response must match docs/openapi.yaml (throws otherwise)
+  validateResponse(opts.method, url, res);
   return { ...res, exitCode: r.status, stderr: r.stderr.toString() };
 }
 
@@ -72,13 +75,15 @@ export async function startServer(config, { threads = 2, workers = 1, env = {}, 
   const server = {
     child, sock, exited,
     get stderr() { return stderr; },
-    request: (url, opts = {}) => fcgiRequest({ path: sock }, cgiParams(url, opts), opts),
+    raw: (url, opts = {}) => fcgiRequest({ path: sock }, cgiParams(url, opts), opts),
+    // every response must match docs/openapi.yaml (rejects otherwise)
+    request: async (url, opts = {}) => validateResponse(opts.method, url, await server.raw(url, opts)),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
-  await waitFor(async () => (await server.request('/healthz')).status === 200, 15000, 'callnorm to listen');
+  await waitFor(async () => (await server.raw('/healthz')).status === 200, 15000, 'callnorm to listen');
   return server;
 }
 

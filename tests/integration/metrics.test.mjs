@@ -1,0 +1,99 @@
+// GET /metrics: Prometheus text format checked by promtool, the families
+// callnorm(8) documents, and one view across --workers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, waitFor } from '../lib/callnorm.mjs';
+
+let sim, config;
+before(async () => {
+  sim = await startSim({ seed: 5, size: 30 });
+  config = writeConfig(tmpdir(), simConfig(sim.port));
+});
+after(async () => { await sim?.stop(); });
+
+// {name: [{labels, value}]}
+function parse(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/);
+    assert.ok(m, 'sample line: ' + line);
+    const labels = {};
+    for (const l of (m[2] || '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    (out[m[1]] ||= []).push({ labels, value: Number(m[3]) });
+  }
+  return out;
+}
+const get = (fam, name, labels) => (fam[name] || []).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value ?? 0;
+
+test('promtool accepts /metrics after every kind of traffic', async () => {
+  const s = await startServer(config);
+  try {
+    await s.request('/calls?limit=5');
+    await s.request('/calls?limit=0');
+    await s.request('/nope');
+    await s.request('/providers', { method: 'POST' });
+    await sim.control('zudu/fault', 'POST', { mode: 'status:401', count: -1 });
+    await s.request('/calls?limit=5');
+    await sim.reset();
+    const m = await s.request('/metrics');
+    assert.equal(m.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: m.body });
+    assert.ifError(r.error); // promtool comes with Debian's prometheus package (scripts/deps)
+    assert.equal(r.status, 0, 'promtool check metrics: ' + r.stdout + r.stderr);
+    const fam = parse(m.text);
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'calls', status: '200' }), 1);
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'calls', status: '400' }), 1);
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'calls', status: '502' }), 1);
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'other', status: '404' }), 1);
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'providers', status: '405' }), 1);
+    assert.equal(get(fam, 'callnorm_requests_in_flight', {}), 1, 'the /metrics request itself');
+    assert.ok(get(fam, 'callnorm_upstream_requests_total', { provider: 'zudu', outcome: 'PROVIDER_AUTH_FAILED' }) >= 1);
+    for (const p of ['verbex', 'voicy', 'talkover', 'osvi', 'zudu']) {
+      assert.ok(get(fam, 'callnorm_upstream_requests_total', { provider: p, outcome: 'ok' }) >= 1, p);
+      const buckets = fam.callnorm_upstream_duration_seconds_bucket.filter((b) => b.labels.provider === p);
+      assert.equal(buckets.at(-1).labels.le, '+Inf');
+      for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i].value >= buckets[i - 1].value, 'cumulative buckets');
+      assert.equal(buckets.at(-1).value, get(fam, 'callnorm_upstream_duration_seconds_count', { provider: p }));
+      const all = fam.callnorm_upstream_requests_total.filter((x) => x.labels.provider === p).reduce((a, x) => a + x.value, 0);
+      assert.equal(get(fam, 'callnorm_upstream_duration_seconds_count', { provider: p }), all, 'one latency sample per upstream request');
+    }
+  } finally { await s.stop(); }
+});
+
+test('requests in flight are counted while they run', async () => {
+  const s = await startServer(config, { threads: 4 });
+  try {
+    await sim.control('verbex/latency', 'POST', { ms: 1500 });
+    const slow = [s.request('/calls?provider=verbex&limit=2'), s.request('/calls?provider=verbex&limit=3')];
+    // both slow requests and this /metrics request itself
+    await waitFor(async () => get(parse((await s.request('/metrics')).text), 'callnorm_requests_in_flight', {}) === 3, 1200, 'three requests in flight');
+    await Promise.all(slow);
+    assert.equal(get(parse((await s.request('/metrics')).text), 'callnorm_requests_in_flight', {}), 1);
+  } finally { await sim.reset(); await s.stop(); }
+});
+
+test('--workers 2: counters add up across workers, every worker answers the same totals', async () => {
+  // one thread per worker and slow upstreams: parallel requests can only
+  // be served in parallel by both workers
+  const s = await startServer(config, { threads: 1, workers: 2 });
+  try {
+    await sim.control('verbex/latency', 'POST', { ms: 400 });
+    const n = 8;
+    const t0 = Date.now();
+    const rs = await Promise.all(Array.from({ length: n }, (_, i) => s.request(`/calls?provider=verbex&limit=${i + 1}`)));
+    const dt = Date.now() - t0;
+    assert.ok(rs.every((r) => r.status === 200));
+    assert.ok(dt < n * 400 * 0.8, `both workers served (${dt} ms for ${n} requests of 400 ms)`);
+    await sim.reset();
+    // several /metrics answers, from whichever worker accepts: all agree
+    for (let i = 0; i < 6; i++) {
+      const fam = parse((await s.request('/metrics')).text);
+      assert.equal(get(fam, 'callnorm_requests_total', { route: 'calls', status: '200' }), n);
+      assert.equal(get(fam, 'callnorm_upstream_requests_total', { provider: 'verbex', outcome: 'ok' }), n);
+      assert.equal(get(fam, 'callnorm_upstream_duration_seconds_count', { provider: 'verbex' }), n);
+      assert.equal(get(fam, 'callnorm_requests_total', { route: 'metrics', status: '200' }), i);
+    }
+  } finally { await sim.reset(); await s.stop(); }
+});
