@@ -26,6 +26,7 @@ struct arena {
 	size_t chunk_size;
 	size_t cap;
 	size_t total; /* bytes of chunks beyond the first */
+	int failed; /* an allocation failed since the last reset */
 };
 
 static _Thread_local long fail_countdown;
@@ -34,6 +35,12 @@ void
 cn_alloc_fail_after(long n)
 {
 	fail_countdown = n;
+}
+
+long
+cn_alloc_fail_pending(void)
+{
+	return fail_countdown;
 }
 
 int
@@ -84,7 +91,7 @@ arena_alloc(struct arena *a, size_t n)
 	void *p;
 
 	if (cn_alloc_should_fail())
-		return NULL;
+		goto fail;
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (n == 0)
 		n = sizeof(max_align_t);
@@ -96,10 +103,10 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	size = n > a->chunk_size / 4 ? n : a->chunk_size;
 	if (a->total + size > a->cap)
-		return NULL;
+		goto fail;
 	c = chunk_new(size);
 	if (c == NULL)
-		return NULL;
+		goto fail;
 	a->total += size;
 	/* Big blocks go behind the head so the head keeps its free space. */
 	if (size != a->chunk_size) {
@@ -111,6 +118,9 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	c->used = n;
 	return c->data;
+fail:
+	a->failed = 1;
+	return NULL;
 }
 
 void *
@@ -183,6 +193,12 @@ arena_cleanup(struct arena *a, void (*fn)(void *), void *arg)
 	return 0;
 }
 
+int
+arena_failed(const struct arena *a)
+{
+	return a->failed;
+}
+
 size_t
 arena_used(const struct arena *a)
 {
@@ -209,6 +225,7 @@ arena_reset(struct arena *a)
 	a->first->next = NULL;
 	a->first->used = 0;
 	a->total = 0;
+	a->failed = 0;
 }
 
 void

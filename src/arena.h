@@ -20,6 +20,9 @@ char *arena_printf(struct arena *, const char *, ...)
 /* Runs fn(arg) at the next reset, last registered first. */
 int arena_cleanup(struct arena *, void (*fn)(void *), void *arg);
 size_t arena_used(const struct arena *);
+/* Nonzero when an allocation failed (cap or out of memory) since the
+ * last reset: callers that turned NULL into another error can tell. */
+int arena_failed(const struct arena *);
 void arena_reset(struct arena *);
 void arena_free(struct arena *);
 
@@ -30,5 +33,8 @@ void arena_free(struct arena *);
  */
 void cn_alloc_fail_after(long n);
 int cn_alloc_should_fail(void);
+/* Allocations left before the armed failure; 0 once it happened (or
+ * when nothing is armed). */
+long cn_alloc_fail_pending(void);
 
 #endif

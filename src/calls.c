@@ -444,7 +444,7 @@ push_item(struct run *r, struct stream *s, struct call *c, const char *tok,
 static int
 take_result_inner(struct run *r, struct stream *s)
 {
-	struct http_job *j = &s->job;
+	struct http_job *j = &s->job, *kept;
 	struct upresp resp;
 	struct page pg;
 	char err[200];
@@ -458,10 +458,23 @@ take_result_inner(struct run *r, struct stream *s)
 	s->requests += j->attempts;
 	s->upstream_ms += j->elapsed_ms;
 	s->fetched_any = true;
-	if (arena_cleanup(r->a, free_body, j) < 0) {
+	/* The records point into the body, so it lives until the request
+	 * ends; it moves to a copy of the job because the stream reuses
+	 * s->job for its next fetch. */
+	kept = arena_alloc(r->a, sizeof(*kept));
+	if (kept == NULL || arena_cleanup(r->a, free_body, kept) < 0) {
 		http_job_release(j);
 		return -2;
 	}
+	*kept = *j;
+	j->easy = NULL;
+	j->slist = NULL;
+	memset(&j->body, 0, sizeof(j->body));
+	j = kept;
+	/* Out of memory (ours, or inside libcurl) is a 500, whatever the
+	 * provider did. */
+	if (j->err == CN_INTERNAL)
+		return -2;
 	if (j->err != CN_OK) {
 		s->retry_after_ms = j->retry_after_ms;
 		stream_fail(s, j->err, j->status, j->errmsg);
@@ -480,6 +493,8 @@ take_result_inner(struct run *r, struct stream *s)
 	pg.last_page = -1;
 	err[0] = '\0';
 	e = s->d->decode(&s->f, &resp, r->a, &pg, err, sizeof(err));
+	if (e == CN_INTERNAL || (e != CN_OK && arena_failed(r->a)))
+		return -2;
 	if (e != CN_OK) {
 		stream_fail(s, e,
 		    resp.status >= 200 && resp.status < 300 ? 0 : resp.status,
@@ -658,6 +673,7 @@ take_result(struct run *r, struct stream *s)
 
 	metrics_upstream(s->cfg, !failed_before && s->failed ? s->err : CN_OK,
 	    (double)s->job.elapsed_ms / 1000.0);
+	metrics_upstream_connections(s->cfg, s->job.connects);
 	return rc;
 }
 
@@ -1106,12 +1122,12 @@ write_page(struct run *r, const char *cursor, bool has_more)
 	buf_adds(b, "]}}");
 	if (has_more) {
 		char *link = next_link(r, cursor);
-		if (link != NULL) {
-			char *h =
-			    arena_printf(r->a, "<%s>; rel=\"next\"", link);
-			if (h != NULL)
-				response_header(rs, "Link", h);
-		}
+		char *h = link == NULL
+		    ? NULL
+		    : arena_printf(r->a, "<%s>; rel=\"next\"", link);
+		/* A page without its Link would be wrong: make it a 500. */
+		if (h == NULL || response_header(rs, "Link", h) < 0)
+			rs->headers.failed = true;
 	}
 }
 

@@ -207,6 +207,17 @@ resolve_secret(struct loader *ld, int line, const char *key, const char *v)
 		out = strdup(v);
 	if (out == NULL)
 		problem(ld, line, "%s: out of memory", key);
+	/* Keys go into upstream request headers verbatim: no control
+	 * bytes (an env: value could carry CR LF and add headers). */
+	for (n = 0;
+	     out != NULL && strcmp(key, "cursor_key") != 0 && out[n] != '\0';
+	     n++)
+		if ((unsigned char)out[n] < 0x20 || out[n] == 0x7f) {
+			problem(
+			    ld, line, "%s: contains a control character", key);
+			free(out);
+			return NULL;
+		}
 	return out;
 }
 

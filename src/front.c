@@ -65,12 +65,41 @@ is_head(const struct request *rq)
 	return rq->method != NULL && strcmp(rq->method, "HEAD") == 0;
 }
 
+/*
+ * When the head could not be built (out of memory), a fixed 500 from a
+ * stack buffer takes the place of head and body.  Returns its length.
+ */
+static size_t
+fallback(char *dst, size_t size, struct request *rq, struct response *rs)
+{
+	char body[320];
+	int n, m;
+
+	n = snprintf(body, sizeof(body),
+	    "{\"type\":\"urn:callnorm:problem:internal\",\"title\":"
+	    "\"Internal error\",\"status\":500,\"code\":\"INTERNAL\","
+	    "\"detail\":\"the response could not be built\","
+	    "\"request_id\":\"%s\"}",
+	    rq->request_id);
+	m = snprintf(dst, size,
+	    "Status: 500 Internal Server Error\r\n"
+	    "Content-Type: application/problem+json\r\n"
+	    "Content-Length: %d\r\nX-Request-Id: %s\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "\r\n%s",
+	    n, rq->request_id, is_head(rq) ? "" : body);
+	rs->status = 500;
+	return m > 0 && (size_t)m < size ? (size_t)m : 0;
+}
+
 int
 front_cgi(struct app *app)
 {
 	struct worker *w;
 	struct request rq;
 	struct buf out;
+	char fb[1024];
+	size_t n;
 	int rc = 0;
 
 	w = worker_new(app);
@@ -88,7 +117,11 @@ front_cgi(struct app *app)
 	app_handle(w, &rq);
 	buf_init(&out, 64 * 1024);
 	head(&out, &rq, &w->rs);
-	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	if (out.failed) {
+		n = fallback(fb, sizeof(fb), &rq, &w->rs);
+		if (fwrite(fb, 1, n, stdout) != n || fflush(stdout) != 0)
+			rc = 1;
+	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
 	    (!is_head(&rq) && w->rs.body.len > 0 &&
 	        fwrite(w->rs.body.data, 1, w->rs.body.len, stdout) !=
 	            w->rs.body.len) ||
@@ -105,6 +138,14 @@ front_is_fastcgi(void)
 {
 	return !FCGX_IsCGI();
 }
+
+/*
+ * Connections the kernel queues while every thread is busy.  The web
+ * server opens one per request, and a burst larger than the queue is
+ * refused at once (nginx: 502): 128 was overrun by 256 clients whose
+ * requests all finished together.  The kernel caps it at somaxconn.
+ */
+#define LISTEN_BACKLOG 4096
 
 int
 front_listen(const char *addr)
@@ -126,7 +167,7 @@ front_listen(const char *addr)
 		}
 		/* A stale socket from a previous run would make bind fail. */
 		unlink(path);
-		fd = FCGX_OpenSocket(path, 128);
+		fd = FCGX_OpenSocket(path, LISTEN_BACKLOG);
 		if (fd >= 0 && chmod(path, 0660) < 0) {
 			log_warn("chmod %s", path);
 			close(fd);
@@ -139,7 +180,7 @@ front_listen(const char *addr)
 			    "host:port\n");
 			return -1;
 		}
-		fd = FCGX_OpenSocket(addr, 128);
+		fd = FCGX_OpenSocket(addr, LISTEN_BACKLOG);
 	}
 	if (fd < 0)
 		fprintf(stderr, "callnorm: cannot listen on %s\n", addr);
@@ -183,6 +224,7 @@ serve_thread(void *p)
 	FCGX_Request fr;
 	struct request rq;
 	struct buf out;
+	char fb[1024];
 	int rc;
 
 	w = worker_new(ta->app);
@@ -215,8 +257,11 @@ serve_thread(void *p)
 		app_handle(w, &rq);
 		buf_reset(&out);
 		head(&out, &rq, &w->rs);
-		FCGX_PutStr(out.data, (int)out.len, fr.out);
-		if (!is_head(&rq) && w->rs.body.len > 0)
+		if (out.failed)
+			FCGX_PutStr(fb,
+			    (int)fallback(fb, sizeof(fb), &rq, &w->rs), fr.out);
+		else if (FCGX_PutStr(out.data, (int)out.len, fr.out) >= 0 &&
+		    !is_head(&rq) && w->rs.body.len > 0)
 			FCGX_PutStr(
 			    w->rs.body.data, (int)w->rs.body.len, fr.out);
 		drain_input(fr.in);
@@ -369,6 +414,8 @@ front_serve(struct app *app, int fd, int threads, int workers)
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
 				signal(SIGUSR1, SIG_DFL);
+				/* the master's table: a valgrind-clean exit */
+				free(pids);
 				_exit(serve_process(app, fd, threads));
 			}
 			sigprocmask(SIG_SETMASK, &old, NULL);

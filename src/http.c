@@ -111,6 +111,20 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	struct http_job *j = arg;
 	size_t len = size * n, k;
 
+	/* A known length is reserved at once instead of growing by
+	 * doubling; the cap still applies as the body arrives. */
+	if (len > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+		char tmp[24];
+		unsigned long long cl;
+
+		k = len - 15 < sizeof(tmp) - 1 ? len - 15 : sizeof(tmp) - 1;
+		memcpy(tmp, p + 15, k);
+		tmp[k] = '\0';
+		cl = strtoull(tmp, NULL, 10);
+		if (cl > 0 && cl <= HTTP_MAX_BODY && j->body.len == 0)
+			buf_reserve(&j->body, (size_t)cl);
+		return size * n;
+	}
 	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
 		k = 12;
 		while (k < len && (p[k] == ' ' || p[k] == '\t'))
@@ -191,6 +205,8 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "callnorm/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Fewer, larger reads: pages are tens to hundreds of KiB. */
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 128L * 1024);
 	if (r->body != NULL) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);

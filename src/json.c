@@ -110,6 +110,24 @@ put_utf8(char *w, unsigned cp)
 	return w;
 }
 
+/* The bytes at p, eight at a time, that are '"', '\\' or a control
+ * character: a byte's high bit is set in the result.  The lowest set
+ * byte is always a real one (borrows only run upwards). */
+static inline uint64_t
+special8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t x, q, bs;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	return (((q - ones) & ~q) | ((bs - ones) & ~bs) |
+	           ((x - ones * 0x20) & ~x)) &
+	    highs;
+}
+
 /* Decodes in place: the output never outgrows the escaped input. */
 static int
 parse_string(struct parser *ps, struct jv *v)
@@ -120,6 +138,19 @@ parse_string(struct parser *ps, struct jv *v)
 
 	ps->p++; /* opening quote */
 	start = w = ps->p;
+	/* Until the first escape nothing moves: skip plain bytes eight at a
+	 * time, up to the first one that needs a look. */
+	while (ps->end - ps->p >= 8) {
+		uint64_t m = special8(ps->p);
+		if (m != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			ps->p += __builtin_ctzll(m) / 8;
+#endif
+			break;
+		}
+		ps->p += 8;
+	}
+	w = ps->p;
 	for (;;) {
 		/* Fast path: plain bytes need no copying until an escape. */
 		while (ps->p < ps->end) {

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "app.h"
+#include "arena.h"
 #include "conf.h"
 #include "front.h"
 #include "log.h"
@@ -42,6 +43,28 @@ parse_count(const char *s, int max)
 	return (int)n;
 }
 
+/*
+ * Test hook, CGI mode only: CALLNORM_FAIL_ALLOC=N makes the Nth arena,
+ * buffer or JSON-stack allocation of the request fail (see
+ * cn_alloc_fail_after), and says on stderr whether it was reached.
+ * Used by the malloc-failure loop in tests/integration/hardening.
+ */
+static long
+fail_alloc_from_env(void)
+{
+	const char *s = getenv("CALLNORM_FAIL_ALLOC");
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	n = strtol(s, &end, 10);
+	if (*end != '\0' || n < 1)
+		return 0;
+	cn_alloc_fail_after(n);
+	return n;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -57,6 +80,7 @@ main(int argc, char *argv[])
 	};
 	const char *path = NULL, *listen_addr = NULL;
 	int ch, threads = 1, workers = 1, check = 0, fd, rc;
+	long fail_alloc;
 	struct app app;
 
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -144,7 +168,14 @@ main(int argc, char *argv[])
 	} else if (front_is_fastcgi()) {
 		rc = front_serve(&app, 0, threads, workers);
 	} else {
+		fail_alloc = fail_alloc_from_env();
 		rc = front_cgi(&app);
+		if (fail_alloc > 0)
+			fprintf(stderr,
+			    "callnorm: CALLNORM_FAIL_ALLOC=%ld %s\n",
+			    fail_alloc,
+			    cn_alloc_fail_pending() > 0 ? "not reached"
+			                                : "failed");
 	}
 out:
 	curl_global_cleanup();

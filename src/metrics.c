@@ -21,6 +21,7 @@ struct upstream_stats {
 	uint64_t bucket[NBUCKET + 1];
 	uint64_t count;
 	uint64_t sum_us;
+	uint64_t connections;
 };
 
 struct shared {
@@ -90,6 +91,14 @@ metrics_upstream(size_t provider, enum cn_err outcome, double seconds)
 }
 
 void
+metrics_upstream_connections(size_t provider, long n)
+{
+	if (m == NULL || provider >= CONF_MAX_PROVIDERS || n <= 0)
+		return;
+	ADD(&m->up[provider].connections, (uint64_t)n);
+}
+
+void
 metrics_write(struct buf *b, const struct config *c)
 {
 	size_t r, s, p, e, i;
@@ -139,6 +148,17 @@ metrics_write(struct buf *b, const struct config *c)
 			    e == CN_OK ? "ok" : cn_err_code((enum cn_err)e),
 			    (unsigned long long)v);
 		}
+	buf_adds(b,
+	    "# HELP callnorm_upstream_connections_total Upstream "
+	    "connections opened, by provider; requests beyond this "
+	    "count reused a kept-alive connection.\n# TYPE "
+	    "callnorm_upstream_connections_total counter\n");
+	for (p = 0; p < c->nproviders; p++)
+		buf_printf(b,
+		    "callnorm_upstream_connections_total{provider=\"%s\"} "
+		    "%llu\n",
+		    c->providers[p].name,
+		    (unsigned long long)LOAD(&m->up[p].connections));
 	buf_adds(b,
 	    "# HELP callnorm_upstream_duration_seconds Upstream request "
 	    "latency.\n# TYPE callnorm_upstream_duration_seconds "

@@ -18,6 +18,8 @@ int metrics_init(size_t nproviders);
 void metrics_request_start(void);
 void metrics_request_end(enum route_id, int status);
 void metrics_upstream(size_t provider, enum cn_err outcome, double seconds);
+/* New upstream connections opened (the rest of the requests reused one). */
+void metrics_upstream_connections(size_t provider, long n);
 void metrics_write(struct buf *, const struct config *);
 
 #endif

@@ -152,13 +152,22 @@ time_parse_iso(const char *s, size_t n, int default_offset_min, int64_t *ms)
 	return parse(s, n, 0, default_offset_min, ms);
 }
 
+/* n decimal digits of v, zero-padded. */
+static void
+put_digits(char *out, int n, unsigned v)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 size_t
 time_format_ms(int64_t ms, char *out, size_t size)
 {
 	int64_t days, rem;
 	int y;
 	unsigned m, d;
-	int n;
 
 	if (ms < MIN_MS || ms > MAX_MS || size < 25)
 		return 0;
@@ -166,10 +175,26 @@ time_format_ms(int64_t ms, char *out, size_t size)
 	    ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
 	rem = ms - days * MS_PER_DAY;
 	civil_from_days(days, &y, &m, &d);
-	n = snprintf(out, size, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d,
-	    (int)(rem / 3600000), (int)(rem / 60000 % 60),
-	    (int)(rem / 1000 % 60), (int)(rem % 1000));
-	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+	if (y < 0 || y > 9999)
+		return 0;
+	/* By hand: this runs twice per record written, and snprintf was a
+	 * tenth of the time of a page. */
+	put_digits(out, 4, (unsigned)y);
+	out[4] = '-';
+	put_digits(out + 5, 2, m);
+	out[7] = '-';
+	put_digits(out + 8, 2, d);
+	out[10] = 'T';
+	put_digits(out + 11, 2, (unsigned)(rem / 3600000));
+	out[13] = ':';
+	put_digits(out + 14, 2, (unsigned)(rem / 60000 % 60));
+	out[16] = ':';
+	put_digits(out + 17, 2, (unsigned)(rem / 1000 % 60));
+	out[19] = '.';
+	put_digits(out + 20, 3, (unsigned)(rem % 1000));
+	out[23] = 'Z';
+	out[24] = '\0';
+	return 24;
 }
 
 size_t

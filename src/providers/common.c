@@ -16,7 +16,8 @@ url_param(struct buf *b, const char *name, const char *value)
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
-	buf_addc(b, memchr(b->data, '?', b->len) ? '&' : '?');
+	/* data is NULL when the buffer's first allocation failed */
+	buf_addc(b, b->len > 0 && memchr(b->data, '?', b->len) ? '&' : '?');
 	buf_adds(b, name);
 	buf_addc(b, '=');
 	for (p = (const unsigned char *)value; *p != '\0'; p++) {
@@ -96,6 +97,9 @@ parse_body(const struct upresp *r, struct arena *a, const struct jv **root,
 	    json_parse(a, r->body, r->len, JSON_MAX_DEPTH, why, sizeof(why));
 	if (*root == NULL) {
 		snprintf(err, errsize, "invalid JSON: %s", why);
+		/* Our memory, not the provider's body, failed. */
+		if (strncmp(why, "out of memory", 13) == 0)
+			return CN_INTERNAL;
 		return CN_PROVIDER_BAD_RESPONSE;
 	}
 	return CN_OK;

@@ -58,6 +58,8 @@ test('promtool accepts /metrics after every kind of traffic', async () => {
       assert.equal(buckets.at(-1).value, get(fam, 'callnorm_upstream_duration_seconds_count', { provider: p }));
       const all = fam.callnorm_upstream_requests_total.filter((x) => x.labels.provider === p).reduce((a, x) => a + x.value, 0);
       assert.equal(get(fam, 'callnorm_upstream_duration_seconds_count', { provider: p }), all, 'one latency sample per upstream request');
+      const conns = get(fam, 'callnorm_upstream_connections_total', { provider: p });
+      assert.ok(conns >= 1 && conns <= all, `${p}: ${conns} connections for ${all} requests`);
     }
   } finally { await s.stop(); }
 });
