@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "app.h"
@@ -248,6 +249,19 @@ serve_thread(void *p)
 			break;
 		}
 		memset(&rq, 0, sizeof(rq));
+		if (fr.role != FCGI_RESPONDER) {
+			/* authorizer and filter roles are not ours to play */
+			static const char refuse[] =
+			    "Status: 403 Forbidden\r\nContent-Type: "
+			    "text/plain\r\n"
+			    "Content-Length: 0\r\nCache-Control: "
+			    "no-store\r\n\r\n";
+			FCGX_PutStr(refuse, (int)sizeof(refuse) - 1, fr.out);
+			FCGX_Finish_r(&fr);
+			log_warnx(
+			    "refused a FastCGI request in role %d", fr.role);
+			continue;
+		}
 		rq.method = FCGX_GetParam("REQUEST_METHOD", fr.envp);
 		rq.path_info = FCGX_GetParam("PATH_INFO", fr.envp);
 		rq.script_name = FCGX_GetParam("SCRIPT_NAME", fr.envp);

@@ -4,6 +4,8 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,7 @@ main(int argc, char *argv[])
 	int ch, threads = 1, workers = 1, check = 0, fd, rc;
 	long fail_alloc;
 	struct app app;
+	const struct rlimit no_core = { 0, 0 };
 
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -127,6 +130,11 @@ main(int argc, char *argv[])
 		path = getenv("CALLNORM_CONFIG");
 	if (path == NULL || *path == '\0')
 		path = SYSCONFDIR "/callnorm/callnorm.conf";
+
+	/* The process holds provider keys and the cursor key: no core
+	 * dumps, and no ptrace or /proc/PID/mem for other users. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &no_core);
 
 	/* A proxy must never come from the environment: under CGI,
 	 * HTTP_PROXY is whatever the client sent as "Proxy:". */

@@ -275,3 +275,17 @@ test('SIGPIPE from a client that went away does not kill the server', async () =
   const r = await server.request('/healthz');
   assert.equal(r.status, 200);
 });
+
+test('FastCGI roles other than responder are refused', async () => {
+  for (const role of [2, 3]) {
+    const r = await fcgiRequest({ path: server.sock }, cgiParams('/healthz'), { role });
+    assert.equal(r.status, 403, 'role ' + role);
+    assert.equal(r.body.length, 0);
+  }
+  assert.equal((await server.request('/healthz')).status, 200);
+});
+
+test('the server process leaves no core dump (it holds provider keys)', () => {
+  const limits = fs.readFileSync(`/proc/${server.child.pid}/limits`, 'utf8');
+  assert.match(limits, /Max core file size\s+0\s+0/);
+});

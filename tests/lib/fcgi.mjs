@@ -44,7 +44,7 @@ export function parseCgi(buf) {
 }
 
 // address: {path} for unix sockets or {host, port}.
-export function fcgiRequest(address, params, { timeoutMs = 30000 } = {}) {
+export function fcgiRequest(address, params, { timeoutMs = 30000, role = 1 } = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(address);
     const chunks = [];
@@ -52,7 +52,7 @@ export function fcgiRequest(address, params, { timeoutMs = 30000 } = {}) {
     let stderr = '';
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('fcgi timeout')); }, timeoutMs);
     sock.on('connect', () => {
-      const begin = Buffer.alloc(8); begin.writeUInt16BE(1, 0); // responder, no keep-conn
+      const begin = Buffer.alloc(8); begin.writeUInt16BE(role, 0); // 1 responder; no keep-conn
       const p = encodeParams(params);
       const out = [record(BEGIN, 1, begin)];
       for (let o = 0; o < p.length; o += 65535) out.push(record(PARAMS, 1, p.subarray(o, o + 65535)));
