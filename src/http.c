@@ -182,37 +182,45 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	j->over_cap = false;
 	j->retry_after_ms = -1;
 	j->errmsg[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_URL, r->url);
-	curl_easy_setopt(
-	    e, CURLOPT_PROTOCOLS_STR, j->allow_http ? "http,https" : "https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(
-	    e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "callnorm/" PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Every option is checked: a libcurl that refused one of the safety
+	 * settings (protocols, proxy, TLS) must not send the request. */
+#define SET(opt, val) \
+	do { \
+		if (curl_easy_setopt(e, opt, val) != CURLE_OK) \
+			goto badopt; \
+	} while (0)
+	SET(CURLOPT_URL, r->url);
+	SET(CURLOPT_PROTOCOLS_STR, j->allow_http ? "http,https" : "https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	/* moot while redirects are not followed; kept for defence in depth */
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_NOPROXY, "*");
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	SET(CURLOPT_TIMEOUT_MS, timeout);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_HTTPHEADER, sl);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, j);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, j);
+	SET(CURLOPT_PRIVATE, j);
+	SET(CURLOPT_SHARE, h->share);
+	SET(CURLOPT_USERAGENT, "callnorm/" PACKAGE_VERSION);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	/* Fewer, larger reads: pages are tens to hundreds of KiB. */
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 128L * 1024);
+	SET(CURLOPT_BUFFERSIZE, 128L * 1024);
 	if (r->body != NULL) {
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+		SET(CURLOPT_POST, 1L);
+		SET(CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+		SET(CURLOPT_POSTFIELDS, r->body);
 	} else
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		SET(CURLOPT_HTTPGET, 1L);
+#undef SET
 	if (j->budget != NULL) {
 		if (*j->budget <= 0)
 			return CN_PROVIDER_UNAVAILABLE;
@@ -227,6 +235,10 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	h->runlist = j;
 	h->running++;
 	return CN_OK;
+badopt:
+	/* the list now belongs to the job and is freed with it */
+	snprintf(j->errmsg, sizeof(j->errmsg), "libcurl refused an option");
+	return CN_INTERNAL;
 nomem:
 	curl_slist_free_all(sl);
 	return CN_INTERNAL;
