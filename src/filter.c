@@ -37,6 +37,13 @@ filter_plan(const struct driver *d, const struct query *q, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	d->plan(q, p);
+	/* Contradictory bounds match nothing, at any provider: ask none. */
+	if ((query_has(q, QP_STARTED_AFTER) &&
+	        query_has(q, QP_STARTED_BEFORE) &&
+	        q->started_after >= q->started_before) ||
+	    (query_has(q, QP_MIN_DURATION) && query_has(q, QP_MAX_DURATION) &&
+	        q->min_duration > q->max_duration))
+		p->empty = true;
 	p->requested = filter_requested(q);
 	p->pushed &= p->requested;
 	p->exact &= p->pushed;

@@ -310,3 +310,20 @@ decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
 	pg->n = arr->n;
 	return CN_OK;
 }
+
+int
+record_begin(
+    const struct fetch *f, const struct jv *o, const char *key, struct call *c)
+{
+	const struct jv *id = jv_get(o, key);
+
+	memset(c, 0, sizeof(*c));
+	c->provider = f->pc->name;
+	c->kind = f->pc->driver->kind;
+	c->raw = o;
+	c->is_test = -1;
+	if (id == NULL || id->t != J_STR || id->n == 0 || id->n > MAX_NATIVE_ID)
+		return -1;
+	c->native_id = id->u.s;
+	return 0;
+}

@@ -77,6 +77,17 @@ struct status_word {
 const struct status_word *status_word_find(
     const struct status_word *, size_t n, const char *w);
 
+#define MAX_NATIVE_ID 256
+
+/*
+ * Starts c from record o: provider, kind, raw, no test flag (-1), and the
+ * native id from the string member `key` (1 to 256 bytes).  -1 when that
+ * id is missing or malformed: the record is not what the provider
+ * documents.
+ */
+int record_begin(
+    const struct fetch *, const struct jv *o, const char *key, struct call *c);
+
 /*
  * Normalizes one upstream record into c; returns 0, or -1 with *why set
  * (the record is not what the provider documents).

@@ -11,7 +11,6 @@
 
 #include "common.h"
 
-#define MAX_NATIVE_ID 256
 #define MAX_PAGE 100
 #define URL_MAX 16384
 
@@ -105,12 +104,6 @@ plan(const struct query *q, struct plan *p)
 	 *   found by its line number would be lost, so it is not a superset;
 	 * - OSVI has no duration filter and no test flag.
 	 */
-	if (query_has(q, QP_STARTED_AFTER) && query_has(q, QP_STARTED_BEFORE) &&
-	    q->started_after >= q->started_before)
-		p->empty = true;
-	if (query_has(q, QP_MIN_DURATION) && query_has(q, QP_MAX_DURATION) &&
-	    q->min_duration > q->max_duration)
-		p->empty = true;
 }
 
 static enum cn_err
@@ -183,15 +176,9 @@ normalize(
 
 	if (o->t != J_OBJ)
 		return "not an object";
-	c->provider = f->pc->name;
-	c->kind = f->pc->driver->kind;
-	c->raw = o;
-	c->type = TYPE_PHONE;
-	c->is_test = -1;
-	v = jv_get(o, "call_id");
-	if (v == NULL || v->t != J_STR || v->n == 0 || v->n > MAX_NATIVE_ID)
+	if (record_begin(f, o, "call_id", c) < 0)
 		return "call_id is missing or not a string of 1 to 256 bytes";
-	c->native_id = v->u.s;
+	c->type = TYPE_PHONE;
 	if (field_str(o, "status", &c->provider_status) < 0)
 		return "status is not a string";
 	if (field_str(o, "call_ended_by", &by) < 0)

@@ -13,7 +13,6 @@
 #include "common.h"
 
 #define MS_PER_DAY INT64_C(86400000)
-#define MAX_NATIVE_ID 256
 #define MAX_PAGE 100
 #define URL_MAX 16384
 
@@ -118,13 +117,6 @@ plan(const struct query *q, struct plan *p)
 	 */
 	if (q->phones.n == 1)
 		p->pushed |= FBIT(F_PHONE);
-	/* Contradictory bounds match nothing (and earn a 422 on the dates). */
-	if (query_has(q, QP_STARTED_AFTER) && query_has(q, QP_STARTED_BEFORE) &&
-	    q->started_after >= q->started_before)
-		p->empty = true;
-	if (query_has(q, QP_MIN_DURATION) && query_has(q, QP_MAX_DURATION) &&
-	    q->min_duration > q->max_duration)
-		p->empty = true;
 }
 
 static enum cn_err
@@ -187,15 +179,9 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 
 	if (o->t != J_OBJ)
 		return "not an object";
-	c->provider = f->pc->name;
-	c->kind = f->pc->driver->kind;
-	c->raw = o;
-	c->type = TYPE_PHONE;
-	c->is_test = -1;
-	v = jv_get(o, "id");
-	if (v == NULL || v->t != J_STR || v->n == 0 || v->n > MAX_NATIVE_ID)
+	if (record_begin(f, o, "id", c) < 0)
 		return "id is missing or not a string of 1 to 256 bytes";
-	c->native_id = v->u.s;
+	c->type = TYPE_PHONE;
 	if (field_str(o, "status", &c->provider_status) < 0)
 		return "status is not a string";
 	c->status = ST_UNKNOWN;

@@ -8,7 +8,6 @@
 
 #include "common.h"
 
-#define MAX_NATIVE_ID 256
 #define URL_MAX (64 * 1024)
 #define TRANSCRIPT_MAX (16 * 1024 * 1024)
 /* 0000-01-01 .. 9999-12-31, what our time format can print. */
@@ -96,13 +95,6 @@ plan(const struct query *q, struct plan *p)
 		p->pushed |= FBIT(F_STARTED_AFTER);
 	if (query_has(q, QP_STARTED_BEFORE))
 		p->pushed |= FBIT(F_STARTED_BEFORE);
-	/* Contradictory bounds match nothing anywhere. */
-	if (query_has(q, QP_STARTED_AFTER) && query_has(q, QP_STARTED_BEFORE) &&
-	    q->started_after >= q->started_before)
-		p->empty = true;
-	if (query_has(q, QP_MIN_DURATION) && query_has(q, QP_MAX_DURATION) &&
-	    q->min_duration > q->max_duration)
-		p->empty = true;
 }
 
 static void
@@ -200,19 +192,13 @@ static int
 record(const struct fetch *f, struct arena *a, const struct jv *o,
     struct call *c, const char **why)
 {
-	const struct jv *id = jv_get(o, "_id"), *md;
+	const struct jv *md;
 	const char *type, *dir, *st, *reason;
 	struct opt_i64 secs;
 
-	memset(c, 0, sizeof(*c));
-	c->provider = f->pc->name;
-	c->kind = f->pc->driver->kind;
-	c->raw = o;
-	c->is_test = -1;
 	*why = "bad _id";
-	if (id == NULL || id->t != J_STR || id->n == 0 || id->n > MAX_NATIVE_ID)
+	if (record_begin(f, o, "_id", c) < 0)
 		return -1;
-	c->native_id = id->u.s;
 	*why = "a field has the wrong type";
 	if (field_str(o, "call_type", &type) < 0 ||
 	    field_str(o, "direction", &dir) < 0 ||

@@ -9,7 +9,6 @@
 
 #include "common.h"
 
-#define MAX_NATIVE_ID 256
 #define BODY_MAX (64 * 1024)
 /* 0000-01-01 .. 9999-12-31, what our time format can print. */
 #define MIN_MS (-62167219200000LL)
@@ -75,13 +74,6 @@ plan(const struct query *q, struct plan *p)
 		p->pushed |= FBIT(F_INCLUDE_TEST);
 		p->exact |= FBIT(F_INCLUDE_TEST);
 	}
-	/* Contradictory bounds match nothing anywhere. */
-	if (query_has(q, QP_STARTED_AFTER) && query_has(q, QP_STARTED_BEFORE) &&
-	    q->started_after >= q->started_before)
-		p->empty = true;
-	if (query_has(q, QP_MIN_DURATION) && query_has(q, QP_MAX_DURATION) &&
-	    q->min_duration > q->max_duration)
-		p->empty = true;
 }
 
 static enum cn_err
@@ -167,18 +159,13 @@ static int
 record(const struct fetch *f, struct arena *a, const struct jv *o,
     struct call *c, const char **why)
 {
-	const struct jv *id = jv_get(o, "call_id"), *agent;
+	const struct jv *agent;
 	const char *type, *dir;
 
 	(void)a; /* records keep pointers into the parsed body */
-	memset(c, 0, sizeof(*c));
-	c->provider = f->pc->name;
-	c->kind = f->pc->driver->kind;
-	c->raw = o;
 	*why = "bad call_id";
-	if (id == NULL || id->t != J_STR || id->n == 0 || id->n > MAX_NATIVE_ID)
+	if (record_begin(f, o, "call_id", c) < 0)
 		return -1;
-	c->native_id = id->u.s;
 	*why = "a field has the wrong type";
 	if (field_str(o, "call_type", &type) < 0 ||
 	    field_str(o, "direction", &dir) < 0 ||
