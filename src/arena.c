@@ -6,6 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Under AddressSanitizer the free part of every chunk is poisoned and each
+ * allocation is followed by a poisoned gap, so an overrun of one arena block
+ * is reported like an overrun of a malloc block instead of silently landing
+ * in its neighbour.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_GAP 16
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_GAP 0
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct chunk {
 	struct chunk *next;
 	size_t size;
@@ -62,6 +86,7 @@ chunk_new(size_t size)
 	c->next = NULL;
 	c->size = size;
 	c->used = 0;
+	POISON(c->data, size);
 	return c;
 }
 
@@ -87,18 +112,22 @@ void *
 arena_alloc(struct arena *a, size_t n)
 {
 	struct chunk *c;
-	size_t size;
+	size_t size, want = n;
 	void *p;
 
 	if (cn_alloc_should_fail())
 		goto fail;
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (n > SIZE_MAX - sizeof(max_align_t) - ARENA_GAP)
+		goto fail;
+	n = (n + ARENA_GAP + sizeof(max_align_t) - 1) &
+	    ~(sizeof(max_align_t) - 1);
 	if (n == 0)
 		n = sizeof(max_align_t);
 	c = a->head;
 	if (c->size - c->used >= n) {
 		p = (char *)c->data + c->used;
 		c->used += n;
+		UNPOISON(p, want);
 		return p;
 	}
 	size = n > a->chunk_size / 4 ? n : a->chunk_size;
@@ -117,6 +146,7 @@ arena_alloc(struct arena *a, size_t n)
 		a->head = c;
 	}
 	c->used = n;
+	UNPOISON(c->data, want);
 	return c->data;
 fail:
 	a->failed = 1;
@@ -224,6 +254,7 @@ arena_reset(struct arena *a)
 	a->head = a->first;
 	a->first->next = NULL;
 	a->first->used = 0;
+	POISON(a->first->data, a->first->size);
 	a->total = 0;
 	a->failed = 0;
 }

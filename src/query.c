@@ -347,8 +347,14 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 		errs->detail = "the query string is longer than 8192 bytes";
 		return -1;
 	}
+	/*
+	 * One item per value: values end at '&' and at commas, which clients
+	 * such as URLSearchParams send as "%2C" and which split all the same.
+	 */
 	for (i = 0; i < len; i++)
-		if (qs[i] == '&' || qs[i] == ',')
+		if (qs[i] == '&' || qs[i] == ',' ||
+		    (qs[i] == '%' && len - i > 2 && qs[i + 1] == '2' &&
+		        (qs[i + 2] == 'C' || qs[i + 2] == 'c')))
 			bound++;
 	items = arena_calloc(a, bound, sizeof(*items));
 	errs->v = arena_calloc(a, bound + QP__MAX, sizeof(*errs->v));

@@ -76,6 +76,16 @@ main(void)
 	    "providers united and sorted");
 	bad("status=completed,,failed", "status");
 	bad("status=completed,", "status");
+	/* URLSearchParams and most HTTP clients send a comma as %2C */
+	good("status=completed%2Cfailed%2cbusy");
+	is_int(q.statuses,
+	    (1 << ST_COMPLETED) | (1 << ST_FAILED) | (1 << ST_BUSY),
+	    "encoded commas split values too");
+	good("q=a%2Cb%2Cc%2Cd%2Ce%2Cf%2Cg%2Ch");
+	is_int((int64_t)q.qs.n, 8, "eight values from one encoded list");
+	/* every value from encoded commas gets a slot, then one error each */
+	bad("limit=1%2C2%2C3%2C4%2C5%2C6%2C7%2C8%2C9", "limit");
+	bad("status=x%2Cy%2Cz%2Cw%2Cv%2Cu%2Ct%2Cs", "status");
 
 	/* provider */
 	bad("provider=Bad", "provider");
