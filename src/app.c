@@ -135,7 +135,8 @@ void
 worker_end_request(struct worker *w, struct request *rq)
 {
 	log_request(rq->request_id, rq->method_copy, rq->route, w->rs.status,
-	    (now_us() - rq->start_us) / 1000, rq->upstream_summary);
+	    (now_us() - rq->start_us) / 1000, rq->upstream_summary,
+	    !rq->undelivered);
 	arena_reset(w->arena);
 }
 

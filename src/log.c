@@ -46,7 +46,7 @@ log_warn(const char *fmt, ...)
 
 void
 log_request(const char *request_id, const char *method, const char *route,
-    int status, long long duration_ms, const char *upstream)
+    int status, long long duration_ms, const char *upstream, int delivered)
 {
 	char ts[32];
 	const char *m = method;
@@ -58,7 +58,8 @@ log_request(const char *request_id, const char *method, const char *route,
 	stamp(ts, sizeof(ts));
 	fprintf(stderr,
 	    "%s callnorm[%ld]: request id=%s method=%s route=%s status=%d "
-	    "ms=%lld upstream=%s\n",
+	    "ms=%lld upstream=%s%s\n",
 	    ts, (long)getpid(), request_id, *m ? m : "-", route, status,
-	    duration_ms, upstream != NULL && *upstream ? upstream : "-");
+	    duration_ms, upstream != NULL && *upstream ? upstream : "-",
+	    delivered ? "" : " undelivered");
 }

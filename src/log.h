@@ -5,6 +5,6 @@
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_request(const char *request_id, const char *method, const char *route,
-    int status, long long duration_ms, const char *upstream);
+    int status, long long duration_ms, const char *upstream, int delivered);
 
 #endif

@@ -28,6 +28,7 @@ struct request {
 	char method_copy[16]; /* the method outlives the transport's params */
 	/* per-provider upstream counts for the log line */
 	char upstream_summary[256];
+	int undelivered; /* the web server closed before the answer went out */
 };
 
 struct response {

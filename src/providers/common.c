@@ -105,18 +105,30 @@ parse_body(const struct upresp *r, struct arena *a, const struct jv **root,
 	return CN_OK;
 }
 
-int
-field_str(const struct jv *o, const char *key, const char **out)
+static int
+field_capped(const struct jv *o, const char *key, size_t max, const char **out)
 {
 	const struct jv *v = jv_get(o, key);
 
 	*out = NULL;
 	if (jv_is_null(v))
 		return 0;
-	if (v->t != J_STR)
+	if (v->t != J_STR || v->n > max)
 		return -1;
 	*out = v->u.s;
 	return 0;
+}
+
+int
+field_str(const struct jv *o, const char *key, const char **out)
+{
+	return field_capped(o, key, MAX_FIELD, out);
+}
+
+int
+field_text(const struct jv *o, const char *key, const char **out)
+{
+	return field_capped(o, key, MAX_TEXT, out);
 }
 
 int

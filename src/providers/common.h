@@ -47,7 +47,18 @@ enum cn_err parse_body(const struct upresp *, struct arena *,
  * the wrong type — which makes the record, and so the page, a
  * PROVIDER_BAD_RESPONSE.
  */
+/*
+ * Per-field caps (SPEC 6: a record that is not what the provider
+ * documents).  Names, numbers, words and ids are short; a longer one is a
+ * broken or hostile upstream, not a call.  Transcripts are text, and get
+ * room for hours of speech, still well inside the 32 MiB body cap.
+ */
+#define MAX_FIELD 4096
+#define MAX_TEXT (4 * 1024 * 1024)
+
 int field_str(const struct jv *obj, const char *key, const char **out);
+/* field_str for free text: up to MAX_TEXT bytes. */
+int field_text(const struct jv *obj, const char *key, const char **out);
 int field_int(const struct jv *obj, const char *key, struct opt_i64 *out);
 int field_bool(const struct jv *obj, const char *key, int *out);
 /* ISO 8601 / RFC 3339 string field; naive times are taken as UTC. */

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../cursor.h"
 #include "common.h"
 
 #define URL_MAX (64 * 1024)
-#define TRANSCRIPT_MAX (16 * 1024 * 1024)
 /* 0000-01-01 .. 9999-12-31, what our time format can print. */
 #define MIN_MS (-62167219200000LL)
 #define MAX_MS 253402300799999LL
@@ -162,7 +162,7 @@ transcript(
 		*why = "messages is not an array";
 		return -1;
 	}
-	buf_init(&b, TRANSCRIPT_MAX);
+	buf_init(&b, MAX_TEXT);
 	for (i = 0; i < m->n; i++) {
 		it = jv_item(m, i);
 		content = jv_get(it, "content");
@@ -279,6 +279,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	tok = jv_get(root, "next_page_token");
 	if (!jv_is_null(tok) && tok->t != J_STR)
 		return bad(err, errsize, "next_page_token is not a string");
+	/* the token travels in the cursor, which has room for this much */
+	if (!jv_is_null(tok) && tok->n > CURSOR_MAX_TOKEN)
+		return bad(err, errsize, "next_page_token is too long");
 	if (field_int(root, "total_count", &total) < 0 ||
 	    (total.set && total.v < 0))
 		return bad(err, errsize, "bad total_count");

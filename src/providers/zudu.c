@@ -255,7 +255,7 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	    field_int(o, "start_timestamp", &c->started_at) < 0 ||
 	    field_int(o, "end_timestamp", &c->ended_at) < 0 ||
 	    field_int(o, "call_duration", &c->duration_ms) < 0 ||
-	    field_str(o, "transcript", &c->transcript) < 0)
+	    field_text(o, "transcript", &c->transcript) < 0)
 		return -1;
 	/* created_at: epoch ms in list answers, ISO in some examples */
 	if (!c->started_at.set) {

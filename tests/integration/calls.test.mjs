@@ -211,6 +211,26 @@ test('cursors survive CGI and FastCGI alike (same key)', async () => {
   assert.deepEqual(strip(viaCgi.text), strip(viaFcgi.text));
 });
 
+test('a large page leaves FastCGI in 64 KiB records, the same page CGI writes', async () => {
+  const url = '/calls?limit=400&include=raw&order=asc';
+  const opts = { headers: { 'X-Request-Id': 'big-1' } };
+  const f = await server.request(url, opts);
+  const c = cgi(config, url, opts);
+  assert.equal(f.status, 200, f.text);
+  assert.ok(f.body.length > 4 * 65528, 'the page spans several records: ' + f.body.length);
+  // sealed cursors differ (fresh nonce) and upstream times vary
+  const strip = (t) => { const b = JSON.parse(t); for (const p of b.meta.providers) p.upstream_ms = 0; b.page.next_cursor = null; return b; };
+  assert.deepEqual(strip(f.text), strip(c.text));
+  assert.equal(Number(f.headers['content-length']), f.body.length);
+  // head and body records: at most one more than the 64 KiB records the body needs
+  assert.ok(f.stdoutRecords <= Math.ceil(f.body.length / 65528) + 1,
+    `${f.stdoutRecords} records for ${f.body.length} bytes`);
+  const h = await server.request(url, { ...opts, method: 'HEAD' });
+  assert.equal(h.status, 200);
+  assert.equal(h.body.length, 0);
+  assert.equal(h.headers['content-length'], f.headers['content-length']);
+});
+
 test('meta.providers reports pushdown, local filters and request counts', async () => {
   await sim.clearLog();
   const b = json(await server.request('/calls?provider=voicy,osvi&status=completed&agent_id=' + agentsBy.voicy[0] + '&limit=5'));

@@ -50,6 +50,8 @@ export function fcgiRequest(address, params, { timeoutMs = 30000, role = 1 } = {
     const chunks = [];
     let pending = Buffer.alloc(0);
     let stderr = '';
+    let stdoutClosed = false, stdoutRecords = 0;
+    const fail = (why) => { clearTimeout(timer); sock.destroy(); reject(new Error('bad FastCGI framing: ' + why)); };
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('fcgi timeout')); }, timeoutMs);
     sock.on('connect', () => {
       const begin = Buffer.alloc(8); begin.writeUInt16BE(role, 0); // 1 responder; no keep-conn
@@ -64,15 +66,24 @@ export function fcgiRequest(address, params, { timeoutMs = 30000, role = 1 } = {
       while (pending.length >= 8) {
         const type = pending[1], len = pending.readUInt16BE(4), pad = pending[6];
         if (pending.length < 8 + len + pad) break;
+        // the framing a strict web server checks (FastCGI 1.0, section 3)
+        if (pending[0] !== 1) return fail('version ' + pending[0]);
+        if (pending.readUInt16BE(2) !== 1) return fail('request id ' + pending.readUInt16BE(2));
         const content = pending.subarray(8, 8 + len);
-        if (type === STDOUT) chunks.push(Buffer.from(content));
-        else if (type === STDERR) stderr += content.toString();
+        if (type === STDOUT) {
+          if (stdoutClosed) return fail('STDOUT after its end');
+          if (len === 0) stdoutClosed = true;
+          else { stdoutRecords++; chunks.push(Buffer.from(content)); }
+        } else if (type === STDERR) stderr += content.toString();
         else if (type === END) {
+          if (len !== 8) return fail('END_REQUEST length ' + len);
+          if (content[4] !== 0) return fail('protocol status ' + content[4]);
+          if (!stdoutClosed) return fail('END_REQUEST before the end of STDOUT');
           clearTimeout(timer);
           sock.end();
-          try { resolve({ ...parseCgi(Buffer.concat(chunks)), stderr }); } catch (e) { reject(e); }
+          try { resolve({ ...parseCgi(Buffer.concat(chunks)), stderr, stdoutRecords }); } catch (e) { reject(e); }
           return;
-        }
+        } else return fail('record type ' + type);
         pending = pending.subarray(8 + len + pad);
       }
     });

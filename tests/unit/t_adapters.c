@@ -42,6 +42,41 @@ jint(json_object *o, const char *k, int def)
 	return json_object_get_int(v);
 }
 
+/*
+ * "fill": {"mark": "@@", "char": "a", "count": N} replaces every mark in
+ * the body with N copies of char, so a fixture can hold a field of
+ * megabytes without being one.
+ */
+static char *
+fill(struct arena *a, json_object *tc, const char *text)
+{
+	json_object *f;
+	const char *mark, *ch, *at;
+	size_t count, ml, n = 0;
+	struct buf b;
+	char *out;
+
+	if (!json_object_object_get_ex(tc, "fill", &f))
+		return arena_strdup(a, text);
+	mark = jstr(f, "mark");
+	ch = jstr(f, "char");
+	count = (size_t)jint(f, "count", 0);
+	if (mark == NULL || *mark == '\0' || ch == NULL || *ch == '\0')
+		return arena_strdup(a, text);
+	ml = strlen(mark);
+	buf_init(&b, 256u * 1024 * 1024);
+	while ((at = strstr(text, mark)) != NULL) {
+		buf_add(&b, text, (size_t)(at - text));
+		for (n = 0; n < count; n++)
+			buf_addc(&b, *ch);
+		text = at + ml;
+	}
+	buf_add(&b, text, strlen(text));
+	out = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
 static json_object *
 filters_json(unsigned mask)
 {
@@ -172,7 +207,7 @@ run_case(const char *path, const char *name)
 		    ? json_object_get_string(body)
 		    : json_object_to_json_string_ext(
 		          body, JSON_C_TO_STRING_PLAIN);
-		resp.body = arena_strdup(a, text);
+		resp.body = fill(a, tc, text);
 		resp.len = strlen(resp.body);
 		e = d->decode(&f, &resp, a, &pg, err, sizeof(err));
 		s = jstr(tc, "expect_error");
