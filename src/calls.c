@@ -51,6 +51,15 @@ struct stream {
 	int base; /* first page number */
 	int budget;
 	int per_page;
+	/*
+	 * Token styles: the fewest records to ask for, and the last size
+	 * asked.  Ties are emitted in id order, so a stream must see past
+	 * every call sharing its frontier's start time; when such a group
+	 * outlasts a request's budget, the next request asks for more.
+	 */
+	int min_page;
+	const char *min_page_at; /* the position min_page was set for */
+	int last_size;
 	/* next fetch */
 	const char *token;
 	int64_t page;
@@ -292,6 +301,10 @@ init_stream(struct run *r, struct stream *s, const struct cursor_pos *cp)
 		s->exhausted = true;
 	if (cp->per_page > 0 && s->page_style)
 		s->per_page = cp->per_page;
+	else if (cp->per_page > 0) {
+		s->min_page = cp->per_page;
+		s->min_page_at = cp->token;
+	}
 	s->token = cp->token;
 	s->total = cp->total;
 	s->total_known = cp->total >= 0;
@@ -348,9 +361,16 @@ start_fetch(struct run *r, struct stream *s)
 	s->f.page_size = s->per_page;
 	if (!s->page_style && !discards_locally(s)) {
 		int want = r->q.limit - (int)r->nout + 1;
+		/* a second fetch in one request: a tie or repeats ate the
+		 * first; ask for twice as much rather than as little */
+		if (s->fetches > 0 && want < 2 * s->last_size)
+			want = 2 * s->last_size;
+		if (want < s->min_page)
+			want = s->min_page;
 		s->f.page_size =
 		    want < s->d->max_page_size ? want : s->d->max_page_size;
 	}
+	s->last_size = s->f.page_size;
 	s->f.pos.page = s->page;
 	s->f.pos.token = s->token;
 	memset(&s->req, 0, sizeof(s->req));
@@ -1028,6 +1048,12 @@ stream_resume(const struct stream *s, struct cursor_pos *cp)
 	}
 	if (s->backward && s->need_total)
 		cp->total = -1;
+	/* larger pages only until the stream moves past where it stalled */
+	if (!s->page_style && s->min_page > 0 &&
+	    (cp->token == NULL ? s->min_page_at == NULL
+	                       : s->min_page_at != NULL &&
+	                strcmp(cp->token, s->min_page_at) == 0))
+		cp->per_page = s->min_page;
 	if (s->own_wm) {
 		cp->own_wm = true;
 		cp->own_wm_has_time = s->has_wm && s->wm.has_time;
@@ -1129,6 +1155,74 @@ write_page(struct run *r, const char *cursor, bool has_more)
 		if (h == NULL || response_header(rs, "Link", h) < 0)
 			rs->headers.failed = true;
 	}
+}
+
+static bool
+same_pos(const struct cursor_pos *a, const struct cursor_pos *b)
+{
+	return a->state == b->state && a->offset == b->offset &&
+	    a->per_page == b->per_page &&
+	    (a->token == NULL
+	            ? b->token == NULL
+	            : b->token != NULL && strcmp(a->token, b->token) == 0);
+}
+
+/*
+ * An empty page whose cursor would be the one it came with: the client
+ * would follow it forever.  That happens when more calls of one provider
+ * share a start time than the budget can read (ties go out in id order,
+ * so the whole group must be seen first).  The stream then asks for
+ * pages twice as large next time; at the provider's largest page it is
+ * PROVIDER_PAGINATION_STUCK, which says what to raise.  Returns true
+ * when the request must fail.
+ */
+static bool
+stalled(struct run *r, const struct cursor *cur, struct cursor *next)
+{
+	struct cursor_pos *np;
+	struct stream *s;
+	size_t i, k;
+	bool grew = false;
+	int size, max;
+
+	if (r->q.cursor == NULL)
+		return false; /* a first page: let a cursor show the stall */
+	for (i = 0; i < next->npos; i++) {
+		const struct cursor_pos *cp = NULL;
+		np = &next->pos[i];
+		for (k = 0; k < cur->npos; k++)
+			if (cur->pos[k].index == np->index)
+				cp = &cur->pos[k];
+		s = &r->s[np->index];
+		/* a failed provider retries later: that is not a stall */
+		if (cp == NULL || s->failed || !same_pos(cp, np))
+			return false;
+	}
+	for (i = 0; i < next->npos; i++) {
+		np = &next->pos[i];
+		s = &r->s[np->index];
+		if (s->exhausted || s->budget > 0)
+			continue;
+		max = s->d->max_page_size;
+		size = s->page_style ? s->per_page : s->last_size;
+		if (size >= max)
+			continue;
+		np->per_page = size > max / 2 ? max : 2 * size;
+		grew = true;
+	}
+	if (grew)
+		return false;
+	for (i = 0, k = 0; i < r->ns; i++) {
+		s = &r->s[i];
+		if (s->exhausted || s->budget > 0)
+			continue;
+		stream_fail(s, CN_PROVIDER_PAGINATION_STUCK, 0,
+		    "more calls share one start time than "
+		    "max_upstream_requests pages of the largest size hold; "
+		    "raise max_upstream_requests");
+		k++;
+	}
+	return k > 0;
 }
 
 static void
@@ -1287,6 +1381,10 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 				s->wm.id = cur.wm_id;
 			}
 			stream_resume(s, &next.pos[next.npos++]);
+		}
+		if (r.nout == 0 && stalled(&r, &cur, &next)) {
+			fail_response(&r);
+			return;
 		}
 		token = cursor_seal(r.a, r.conf->cursor_key,
 		    r.conf->cursor_key_len, rq->remote_user, &next);

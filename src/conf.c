@@ -290,9 +290,11 @@ main_key(struct loader *ld, int line, const char *k, const char *v)
 		else
 			c->request_timeout_ms = (int)n;
 	} else if (strcmp(k, "max_upstream_requests") == 0) {
-		if (parse_int(v, 1, 1000, &n) < 0)
+		/* one request could not look past the last page it read,
+		 * and ties at that page's end would hold the walk forever */
+		if (parse_int(v, 2, 1000, &n) < 0)
 			problem(ld, line,
-			    "max_upstream_requests must be from 1 "
+			    "max_upstream_requests must be from 2 "
 			    "to 1000");
 		else
 			c->max_upstream_requests = (int)n;

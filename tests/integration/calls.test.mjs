@@ -5,54 +5,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi } from '../lib/callnorm.mjs';
 import { expect, toQueryString, rng, STATUSES } from '../lib/oracle.mjs';
+import { loadRecords, randomQuery, walk as walkPages } from '../lib/walk.mjs';
 
 const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
 let sim, server, config, records, agentsBy = {};
-
-async function loadRecords() {
-  const prov = await sim.control('providers');
-  records = [];
-  for (const p of prov.providers) {
-    const byName = new Map(p.agents.map((a) => [a.name, a.id]));
-    agentsBy[p.name] = p.agents.map((a) => a.id);
-    for (const r of await sim.dataset(p.name)) {
-      // voicy list records carry no agent id: the oracle knows it by name
-      const agentId = p.kind === 'voicy' ? byName.get(r.expected.agent.name) ?? null : r.expected.agent.id;
-      records.push({ provider: p.name, expected: r.expected, agentId });
-    }
-  }
-}
 
 before(async () => {
   sim = await startSim({ seed: 7, size: 90 });
   config = writeConfig(tmpdir(), simConfig(sim.port, { main: 'max_upstream_requests = 50\n' }));
   server = await startServer(config, { threads: 4 });
-  await loadRecords();
+  ({ records, agentsBy } = await loadRecords(sim));
 });
 after(async () => { await server?.stop(); await sim?.stop(); });
 
-async function walk(q, { maxPages = 2000, between } = {}) {
-  const out = [];
-  let cursor = null, pages = 0, last;
-  const limits = q.limit ?? ['50'];
-  for (;;) {
-    const qq = { ...q, limit: limits };
-    if (cursor) qq.cursor = [cursor];
-    const r = await server.request('/calls?' + toQueryString(qq));
-    assert.equal(r.status, 200, r.text);
-    const b = json(r);
-    last = b;
-    out.push(...b.data);
-    assert.equal(b.page.returned, b.data.length);
-    assert.equal(b.page.next_cursor === null, !b.page.has_more);
-    if (b.page.has_more) assert.match(r.headers.link, /^<[^>]*[?&]cursor=[A-Za-z0-9_-]+[^>]*>; rel="next"$/);
-    else assert.equal(r.headers.link, undefined);
-    if (!b.page.has_more) break;
-    cursor = b.page.next_cursor;
-    if (++pages > maxPages) throw new Error('too many pages');
-    if (between) await between(pages);
-  }
-  return { out, last, pages: pages + 1 };
+function walk(q, opts) {
+  return walkPages(server, q, opts);
 }
 
 function check(q, got) {
@@ -104,22 +71,8 @@ test('each provider alone, every filter alone', async () => {
 
 test('random filter combinations over random provider subsets (property)', async () => {
   const rand = rng(20261121);
-  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
-  const some = (xs, max) => [...new Set(Array.from({ length: 1 + Math.floor(rand() * max) }, () => pick(xs)))];
   for (let i = 0; i < 40; i++) {
-    const providers = some(ALL, 4);
-    const q = { provider: providers, order: [pick(['asc', 'desc'])], limit: [pick(['1', '3', '10', '25', '100'])] };
-    if (rand() < 0.4) q.status = some(STATUSES, 3);
-    if (rand() < 0.3) q.direction = [pick(['inbound', 'outbound'])];
-    if (rand() < 0.2) q.type = [pick(['phone', 'web'])];
-    if (rand() < 0.3) q.started_after = [new Date(Date.UTC(2026, 0, 1) + rand() * 120 * 864e5).toISOString()];
-    if (rand() < 0.3) q.started_before = [new Date(Date.UTC(2026, 2, 1) + rand() * 120 * 864e5).toISOString()];
-    if (rand() < 0.2) q.min_duration_ms = [String(Math.floor(rand() * 200000))];
-    if (rand() < 0.2) q.max_duration_ms = [String(Math.floor(rand() * 400000))];
-    if (rand() < 0.15) q.phone = [pick(['555', '+1', '01', '9'])];
-    if (rand() < 0.3) q.include_test = [pick(['true', 'false'])];
-    if (rand() < 0.2) q.agent_id = providers.flatMap((p) => agentsBy[p].slice(0, 1));
-    if (q.limit[0] === '1' && providers.length > 2) q.status = ['completed'];
+    const q = randomQuery(rand, ALL, agentsBy);
     const { out } = await walk(q);
     check(q, out);
   }
@@ -281,6 +234,38 @@ test('budget: at most max_upstream_requests per provider per request, resuming e
     assert.deepEqual(out.map((x) => x.id), want);
     assert.ok(pages >= 3, 'the budget cut the walk into short pages: ' + pages);
   } finally { await s2.stop(); await big.stop(); }
+});
+
+test('calls sharing one start time beyond a request\'s pages: larger pages, then a loud stop', async () => {
+  // inserted calls all share one instant: a tie group the budget of two
+  // small pages cannot see past (ties go out in id order)
+  const ties = await startSim({ seed: 5, size: 12 });
+  const cfg = writeConfig(tmpdir(), simConfig(ties.port, { providers: ['zudu', 'voicy'], main: 'max_upstream_requests = 2\n' }));
+  const s2 = await startServer(cfg);
+  try {
+    await ties.control('zudu/insert', 'POST', { count: 150 });
+    await new Promise((res) => setTimeout(res, 1100)); // inside the next walk's horizon
+    const { records: recs } = await loadRecords(ties);
+    for (const order of ['desc', 'asc']) {
+      const q = { provider: ['voicy', 'zudu'], order: [order], limit: ['3'] };
+      const { out, pages } = await walkPages(s2, q, { maxPages: 400 });
+      const want = expect(recs, q);
+      assert.deepEqual(out.map((x) => x.id), want.map((x) => x.id), order);
+      assert.ok(pages <= want.length / 3 + 20, `${pages} pages for ${want.length} calls`);
+    }
+    // 450 calls at one instant: more than two pages of Zudu's largest (100)
+    await ties.control('zudu/insert', 'POST', { count: 300 });
+    await new Promise((res) => setTimeout(res, 1100));
+    let cursor = null, r, pages = 0;
+    for (;;) {
+      r = await s2.request('/calls?provider=zudu&limit=3' + (cursor ? '&cursor=' + cursor : ''));
+      if (r.status !== 200 || !json(r).page.has_more || ++pages > 60) break;
+      cursor = json(r).page.next_cursor;
+    }
+    assert.equal(r.status, 502, 'the walk stops loudly instead of looping: ' + r.text.slice(0, 300));
+    assert.equal(json(r).code, 'PROVIDER_PAGINATION_STUCK');
+    assert.match(json(r).detail, /max_upstream_requests/);
+  } finally { await s2.stop(); await ties.stop(); }
 });
 
 test('parallel fan-out: five providers at 300 ms answer in well under 600 ms', async () => {

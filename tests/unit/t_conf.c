@@ -139,6 +139,8 @@ main(void)
 	    "cursor_ttl out of range");
 	fails_at("[callnorm]\nmax_upstream_requests = many\n" PROV, 2,
 	    "max_upstream_requests", "malformed integer");
+	fails_at("[callnorm]\nmax_upstream_requests = 1\n" PROV, 2,
+	    "max_upstream_requests must be from 2", "a budget of one request");
 	fails_at(
 	    "[provider z]\nkind = zudu\nbase_url = https://a\napi_key = k\n", 1,
 	    "needs 'api_secret'", "zudu without api_secret");
