@@ -1214,7 +1214,8 @@ stalled(struct run *r, const struct cursor *cur, struct cursor *next)
 		return false;
 	for (i = 0, k = 0; i < r->ns; i++) {
 		s = &r->s[i];
-		if (s->exhausted || s->budget > 0)
+		/* retries that ate the budget are no proof of a tie */
+		if (s->exhausted || s->budget > 0 || s->fetches < 2)
 			continue;
 		stream_fail(s, CN_PROVIDER_PAGINATION_STUCK, 0,
 		    "more calls share one start time than "
