@@ -83,6 +83,7 @@ struct stream {
 	bool emitted_any;
 	struct key last_emit;
 	int fetches;
+	int looked; /* fetches whose records were taken (not a re-aim) */
 	/* resume point when nothing is buffered */
 	int64_t next_offset;
 	/* stuck detection */
@@ -598,6 +599,7 @@ take_result_inner(struct run *r, struct stream *s)
 		(void)lp;
 	}
 
+	s->looked++;
 	/* Frontier: nothing later from this stream sorts before it. */
 	for (i = 0; i < pg.n; i++) {
 		const struct call *c = &pg.calls[i];
@@ -1214,8 +1216,13 @@ stalled(struct run *r, const struct cursor *cur, struct cursor *next)
 		return false;
 	for (i = 0, k = 0; i < r->ns; i++) {
 		s = &r->s[i];
-		/* retries that ate the budget are no proof of a tie */
-		if (s->exhausted || s->budget > 0 || s->fetches < 2)
+		/*
+		 * Retries, or a backward walk re-aiming at a list that grew,
+		 * can eat the budget: only two pages read in full prove a tie
+		 * longer than they are.  Otherwise the page stays empty and
+		 * the next one tries again.
+		 */
+		if (s->exhausted || s->budget > 0 || s->looked < 2)
 			continue;
 		stream_fail(s, CN_PROVIDER_PAGINATION_STUCK, 0,
 		    "more calls share one start time than "

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { bin, tmpdir, writeConfig, simConfig, startServer, startSim, json, waitFor } from '../lib/callnorm.mjs';
-import { fcgiRequest, cgiParams, parseCgi } from '../lib/fcgi.mjs';
+import { fcgiRequest, fcgiAbandon, cgiParams, parseCgi } from '../lib/fcgi.mjs';
 
 const wrapped = (process.env.CALLNORM_WRAP || '').trim() !== '';
 const asan = /libasan/.test(spawnSync('ldd', [bin]).stdout?.toString() || '');
@@ -182,6 +182,18 @@ test('oversize bodies, repeated: memory returns to a bound', { timeout: 120000 }
   console.log(`# VmRSS after each oversize body: ${rss.join(' ')} kB`);
   // One 32 MiB buffer may stay with the allocator; eight must not add up.
   if (!asan && !wrapped) assert.ok(rss[reps - 1] - rss[1] < 40 * 1024, `VmRSS ${rss.join(' ')}`);
+});
+
+test('a web server that goes away before the answer: logged undelivered, next request served', async () => {
+  await sim.control('verbex/latency', 'POST', { ms: 300 });
+  const before = (server.stderr.match(/ undelivered/g) || []).length;
+  await fcgiAbandon({ path: server.sock }, cgiParams('/calls?provider=verbex&limit=40', { headers: { 'X-Request-Id': 'gone-1' } }));
+  await waitFor(async () => /id=gone-1 .* undelivered/.test(server.stderr), 5000, 'the undelivered log line');
+  assert.equal((server.stderr.match(/ undelivered/g) || []).length, before + 1);
+  await sim.control('verbex/latency', 'POST', { ms: 0 });
+  const r = await server.request('/calls?provider=verbex&limit=2');
+  assert.equal(r.status, 200);
+  assert.equal(server.child.exitCode, null);
 });
 
 test('proxy settings from the environment (httpoxy) never reach libcurl', async () => {

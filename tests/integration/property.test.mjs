@@ -1,8 +1,9 @@
 // The paging property over many data sets: for random seeds and provider
 // sizes (empty, one call, a few, several pages), random budgets, filter
-// combinations, provider subsets, orders and limits, the concatenation
-// of all pages equals the brute-force expectation from the data set —
-// also when the simulators insert new calls between pages.
+// combinations, provider subsets, orders and limits (also changing from
+// page to page), the concatenation of all pages equals the brute-force
+// expectation from the data set — also when the simulators insert new
+// calls between pages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir, writeConfig, simConfig, startServer, startSim } from '../lib/callnorm.mjs';
@@ -31,9 +32,11 @@ test(`paging is exact over ${DATA_SETS} random data sets`, async () => {
       for (let i = 0; i < QUERIES; i++) {
         const q = randomQuery(rand, ALL, agentsBy);
         const inserting = rand() < 0.35;
-        const label = `${what}: ${toQueryString(q)}${inserting ? ' (inserting)' : ''}`;
+        const varying = rand() < 0.3;
+        const label = `${what}: ${toQueryString(q)}${inserting ? ' (inserting)' : ''}${varying ? ' (limit varies)' : ''}`;
         const { out } = await walk(server, q, {
           label,
+          limitFor: varying ? () => pick([1, 2, 5, 17, 60]) : undefined,
           // new calls start now: after the walk's horizon, never in it
           between: inserting
             ? async (n) => { for (const p of q.provider) await sim.control(`${p}/insert`, 'POST', { count: 1 + (n % 2) }); }

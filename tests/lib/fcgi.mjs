@@ -92,6 +92,20 @@ export function fcgiRequest(address, params, { timeoutMs = 30000, role = 1 } = {
   });
 }
 
+// Sends a request and closes the connection at once, as a web server
+// does when its client goes away before the answer.
+export function fcgiAbandon(address, params) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(address);
+    sock.on('connect', () => {
+      const begin = Buffer.alloc(8); begin.writeUInt16BE(1, 0);
+      const p = encodeParams(params);
+      sock.end(Buffer.concat([record(BEGIN, 1, begin), record(PARAMS, 1, p), record(PARAMS, 1, Buffer.alloc(0)), record(STDIN, 1, Buffer.alloc(0))]), () => { sock.destroy(); resolve(); });
+    });
+    sock.on('error', reject);
+  });
+}
+
 // The CGI environment a web server would pass for a GET of url.
 export function cgiParams(url, { method = 'GET', headers = {}, remoteUser, scriptName = '/api' } = {}) {
   const u = new URL(url, 'http://localhost');

@@ -23,16 +23,22 @@ export async function loadRecords(sim) {
 
 // Every page of q, checking the envelope and Link of each; between(n)
 // runs after page n (to change the data under the walk).
-export async function walk(server, q, { maxPages = 2000, between, label = '' } = {}) {
+// limitFor(n), when given, picks the limit of page n (limits may change
+// from page to page).
+export async function walk(server, q, { maxPages = 2000, between, label = '', limitFor } = {}) {
   const out = [];
   let cursor = null, pages = 0, last;
   const limits = q.limit ?? ['50'];
   for (;;) {
-    const qq = { ...q, limit: limits };
+    const qq = { ...q, limit: limitFor ? [String(limitFor(pages))] : limits };
     if (cursor) qq.cursor = [cursor];
     const r = await server.request('/calls?' + toQueryString(qq));
-    assert.equal(r.status, 200, r.text);
+    assert.equal(r.status, 200, r.text + (label ? '\n' + label : ''));
     const b = json(r);
+    if (process.env.CALLNORM_WALK_TRACE) {
+      const m = b.meta ? b.meta.providers.map((p) => `${p.name}:${p.upstream_requests}`).join(',') : '';
+      process.stderr.write(`walk page ${pages} limit=${qq.limit} status=${r.status} got=${b.data ? b.data.map((x) => x.id.slice(0, 14) + '@' + (x.started_at || '-').slice(5, 19)).join(' ') : b.code} ${m}\n`);
+    }
     last = b;
     out.push(...b.data);
     assert.equal(b.page.returned, b.data.length);
