@@ -1,8 +1,10 @@
 // Fault injection for simulated list endpoints.
+import zlib from 'node:zlib';
 
 export const FAULT_MODES = new Set([
   'status:500', 'status:502', 'status:503', 'status:429', 'status:401', 'status:403', 'status:404',
   'malformed', 'truncated', 'reset', 'oversize', 'deep', 'wrongtypes', 'redirect', 'hang', 'trickle', 'empty', 'repeat',
+  'gzipbomb', 'headers',
 ]);
 
 const STATUS_TEXT = {
@@ -22,7 +24,7 @@ export function checkFault(f) {
   if (!FAULT_MODES.has(f.mode)) return 'unknown mode: ' + f.mode;
   if (f.count !== undefined && (!Number.isInteger(f.count) || f.count < -1 || f.count === 0)) return 'count must be a positive integer or -1';
   if (f.retry_after !== undefined && typeof f.retry_after !== 'string' && !Number.isInteger(f.retry_after)) return 'retry_after must be a string';
-  for (const k of ['bytes', 'depth', 'interval_ms', 'chunk_bytes']) {
+  for (const k of ['bytes', 'depth', 'interval_ms', 'chunk_bytes', 'count_headers']) {
     if (f[k] !== undefined && (!Number.isInteger(f[k]) || f[k] < 1)) return k + ' must be a positive integer';
   }
   return null;
@@ -175,9 +177,32 @@ export function applyFault(f, ctx) {
     case 'oversize':
       streamOversize(store, res, f.bytes || 40 * 1024 * 1024);
       return 200;
+    case 'gzipbomb': {
+      // a small gzip body that inflates to `bytes` (default 64 MiB)
+      const z = gzipBomb(f.bytes || 64 * 1024 * 1024);
+      head(res, 200, { 'Content-Length': z.length, 'Content-Encoding': 'gzip' });
+      res.end(z);
+      return 200;
+    }
+    case 'headers': {
+      // the correct body after `count_headers` (default 4000) headers of
+      // about 100 bytes each
+      const r = normal();
+      const extra = {};
+      const n = f.count_headers || 4000;
+      for (let i = 0; i < n; i++) extra['X-Filler-' + i] = 'f'.repeat(88);
+      sendText(res, r.status, r.text, extra);
+      return r.status;
+    }
     default:
       return null;
   }
+}
+
+const bombs = new Map();
+function gzipBomb(bytes) {
+  if (!bombs.has(bytes)) bombs.set(bytes, zlib.gzipSync(Buffer.alloc(bytes, 0x20), { level: 9 }));
+  return bombs.get(bytes);
 }
 
 function streamOversize(store, res, bytes) {

@@ -111,6 +111,12 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	struct http_job *j = arg;
 	size_t len = size * n, k;
 
+	/* libcurl bounds one header line, not how many come */
+	j->header_bytes += len;
+	if (j->header_bytes > HTTP_MAX_HEADERS) {
+		j->over_header_cap = true;
+		return 0;
+	}
 	/* A known length is reserved at once instead of growing by
 	 * doubling; the cap still applies as the body arrives. */
 	if (len > 15 && strncasecmp(p, "content-length:", 15) == 0) {
@@ -180,6 +186,8 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	j->slist = sl;
 	buf_reset(&j->body);
 	j->over_cap = false;
+	j->over_header_cap = false;
+	j->header_bytes = 0;
 	j->retry_after_ms = -1;
 	j->errmsg[0] = '\0';
 	/* Every option is checked: a libcurl that refused one of the safety
@@ -284,10 +292,12 @@ classify(struct http_job *j, CURLcode rc, bool *retry)
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
 		snprintf(j->errmsg, sizeof(j->errmsg), "%s",
-		    j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
+		    j->over_header_cap ? "headers over 64 KiB"
+		        : j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
 		        ? "body over 32 MiB"
 		        : "body could not be stored");
-		return j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
+		return j->over_cap || j->over_header_cap ||
+		        rc == CURLE_FILESIZE_EXCEEDED
 		    ? CN_PROVIDER_BAD_RESPONSE
 		    : CN_INTERNAL;
 	case CURLE_OPERATION_TIMEDOUT:

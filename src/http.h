@@ -18,6 +18,8 @@ struct upreq;
 struct http;
 
 #define HTTP_MAX_BODY (32u * 1024 * 1024)
+/* Response headers, all lines of one attempt: providers send a few KiB. */
+#define HTTP_MAX_HEADERS (64u * 1024)
 #define HTTP_MAX_ATTEMPTS 3
 
 struct http_job {
@@ -42,6 +44,8 @@ struct http_job {
 	int64_t due_ms; /* retry time when waiting */
 	bool active;
 	bool over_cap;
+	bool over_header_cap;
+	size_t header_bytes;
 	int64_t started_ms;
 	struct http_job *next_wait;
 	struct http_job *next_run;

@@ -66,6 +66,8 @@ const MATRIX = [
   ['truncated body', 'verbex', { mode: 'truncated' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['oversize body (40 MiB, chunked)', 'verbex', { mode: 'oversize' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['oversize body (32 MiB + 1)', 'zudu', { mode: 'oversize', bytes: 32 * 1024 * 1024 + 1 }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['gzip bomb (64 MiB inflated)', 'verbex', { mode: 'gzipbomb' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['header flood (400 KB of headers)', 'zudu', { mode: 'headers' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['deep nesting', 'voicy', { mode: 'deep' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['wrong types', 'talkover', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['malformed JSON', 'osvi', { mode: 'malformed' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],

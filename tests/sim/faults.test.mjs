@@ -2,6 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 import { startSim, rawRequest, request, recordsOf } from './helpers.mjs';
 
 let sim;
@@ -106,6 +107,27 @@ test('oversize: chunked body of the requested size without Content-Length (and 4
   const big = await sim.list('osvi', {}, { timeout: 30000 });
   assert.equal(big.buf.length, 40 * 1024 * 1024);
   assert.equal(big.headers['content-length'], undefined);
+});
+
+test('gzipbomb: a small gzip body that inflates to the requested size', async () => {
+  await fault('talkover', { mode: 'gzipbomb', bytes: 8 * 1024 * 1024 });
+  const r = await raw('talkover', { timeout: 20000 });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['content-encoding'], 'gzip');
+  assert.ok(r.body.length < 64 * 1024, 'on the wire: ' + r.body.length);
+  const inflated = zlib.gunzipSync(r.body);
+  assert.equal(inflated.length, 8 * 1024 * 1024);
+  assert.equal(inflated.toString('latin1').trim(), '');
+  assert.equal((await sim.list('talkover', {})).status, 200, 'fault consumed');
+});
+
+test('headers: the right body behind thousands of headers', async () => {
+  await fault('zudu', { mode: 'headers', count_headers: 3000 });
+  const r = await raw('zudu', { body: { limit: 5 } });
+  assert.equal(r.status, 200);
+  const fillers = Object.keys(r.headers).filter((h) => h.startsWith('x-filler-'));
+  assert.equal(fillers.length, 3000);
+  assert.equal(JSON.parse(r.body.toString()).data.calls.length, 5);
 });
 
 test('deep: JSON nested 10,000 levels', async () => {
