@@ -321,8 +321,8 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 	} else if (strcmp(k, "base_url") == 0) {
 		if ((why = check_url(v)) != NULL)
 			problem(ld, line, "%s", why);
-		else
-			p->base_url = strdup(v);
+		else if ((p->base_url = strdup(v)) == NULL)
+			problem(ld, line, "out of memory");
 	} else if (strcmp(k, "api_key") == 0) {
 		p->api_key = resolve_secret(ld, line, k, v);
 	} else if (strcmp(k, "api_secret") == 0) {
@@ -441,7 +441,10 @@ access_key(struct loader *ld, int line, const char *k, const char *v)
 	}
 	ld->pending = np;
 	ld->pending[ld->npending].line = line;
-	ld->pending[ld->npending].value = strdup(v);
+	if ((ld->pending[ld->npending].value = strdup(v)) == NULL) {
+		problem(ld, line, "out of memory");
+		return;
+	}
 	ld->npending++;
 	np = realloc(ld->c->rules, (ld->c->nrules + 1) * sizeof(*ld->c->rules));
 	if (np == NULL) {
@@ -449,7 +452,10 @@ access_key(struct loader *ld, int line, const char *k, const char *v)
 		return;
 	}
 	ld->c->rules = np;
-	ld->c->rules[ld->c->nrules].user = strdup(k);
+	if ((ld->c->rules[ld->c->nrules].user = strdup(k)) == NULL) {
+		problem(ld, line, "out of memory");
+		return;
+	}
 	ld->c->rules[ld->c->nrules].providers = 0;
 	ld->c->nrules++;
 }

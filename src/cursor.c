@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -118,6 +119,24 @@ get_str(struct rd *r, struct arena *a, size_t max)
 		r->bad = true;
 	r->at += (size_t)n;
 	return s;
+}
+
+/*
+ * libcrypto sets itself up on first use, and an allocation that fails
+ * there is not reported to whoever triggered it: the half-made default
+ * context crashes a later call (seen as curl_global_init, then RAND_bytes
+ * in the first request).  Setting it up here, before anything else uses
+ * it, turns that into a failed start.
+ */
+int
+cursor_crypto_init(void)
+{
+	unsigned char b[16];
+
+	if (OPENSSL_init_crypto(0, NULL) != 1 ||
+	    OSSL_LIB_CTX_get0_global_default() == NULL)
+		return -1;
+	return RAND_bytes(b, sizeof(b)) == 1 ? 0 : -1;
 }
 
 void

@@ -54,6 +54,12 @@ struct cursor {
 };
 
 /* Hash of the canonical query, bound into the cursor. */
+/*
+ * Sets libcrypto up and draws from its generator once; -1 when that
+ * fails.  Called first thing at startup (see cursor.c).
+ */
+int cursor_crypto_init(void);
+
 void cursor_query_hash(const char *canonical, unsigned char out[16]);
 /* Seals c into base64url text (arena); NULL when it cannot. */
 char *cursor_seal(struct arena *, const unsigned char *key, size_t keylen,

@@ -15,6 +15,7 @@
 #include "app.h"
 #include "arena.h"
 #include "conf.h"
+#include "cursor.h"
 #include "front.h"
 #include "log.h"
 #include "metrics.h"
@@ -145,6 +146,10 @@ main(int argc, char *argv[])
 	unsetenv("ALL_PROXY");
 	unsetenv("all_proxy");
 
+	if (cursor_crypto_init() < 0) {
+		log_warnx("cannot initialise libcrypto (out of memory?)");
+		return 1;
+	}
 	/* Configuration and secrets are loaded before the first accept. */
 	memset(&app, 0, sizeof(app));
 	app.conf = conf_load(path, stderr);

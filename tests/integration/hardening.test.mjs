@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { bin, tmpdir, writeConfig, simConfig, startServer, startSim, json, waitFor } from '../lib/callnorm.mjs';
+import { bin, root, tmpdir, writeConfig, simConfig, startServer, startSim, json, waitFor } from '../lib/callnorm.mjs';
 import { fcgiRequest, fcgiAbandon, cgiParams, parseCgi } from '../lib/fcgi.mjs';
 
 const wrapped = (process.env.CALLNORM_WRAP || '').trim() !== '';
@@ -286,6 +286,54 @@ test('malloc-failure loop: failing the Nth allocation of a /calls request, for e
   }
   console.log(`# malloc-failure loop: ${n - 1} allocation sites tried (step ${step}): ${seen.internal} x 500 INTERNAL, ${seen.normal} x normal answer`);
   assert.ok(seen.internal > 0);
+});
+
+// Library allocations: an LD_PRELOAD shim (tests/shim/failmalloc.c) fails
+// the Nth malloc/calloc/realloc of the whole process, libcurl, libcrypto
+// and libfcgi included. Not under ASan or valgrind, which own malloc.
+test('library allocations: failing the Nth malloc of the whole process, sampled', { skip: asan || wrapped, timeout: 300000 }, async () => {
+  await sim.reset();
+  const shim = path.join(tmpdir(), 'failmalloc.so');
+  const cc = spawnSync('cc', ['-O2', '-shared', '-fPIC', '-o', shim, path.join(root, 'tests', 'shim', 'failmalloc.c')]);
+  assert.equal(cc.status, 0, 'building the shim: ' + cc.stderr);
+  const url = '/calls?provider=verbex,voicy,osvi,zudu&status=completed,no_answer&started_after=2026-01-01T00:00:00Z&limit=7';
+  const norm = (b) => JSON.stringify({ data: b.data, has_more: b.page.has_more, returned: b.page.returned });
+  const count = await cgiAsync(url, { env: { LD_PRELOAD: shim, CALLNORM_FAILMALLOC_COUNT: '1' } });
+  assert.equal(count.status, 200, count.text.slice(0, 300));
+  const want = norm(json(count));
+  const total = Number(/failmalloc: (\d+) calls/.exec(count.stderr)?.[1]);
+  assert.ok(total > 1000, 'the shim counted the allocations: ' + count.stderr.slice(-300));
+  // about 1,000 runs over every stretch of the run: start-up, libcrypto and
+  // libcurl set-up, the fan-out, parsing, the answer
+  const step = Math.max(1, Math.floor(total / 1000)) | 1;
+  const seen = { normal: 0, internal: 0, refused: 0 };
+  for (let n = 1; n <= total; n += step * 2) {
+    const batch = [n, n + step].filter((k) => k <= total).map(async (k) => {
+      const r = await cgiAsync(url, { env: { LD_PRELOAD: shim, CALLNORM_FAILMALLOC_AT: String(k) }, timeoutMs: 20000 });
+      const what = `CALLNORM_FAILMALLOC_AT=${k} of ${total}`;
+      assert.equal(r.signal, null, `${what}: killed by ${r.signal} (crash or hang)\n${r.stderr.slice(-1500)}`);
+      if (r.exitCode !== 0) {
+        // start-up could not finish: nothing was answered, and it says so
+        assert.equal(r.text, '', `${what}: exit ${r.exitCode} after writing`);
+        assert.match(r.stderr, /out of memory|cannot initialise/, what);
+        seen.refused++;
+        return;
+      }
+      assert.ok(!r.parseError, `${what}: ${r.parseError}`);
+      assert.equal(r.headers['content-length'], String(r.body.length), what);
+      if (r.status === 500) {
+        assert.equal(json(r).code, 'INTERNAL', what);
+        seen.internal++;
+      } else {
+        assert.equal(r.status, 200, `${what}: ${r.text.slice(0, 300)}`);
+        assert.equal(norm(json(r)), want, `${what}: a 200 must be the normal answer`);
+        seen.normal++;
+      }
+    });
+    await Promise.all(batch);
+  }
+  console.log(`# library allocation failures: ${total} calls, every ${step}th failed in turn: ${seen.normal} normal, ${seen.internal} x 500, ${seen.refused} start-ups refused`);
+  assert.ok(seen.internal + seen.refused > 0, 'some failures must have been felt');
 });
 
 test('SIGTERM during a slow upstream request: 200, exit 0, valgrind-clean', { timeout: 120000 }, async () => {
