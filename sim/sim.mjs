@@ -7,7 +7,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Store, KINDS } from './store.mjs';
-import { applyFault, checkFault } from './faults.mjs';
+import { applyFault, checkFault, prepareFault } from './faults.mjs';
 import { isPlainObject } from './common.mjs';
 
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -250,6 +250,7 @@ async function onControl(req, res, url, bodyText) {
     if (what === 'fault' && m === 'POST') {
       const e = checkFault(b);
       if (e) return send(res, 400, { error: 'bad_request', message: e });
+      prepareFault(b);
       s.fault = { ...b, count: b.count ?? 1 };
       return send(res, 200, { ok: true, fault: s.fault });
     }
