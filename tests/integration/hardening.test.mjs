@@ -21,7 +21,7 @@ import { fcgiRequest, fcgiAbandon, cgiParams, parseCgi } from '../lib/fcgi.mjs';
 const wrapped = (process.env.CALLNORM_WRAP || '').trim() !== '';
 const asan = /libasan/.test(spawnSync('ldd', [bin]).stdout?.toString() || '');
 const DEADLINE = 1500; // request_timeout_ms of the server under test
-const SLACK = wrapped ? 4000 : asan ? 1000 : 500; // answer, startup, valgrind
+const SLACK = wrapped ? 4000 : asan ? 1500 : 1000; // answer, startup, valgrind, a loaded CI machine
 const REPS = wrapped ? 20 : 1000;
 
 // Extra simulated providers, one fault each, for the repetition loop.
