@@ -498,7 +498,11 @@ take_result_inner(struct run *r, struct stream *s)
 		return -2;
 	if (j->err != CN_OK) {
 		s->retry_after_ms = j->retry_after_ms;
-		stream_fail(s, j->err, j->status, j->errmsg);
+		/* A 2xx status is not what failed (the body or the clock did),
+		 * and whether curl saw it before the deadline is a race. */
+		stream_fail(s, j->err,
+		    j->status >= 200 && j->status < 300 ? 0 : j->status,
+		    j->errmsg);
 		return 0;
 	}
 	resp.status = j->status;
