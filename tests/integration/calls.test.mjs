@@ -181,7 +181,9 @@ test('a large page leaves FastCGI in 64 KiB records, the same page CGI writes', 
   const h = await server.request(url, { ...opts, method: 'HEAD' });
   assert.equal(h.status, 200);
   assert.equal(h.body.length, 0);
-  assert.equal(h.headers['content-length'], f.headers['content-length']);
+  // the same page, but upstream_ms (one per provider) may take more or fewer digits
+  const dl = Math.abs(Number(h.headers['content-length']) - f.body.length);
+  assert.ok(dl <= 5 * JSON.parse(f.text).meta.providers.length, `HEAD ${h.headers['content-length']} vs GET ${f.body.length}`);
 });
 
 test('meta.providers reports pushdown, local filters and request counts', async () => {
