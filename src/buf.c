@@ -1,12 +1,17 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "timefmt.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void
 buf_init(struct buf *b, size_t max)
@@ -148,6 +153,58 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The first index from i on whose byte a JSON string cannot carry as it
+ * is: '"', '\\', a control character, or any byte from 0x80 (checked as
+ * UTF-8 one sequence at a time).  Transcripts are mostly plain ASCII, so
+ * the common case skips sixteen or eight bytes at a time. */
+static size_t
+plain_run(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	/* signed compare: bytes from 0x80 are negative, so "< 0x20" catches
+	 * them along with the control characters */
+	while (n - i >= 16) {
+		__m128i x =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i m = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+		        _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+		    _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+		int bits = _mm_movemask_epi8(m);
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	/* and what is left of eight bytes, or all of it without SSE2 */
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t x, q, bs, m;
+
+	/* high bit of each byte that needs a look; the lowest one is always
+	 * real (borrows only run upwards) */
+	while (n - i >= 8) {
+		memcpy(&x, p + i, 8);
+		q = x ^ (ones * '"');
+		bs = x ^ (ones * '\\');
+		m = (((q - ones) & ~q) | ((bs - ones) & ~bs) |
+		        ((x - ones * 0x20) & ~x) | x) &
+		    highs;
+		if (m != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			i += (size_t)__builtin_ctzll(m) / 8;
+#endif
+			break;
+		}
+		i += 8;
+	}
+	while (
+	    i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 int
 buf_json_str(struct buf *b, const char *s, size_t n)
 {
@@ -159,10 +216,7 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 	if (buf_addc(b, '"') < 0)
 		return -1;
 	while (i < n) {
-		run = i;
-		while (run < n && p[run] >= 0x20 && p[run] < 0x80 &&
-		    p[run] != '"' && p[run] != '\\')
-			run++;
+		run = plain_run(p, i, n);
 		if (run > i && buf_add(b, s + i, run - i) < 0)
 			return -1;
 		i = run;

@@ -13,8 +13,15 @@ export const bin = process.env.CALLNORM_BIN || path.join(root, 'build', 'src', '
 // Prefix for running callnorm under valgrind or similar (space separated).
 const wrap = (process.env.CALLNORM_WRAP || '').split(' ').filter(Boolean);
 
+// Removed when the test process exits, however the test ended.
+const made = [];
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 export function tmpdir(prefix = 'callnorm-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export function writeConfig(dir, text, name = 'callnorm.conf') {
