@@ -354,6 +354,11 @@ start_fetch(struct run *r, struct stream *s)
 
 	if (s->budget <= 0)
 		return 1; /* out of budget: the page ends short */
+	/* Out of time (another provider used it up, say by hanging until
+	 * its timeout_ms): this provider did not fail, it was not asked.
+	 * The page ends short and the cursor resumes here. */
+	if (http_now_ms() >= r->deadline)
+		return 1;
 	memset(&s->f, 0, sizeof(s->f));
 	s->f.pc = s->pc;
 	s->f.q = &r->q;
@@ -759,6 +764,25 @@ emit(struct run *r, struct stream *s)
 	}
 }
 
+/* Emits what no stream holds back any more. */
+static void
+emit_ready(struct run *r)
+{
+	struct stream *b;
+	struct key k;
+	size_t i;
+	bool blocked;
+
+	while (r->nout < (size_t)r->q.limit && (b = best_head(r)) != NULL) {
+		k = call_key(b->items[b->head].c);
+		for (i = 0, blocked = false; i < r->ns && !blocked; i++)
+			blocked = blocks(r, &r->s[i], &k);
+		if (blocked)
+			return;
+		emit(r, b);
+	}
+}
+
 /* Fills r->out; returns 0, or -1 when the request must fail. */
 static int
 merge(struct run *r, bool *short_page)
@@ -814,10 +838,16 @@ merge(struct run *r, bool *short_page)
 				started++;
 		}
 		if (*short_page) {
-			/* Out of budget: drain what is running, then stop. */
+			/* Out of budget or time: drain what is running, then
+			 * stop.  What drained may fail a stream (partial=deny
+			 * fails the request) or free what it held back. */
 			while ((j = http_wait(r->w->http, r->deadline)) != NULL)
 				if (take_result(r, j->user) == -2)
 					return -2;
+			for (i = 0; i < r->ns; i++)
+				if (r->s[i].failed && !r->q.partial_allow)
+					return -1;
+			emit_ready(r);
 			return 0;
 		}
 		if (started == 0) {
@@ -929,23 +959,43 @@ fail_response(struct run *r)
 	}
 }
 
+/* Starts name=, or continues the values of the parameter just started:
+ * the parser splits on commas, so one name carries every value. */
 static void
-append_param(struct buf *b, const char *name, const char *value)
+append_name(struct buf *b, const char *name, bool more)
+{
+	if (more) {
+		buf_addc(b, ',');
+		return;
+	}
+	buf_addc(b, b->len && memchr(b->data, '?', b->len) ? '&' : '?');
+	buf_adds(b, name);
+	buf_addc(b, '=');
+}
+
+/* Only what a query value cannot carry is escaped, and a space is '+':
+ * a value the client sent raw grows only where a URL requires it. */
+static void
+append_value(struct buf *b, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
-	buf_addc(b, b->len && memchr(b->data, '?', b->len) ? '&' : '?');
-	buf_adds(b, name);
-	buf_addc(b, '=');
 	for (p = (const unsigned char *)value; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.' || *p == '~' || *p == ':')
+		if (query_byte_plain(*p))
 			buf_addc(b, (char)*p);
+		else if (*p == ' ')
+			buf_addc(b, '+');
 		else
 			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
 	}
+}
+
+static void
+append_param(struct buf *b, const char *name, const char *value)
+{
+	append_name(b, name, false);
+	append_value(b, value);
 }
 
 static void
@@ -953,8 +1003,10 @@ append_set(struct buf *b, const char *name, const struct strset *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		append_param(b, name, s->v[i]);
+	for (i = 0; i < s->n; i++) {
+		append_name(b, name, i > 0);
+		append_value(b, s->v[i]);
+	}
 }
 
 static void
@@ -962,10 +1014,51 @@ append_mask(struct buf *b, const char *name, unsigned m,
     const char *const *names, int n)
 {
 	int i;
+	bool more = false;
 
 	for (i = 0; i < n; i++)
-		if ((m & (1u << i)) && names[i] != NULL)
-			append_param(b, name, names[i]);
+		if ((m & (1u << i)) && names[i] != NULL) {
+			append_name(b, name, more);
+			append_value(b, names[i]);
+			more = true;
+		}
+}
+
+/*
+ * An instant as the query parser reads it back: UTC where four-digit
+ * years reach, else with the offset that brings the wall-clock time
+ * into 0000-9999 (a query may say 0000-01-01T00:00:00+01:00, an hour
+ * before year 0 in UTC).  The cursor binds the instant, so any spelling
+ * of it leads to the same page.  0 when it cannot be written.
+ */
+static size_t
+format_instant(int64_t ms, char *out, size_t size)
+{
+	const int64_t lo = days_from_civil(0, 1, 1) * 86400000;
+	const int64_t hi = days_from_civil(10000, 1, 1) * 86400000 - 1;
+	int64_t off = 0; /* minutes east of UTC */
+	size_t n;
+
+	if (ms < lo)
+		off = (lo - ms + 59999) / 60000;
+	else if (ms > hi)
+		off = -((ms - hi + 59999) / 60000);
+	if (off > 23 * 60 + 59 || off < -(23 * 60 + 59) || size < 30)
+		return 0;
+	n = time_format_ms(ms + off * 60000, out, size);
+	if (n == 0)
+		return 0;
+	/* no longer than the client's spelling: ".000" only when needed */
+	if (ms % 1000 == 0) {
+		out[19] = 'Z';
+		out[20] = '\0';
+		n = 20;
+	}
+	if (off == 0)
+		return n;
+	snprintf(out + n - 1, size - n + 1, "%c%02d:%02d", off < 0 ? '-' : '+',
+	    (int)(off < 0 ? -off : off) / 60, (int)(off < 0 ? -off : off) % 60);
+	return n + 5;
 }
 
 /* The next page's URL, rebuilt from the parsed query: no client bytes
@@ -979,6 +1072,8 @@ next_link(struct run *r, const char *cursor)
 	const unsigned char *p;
 	char *out;
 
+	/* The query part is at most QUERY_MAX_BYTES (see query_parse), the
+	 * cursor under 2 KB, SCRIPT_NAME comes from the web server. */
 	buf_init(&b, 16 * 1024);
 	for (p = (const unsigned char *)(r->rq->script_name ? r->rq->script_name
 	                                                    : "");
@@ -992,12 +1087,20 @@ next_link(struct run *r, const char *cursor)
 	append_mask(&b, "direction", q->directions, call_dir_names, DIR__MAX);
 	append_mask(&b, "type", q->types, call_type_names, TYPE__MAX);
 	append_set(&b, "agent_id", &q->agent_ids);
-	if (query_has(q, QP_STARTED_AFTER) &&
-	    time_format_ms(q->started_after, tmp, sizeof(tmp)))
-		append_param(&b, "started_after", tmp);
-	if (query_has(q, QP_STARTED_BEFORE) &&
-	    time_format_ms(q->started_before, tmp, sizeof(tmp)))
-		append_param(&b, "started_before", tmp);
+	/* A bound that could not be written would widen the next page's
+	 * query: no Link (so a 500) rather than a wrong one. */
+	if (query_has(q, QP_STARTED_AFTER)) {
+		if (format_instant(q->started_after, tmp, sizeof(tmp)) == 0)
+			b.failed = true;
+		else
+			append_param(&b, "started_after", tmp);
+	}
+	if (query_has(q, QP_STARTED_BEFORE)) {
+		if (format_instant(q->started_before, tmp, sizeof(tmp)) == 0)
+			b.failed = true;
+		else
+			append_param(&b, "started_before", tmp);
+	}
 	if (query_has(q, QP_MIN_DURATION)) {
 		snprintf(tmp, sizeof(tmp), "%lld", (long long)q->min_duration);
 		append_param(&b, "min_duration_ms", tmp);
@@ -1010,9 +1113,14 @@ next_link(struct run *r, const char *cursor)
 	append_set(&b, "q", &q->qs);
 	if (q->include_test)
 		append_param(&b, "include_test", "true");
-	append_param(&b, "order", q->order == ORDER_ASC ? "asc" : "desc");
-	snprintf(tmp, sizeof(tmp), "%d", q->limit);
-	append_param(&b, "limit", tmp);
+	/* defaults left out: the Link is never longer than the query it
+	 * repeats (without its cursor), so it is never refused as too long */
+	if (q->order == ORDER_ASC)
+		append_param(&b, "order", "asc");
+	if (q->limit != 50) {
+		snprintf(tmp, sizeof(tmp), "%d", q->limit);
+		append_param(&b, "limit", tmp);
+	}
 	if (q->include_raw)
 		append_param(&b, "include", "raw");
 	if (q->partial_allow)

@@ -301,7 +301,10 @@ classify(struct http_job *j, CURLcode rc, bool *retry)
 		    ? CN_PROVIDER_BAD_RESPONSE
 		    : CN_INTERNAL;
 	case CURLE_OPERATION_TIMEDOUT:
-		*retry = true;
+		/* Not retried: a provider that let timeout_ms pass would most
+		 * likely let it pass again, and each attempt would hold the
+		 * page (and the other providers' answers) for another
+		 * timeout_ms.  A hang costs timeout_ms once. */
 		return CN_PROVIDER_TIMEOUT;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_BAD_CONTENT_ENCODING:

@@ -326,6 +326,39 @@ collect_set(struct arena *a, struct item *items, size_t nitems, int p,
 	return 0;
 }
 
+bool
+query_byte_plain(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("-._~:@!$'()*;/?", c));
+}
+
+/*
+ * The query's length as a URL carries it: a byte a web server passed
+ * raw that a URL must escape (UTF-8, '"', a control) counts as its %XX,
+ * and the cursor does not count (it has room of its own).  The Link
+ * header spells a query no longer than this, so following it is never
+ * refused as too long.
+ */
+static size_t
+url_length(const char *qs, size_t len)
+{
+	size_t i, n = 0;
+	bool cursor = false;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)qs[i];
+		if (i == 0 || qs[i - 1] == '&')
+			cursor =
+			    len - i >= 7 && memcmp(qs + i, "cursor=", 7) == 0;
+		if (cursor)
+			continue;
+		n += query_byte_plain(c) || (c && strchr("&=+%,", c)) ? 1 : 3;
+	}
+	return n;
+}
+
 int
 query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
     struct qerrors *errs)
@@ -343,7 +376,8 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 	memset(errs, 0, sizeof(*errs));
 	q->limit = 50;
 	q->order = ORDER_DESC;
-	if (len > QUERY_MAX_BYTES) {
+	if (len > 2 * QUERY_MAX_BYTES ||
+	    url_length(qs, len) > QUERY_MAX_BYTES) {
 		errs->detail = "the query string is longer than 8192 bytes";
 		return -1;
 	}
