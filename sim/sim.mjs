@@ -264,6 +264,12 @@ async function onControl(req, res, url, bodyText) {
       const added = s.insert(n, Date.now());
       return send(res, 200, '{"records":[' + added.map((c) => record(s, c)).join(',') + ']}');
     }
+    if (what === 'token' && m === 'POST') {
+      if (s.kind !== 'verbex') return send(res, 400, { error: 'bad_request', message: 'page token length is a verbex option' });
+      if (!isPlainObject(b) || !Number.isInteger(b.bytes) || b.bytes < 1 || b.bytes > 100000) return send(res, 400, { error: 'bad_request', message: 'bytes must be an integer from 1 to 100000' });
+      s.tokenBytes = { bytes: b.bytes, opaque: b.opaque === true };
+      return send(res, 200, { ok: true, token: s.tokenBytes });
+    }
     if (what === 'log' && m === 'GET') return send(res, 200, s.log);
     if (what === 'log' && m === 'DELETE') {
       s.log = [];

@@ -59,6 +59,7 @@ export class Store {
     this.latency = this.latencyDefault;
     this.log = [];
     this.lastPage = null;
+    this.tokenBytes = null; // verbex: page tokens padded to this length
   }
 
   get byId() {

@@ -1345,6 +1345,38 @@ stalled(struct run *r, const struct cursor *cur, struct cursor *next)
 	return k > 0;
 }
 
+/*
+ * The positions of every provider must fit in the cursor (under 2 KB
+ * sealed).  Tokens up to CURSOR_MAX_TOKEN are accepted from each, but
+ * several providers with long tokens may not fit together: the one with
+ * the longest position is named (502), rather than a cursor that drops
+ * one or a 500.
+ */
+static void
+cursor_too_long(struct run *r, const struct cursor *next)
+{
+	const struct cursor_pos *worst = NULL;
+	size_t i, n, most = 0;
+	char msg[200];
+
+	for (i = 0; i < next->npos; i++) {
+		const struct cursor_pos *p = &next->pos[i];
+		n = (p->token ? strlen(p->token) : 0) +
+		    (p->own_wm_id ? strlen(p->own_wm_id) : 0);
+		if (worst == NULL || n > most) {
+			worst = p;
+			most = n;
+		}
+	}
+	if (worst == NULL)
+		return;
+	snprintf(msg, sizeof(msg),
+	    "its page token (%zu bytes) and the positions of the other "
+	    "providers do not fit in one cursor; ask for fewer providers",
+	    worst->token ? strlen(worst->token) : (size_t)0);
+	stream_fail(&r->s[worst->index], CN_PROVIDER_BAD_RESPONSE, 0, msg);
+}
+
 static void
 summarize(struct run *r)
 {
@@ -1503,6 +1535,11 @@ handle_calls(struct worker *w, struct request *rq, struct response *rs)
 			stream_resume(s, &next.pos[next.npos++]);
 		}
 		if (r.nout == 0 && stalled(&r, &cur, &next)) {
+			fail_response(&r);
+			return;
+		}
+		if (cursor_size(&next) == 0) {
+			cursor_too_long(&r, &next);
 			fail_response(&r);
 			return;
 		}

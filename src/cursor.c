@@ -13,7 +13,9 @@
 #define CURSOR_VERSION 1
 #define NONCE 12
 #define TAG 16
-#define MAX_PLAIN 1400 /* sealed and encoded, this stays under 2 KB */
+/* Sealed (1 + NONCE + MAX_PLAIN + TAG = 1535 bytes) and base64url
+ * encoded (2047 characters), this stays under 2 KB. */
+#define MAX_PLAIN CURSOR_MAX_PLAIN
 
 /* Little helpers writing and reading the compact binary form. */
 struct wr {
@@ -65,6 +67,32 @@ put_str(struct wr *w, const char *s, size_t max)
 	put_int(w, s ? (int64_t)n : -1);
 	if (s)
 		put(w, s, n);
+}
+
+static int unb64url(const char *, unsigned char *, size_t, size_t *);
+
+/*
+ * A provider token.  Many are base64url already (Verbex's are); those
+ * are kept as the bytes they encode, a quarter smaller, and marked by a
+ * length below -1 (-2 - bytes).  -1 is no token, n >= 0 the text.
+ */
+static void
+put_token(struct wr *w, const char *s)
+{
+	unsigned char raw[CURSOR_MAX_TOKEN];
+	size_t n = s ? strlen(s) : 0, k;
+
+	if (n > CURSOR_MAX_TOKEN) {
+		w->bad = true;
+		return;
+	}
+	/* unb64url takes only the canonical form, which b64url gives back */
+	if (s != NULL && unb64url(s, raw, sizeof(raw), &k) == 0) {
+		put_int(w, -2 - (int64_t)k);
+		put(w, raw, k);
+		return;
+	}
+	put_str(w, s, CURSOR_MAX_TOKEN);
 }
 
 struct rd {
@@ -119,6 +147,75 @@ get_str(struct rd *r, struct arena *a, size_t max)
 		r->bad = true;
 	r->at += (size_t)n;
 	return s;
+}
+
+static char *b64url(struct arena *, const unsigned char *, size_t);
+
+static const char *
+get_token(struct rd *r, struct arena *a)
+{
+	size_t at = r->at;
+	int64_t n = get_int(r);
+	const char *s;
+
+	if (r->bad || n >= -1) {
+		r->at = at;
+		return get_str(r, a, CURSOR_MAX_TOKEN);
+	}
+	n = -2 - n;
+	if (n > (int64_t)(CURSOR_MAX_TOKEN * 3 / 4) ||
+	    (size_t)n > r->n - r->at) {
+		r->bad = true;
+		return NULL;
+	}
+	s = b64url(a, r->p + r->at, (size_t)n);
+	if (s == NULL)
+		r->bad = true;
+	r->at += (size_t)n;
+	return s;
+}
+
+/* The plaintext of c; w->bad when it does not fit. */
+static void
+encode(struct wr *w, const struct cursor *c)
+{
+	size_t i;
+
+	put_int(w, c->issued_at);
+	put_int(w, c->horizon);
+	put(w, c->query_hash, 16);
+	put_u8(w, (c->has_wm ? 1u : 0u) | (c->wm_has_time ? 2u : 0u));
+	if (c->has_wm) {
+		put_int(w, c->wm_time);
+		put_u8(w, c->wm_provider);
+		put_str(w, c->wm_id, CURSOR_MAX_ID);
+	}
+	put_u8(w, (unsigned)c->npos);
+	for (i = 0; i < c->npos; i++) {
+		const struct cursor_pos *p = &c->pos[i];
+		put_u8(w, p->index);
+		put_u8(w, p->state | (p->started ? 4u : 0u));
+		put_int(w, p->per_page);
+		put_int(w, p->offset);
+		put_int(w, p->total);
+		put_token(w, p->token);
+		put_u8(
+		    w, (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u));
+		if (p->own_wm) {
+			put_int(w, p->own_wm_time);
+			put_str(w, p->own_wm_id, CURSOR_MAX_ID);
+		}
+	}
+}
+
+size_t
+cursor_size(const struct cursor *c)
+{
+	unsigned char plain[MAX_PLAIN];
+	struct wr w = { plain, 0, sizeof(plain), false };
+
+	encode(&w, c);
+	return w.bad ? 0 : w.n;
 }
 
 /*
@@ -232,33 +329,8 @@ cursor_seal(struct arena *a, const unsigned char *key, size_t keylen,
 	EVP_CIPHER_CTX *ctx = NULL;
 	char *out = NULL;
 	int len, fin;
-	size_t i;
 
-	put_int(&w, c->issued_at);
-	put_int(&w, c->horizon);
-	put(&w, c->query_hash, 16);
-	put_u8(&w, (c->has_wm ? 1u : 0u) | (c->wm_has_time ? 2u : 0u));
-	if (c->has_wm) {
-		put_int(&w, c->wm_time);
-		put_u8(&w, c->wm_provider);
-		put_str(&w, c->wm_id, CURSOR_MAX_ID);
-	}
-	put_u8(&w, (unsigned)c->npos);
-	for (i = 0; i < c->npos; i++) {
-		const struct cursor_pos *p = &c->pos[i];
-		put_u8(&w, p->index);
-		put_u8(&w, p->state | (p->started ? 4u : 0u));
-		put_int(&w, p->per_page);
-		put_int(&w, p->offset);
-		put_int(&w, p->total);
-		put_str(&w, p->token, CURSOR_MAX_TOKEN);
-		put_u8(
-		    &w, (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u));
-		if (p->own_wm) {
-			put_int(&w, p->own_wm_time);
-			put_str(&w, p->own_wm_id, CURSOR_MAX_ID);
-		}
-	}
+	encode(&w, c);
 	if (w.bad)
 		goto out;
 	sealed[0] = CURSOR_VERSION;
@@ -356,7 +428,7 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 		p->per_page = (int32_t)get_int(&r);
 		p->offset = get_int(&r);
 		p->total = get_int(&r);
-		p->token = get_str(&r, a, CURSOR_MAX_TOKEN);
+		p->token = get_token(&r, a);
 		flags = get_u8(&r);
 		p->own_wm = flags & 1;
 		p->own_wm_has_time = (flags & 2) != 0;

@@ -20,6 +20,12 @@ struct arena;
 #define CURSOR_MAX_PROVIDERS 64
 #define CURSOR_MAX_TOKEN 512
 #define CURSOR_MAX_ID 256
+/*
+ * Room for the state: sealed and base64url-encoded it stays under 2 KB.
+ * Tokens in base64url take three quarters of their length; the sum of
+ * the positions of one request's providers must fit (cursor_size).
+ */
+#define CURSOR_MAX_PLAIN 1506
 
 enum pstate { PS_ACTIVE, PS_DONE, PS_FAILED };
 
@@ -61,6 +67,8 @@ struct cursor {
 int cursor_crypto_init(void);
 
 void cursor_query_hash(const char *canonical, unsigned char out[16]);
+/* Bytes of c's sealed state; 0 when it exceeds CURSOR_MAX_PLAIN. */
+size_t cursor_size(const struct cursor *c);
 /* Seals c into base64url text (arena); NULL when it cannot. */
 char *cursor_seal(struct arena *, const unsigned char *key, size_t keylen,
     const char *user, const struct cursor *c);

@@ -230,11 +230,21 @@ function envelope(store, count) {
   return ['{"calls":[', '],"next_page_token":null,"total_count":' + count + '}'];
 }
 
-function encodeToken(c) {
-  return Buffer.from(JSON.stringify({ t: c.t, id: c.nid })).toString('base64url');
+// pad (POST /_control/NAME/token {bytes, opaque}): tokens of `bytes`
+// characters (one less when bytes % 4 == 1, which base64url cannot
+// reach), still base64url of the key with a filler field; or with
+// `opaque` the plain token, a '.' and filler.
+function encodeToken(c, pad) {
+  const tok = Buffer.from(JSON.stringify({ t: c.t, id: c.nid })).toString('base64url');
+  if (!pad || pad.bytes <= tok.length + 8) return tok;
+  if (pad.opaque) return tok + '.' + '~'.repeat(pad.bytes - tok.length - 1);
+  const m = Math.floor(pad.bytes * 3 / 4); // JSON bytes for that many characters
+  const empty = JSON.stringify({ t: c.t, id: c.nid, p: '' });
+  return Buffer.from(JSON.stringify({ t: c.t, id: c.nid, p: 'x'.repeat(Math.max(0, m - empty.length)) })).toString('base64url');
 }
 function decodeToken(s) {
   try {
+    s = s.replace(/\.~*$/, '');
     if (!/^[A-Za-z0-9_-]+$/.test(s)) return null;
     const o = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
     if (!o || typeof o.id !== 'string' || !(o.t === null || typeof o.t === 'number')) return null;
@@ -330,7 +340,7 @@ function handle(store, req) {
     for (let i = e - 1; i >= s; i--) page.push(view[i]);
     more = s > lo;
   }
-  const next = more && page.length ? encodeToken(page[page.length - 1]) : null;
+  const next = more && page.length ? encodeToken(page[page.length - 1], store.tokenBytes) : null;
   let body = '{"calls":[';
   for (let i = 0; i < page.length; i++) body += (i ? ',' : '') + store.json(page[i]);
   body += '],"next_page_token":' + JSON.stringify(next) + ',"total_count":' + n + '}';

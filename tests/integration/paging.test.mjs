@@ -226,3 +226,70 @@ test('property: the Link and next_cursor agree over many parameter combinations'
     assert.ok(checked >= 20, `only ${checked} queries had a next page`);
   } finally { await server.stop(); }
 });
+
+// ---- long provider tokens ------------------------------------------------
+
+test('three Verbex providers with 500-byte page tokens: cursors under 2 KB that page to the end', async () => {
+  const names = ['vx-a', 'vx-b', 'vx-c'];
+  const sim3 = await startSim({ seed: 5, size: 20, args: names.flatMap((n) => ['--provider', n + '=verbex']) });
+  const text = simConfig(sim3.port, { providers: names, kinds: Object.fromEntries(names.map((n) => [n, 'verbex'])) });
+  const server = await startServer(writeConfig(tmpdir(), text));
+  try {
+    const { records: recs } = await loadRecords(sim3);
+    for (const n of names) await sim3.control(n + '/token', 'POST', { bytes: 500 });
+    const q = { limit: ['3'] };
+    const out = [];
+    let cursor = null, pages = 0;
+    for (;;) {
+      const r = await server.request('/calls?' + toQueryString(cursor ? { ...q, cursor: [cursor] } : q));
+      assert.equal(r.status, 200, `page ${pages}: ${r.text}`);
+      const b = json(r);
+      out.push(...b.data);
+      if (!b.page.has_more) break;
+      cursor = b.page.next_cursor;
+      assert.ok(cursor.length < 2048, `a cursor of ${cursor.length} characters`);
+      assert.ok(++pages < 100);
+    }
+    assert.deepEqual(out.map((x) => x.id), expect(recs, q).map((x) => x.id), 'every call once, in order');
+    // the providers did hand out (and get back) 500-byte tokens
+    const sent = (await sim3.log('vx-a')).flatMap((e) => [].concat(e.query.page_token ?? []));
+    assert.ok(sent.length > 0 && sent.every((t) => t.length === 500), 'tokens of ' + [...new Set(sent.map((t) => t.length))]);
+
+    // tokens that are not base64url take their full length: three do not
+    // fit, and the answer names a provider (502), never a 500
+    await sim3.reset();
+    for (const n of names) await sim3.control(n + '/token', 'POST', { bytes: 500, opaque: true });
+    // (the first page resumes from the providers' first pages; the
+    // tokens come into the cursor once a page of each is consumed)
+    for (const extra of [{}, { partial: ['allow'] }]) {
+      let c = null, r, n = 0;
+      for (;;) {
+        r = await server.request('/calls?' + toQueryString({ ...q, ...extra, ...(c ? { cursor: [c] } : {}) }));
+        if (r.status !== 200) break;
+        c = json(r).page.next_cursor;
+        assert.ok(c && ++n < 100, 'the walk ended without reaching the long tokens');
+      }
+      assert.equal(r.status, 502, r.text);
+      const b = json(r);
+      assert.equal(b.code, 'PROVIDER_BAD_RESPONSE');
+      assert.ok(names.includes(b.provider), r.text);
+      assert.match(b.detail, /500 bytes.*do not fit in one cursor/);
+    }
+    // two of them fit
+    const q2 = { limit: ['3'], provider: ['vx-a', 'vx-b'] };
+    let c2 = null, got = 0;
+    for (;;) {
+      const r2 = await server.request('/calls?' + toQueryString(c2 ? { ...q2, cursor: [c2] } : q2));
+      assert.equal(r2.status, 200, r2.text);
+      const b2 = json(r2);
+      got += b2.data.length;
+      if (!b2.page.has_more) break;
+      c2 = b2.page.next_cursor;
+      assert.ok(c2.length < 2048);
+    }
+    assert.equal(got, expect(recs, q2).length);
+  } finally {
+    await server.stop();
+    await sim3.stop();
+  }
+});

@@ -118,6 +118,67 @@ main(void)
 		c.pos[i].token = tok;
 	ok(cursor_seal(a, key, 32, "alice", &c) == NULL,
 	    "a state too large to seal is refused, not truncated");
+	ok(cursor_size(&c) == 0, "cursor_size says it does not fit");
+
+	/* three providers with 500-byte base64url tokens (Verbex's kind):
+	 * they fit, and come back exactly */
+	{
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+		                          "klmnopqrstuvwxyz0123456789-_";
+		char t3[3][501];
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			for (i = 0; i < 500; i++)
+				t3[k][i] = b64[(i * 7 + k * 13) % 64];
+			t3[k][500] = '\0';
+		}
+		/* 500 % 4 == 0: canonical; a 499-character one would end in
+		 * bits that must be zero */
+		memset(&c, 0, sizeof(c));
+		memcpy(c.query_hash, qh, 16);
+		c.issued_at = 1000;
+		c.has_wm = true;
+		c.wm_has_time = true;
+		c.wm_time = 1781236800123LL;
+		c.wm_id = "6650f0c2a1b2c3d4e5f60718";
+		c.npos = 3;
+		for (k = 0; k < 3; k++) {
+			c.pos[k].index = (uint8_t)k;
+			c.pos[k].started = true;
+			c.pos[k].token = t3[k];
+		}
+		ok(cursor_size(&c) > 0, "three 500-byte tokens fit: %zu bytes",
+		    cursor_size(&c));
+		t = cursor_seal(a, key, 32, "alice", &c);
+		ok(t != NULL && strlen(t) < 2048,
+		    "sealed under 2 KB: %zu characters", t ? strlen(t) : 0);
+		e = cursor_open(
+		    a, key, 32, "alice", t ? t : "", qh, 1010, 86400, &o);
+		ok(e == CN_OK && o.npos == 3 &&
+		        strcmp(o.pos[0].token, t3[0]) == 0 &&
+		        strcmp(o.pos[1].token, t3[1]) == 0 &&
+		        strcmp(o.pos[2].token, t3[2]) == 0,
+		    "the tokens come back exactly");
+		/* tokens that are not canonical base64url are kept as text */
+		c.pos[0].token = "QR"; /* leftover bits set */
+		c.pos[1].token = "";
+		c.pos[2].token = "eyJ0Ijox.fQ~x";
+		t = cursor_seal(a, key, 32, "alice", &c);
+		e = cursor_open(
+		    a, key, 32, "alice", t ? t : "", qh, 1010, 86400, &o);
+		ok(e == CN_OK && strcmp(o.pos[0].token, "QR") == 0 &&
+		        strcmp(o.pos[1].token, "") == 0 &&
+		        strcmp(o.pos[2].token, "eyJ0Ijox.fQ~x") == 0,
+		    "other tokens round trip as text");
+		/* 500 bytes that are not base64url: three do not fit */
+		for (k = 0; k < 3; k++) {
+			t3[k][10] = '.';
+			c.pos[k].token = t3[k];
+		}
+		ok(cursor_size(&c) == 0,
+		    "three 500-byte opaque tokens do not fit");
+	}
 	arena_free(a);
 	return done_testing();
 }
