@@ -65,7 +65,9 @@ async function hangCase({ timeoutMs, requestTimeoutMs, q, hung, healthy }) {
     // the answer comes when the hung provider's own timeout_ms expires
     // (not after three of them, nor at the overall deadline)
     assert.ok(dt >= timeoutMs - 100, `answered after ${dt} ms, before timeout_ms`);
-    assert.ok(dt < 2 * timeoutMs, `answered after ${dt} ms; timeout_ms is ${timeoutMs}`);
+    // (three attempts would take 3 x timeout_ms and more; the slack is
+    // for a loaded machine and sanitizer builds)
+    assert.ok(dt < 2.5 * timeoutMs, `answered after ${dt} ms; timeout_ms is ${timeoutMs}`);
     // the cursor keeps the hung provider's place: once it answers again,
     // the walk returns every matching call exactly once
     await sim.control(hung + '/fault', 'DELETE');
@@ -82,7 +84,7 @@ async function hangCase({ timeoutMs, requestTimeoutMs, q, hung, healthy }) {
 
 test('partial=allow: a hanging provider costs its timeout_ms once, the others are answered', async () => {
   await hangCase({
-    timeoutMs: 1500, requestTimeoutMs: 20000,
+    timeoutMs: 3000, requestTimeoutMs: 20000,
     q: { provider: ['osvi', 'zudu'], limit: ['5'], partial: ['allow'] },
     hung: 'osvi', healthy: 'zudu',
   });
