@@ -10,6 +10,18 @@ import * as W from '../lib/webservers.mjs';
 
 const SLOW = '/api/calls?limit=5&provider=verbex';
 
+// The exit status of PROC, or 'still running' after MS (a limit, not a
+// delay: the timer is cleared as soon as PROC exits).
+async function exitWithin(proc, ms) {
+  let t;
+  const limit = new Promise((resolve) => {
+    t = setTimeout(() => resolve('still running'), ms);
+  });
+  const r = await Promise.race([proc.exited, limit]);
+  clearTimeout(t);
+  return r;
+}
+
 // Resolves once callnorm's request for SLOW has reached the simulator (which
 // logs it before its 2 s delay): the request is then in flight.
 async function upstreamStarted(sim, before) {
@@ -53,7 +65,7 @@ describe('SIGTERM during a slow request', { skip: W.missing('nginx') }, () => {
         assert.equal(r.status, 200, r.text);
         assert.equal(r.json().data.length, 5);
         assert.ok(Date.now() - t0 >= 1900, 'the answer waited for the slow provider');
-        const exit = await Promise.race([cn.exited, W.sleep(60000).then(() => 'still running')]);
+        const exit = await exitWithin(cn, 60000);
         assert.deepEqual(exit, { code: 0, signal: null }, cn.out);
         // Nobody serves the socket any more: nginx's JSON 502.
         const gone = await W.request(ctx.port, '/api/healthz', { auth: 'carol:carol-pw' });
