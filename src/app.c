@@ -62,6 +62,9 @@ route_of(const char *path)
 	return R_OTHER;
 }
 
+static void handle_metrics(
+    struct worker *, struct request *, struct response *);
+
 static int64_t
 now_us(void)
 {
@@ -113,9 +116,7 @@ app_handle(struct worker *w, struct request *rq)
 		buf_adds(&rs->body, "{\"status\":\"ok\"}");
 		break;
 	case R_METRICS:
-		rs->status = 200;
-		rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		metrics_write(&rs->body, w->app->conf);
+		handle_metrics(w, rq, rs);
 		break;
 	case R_OTHER:
 	case R__MAX:
@@ -138,6 +139,35 @@ worker_end_request(struct worker *w, struct request *rq)
 	    (now_us() - rq->start_us) / 1000, rq->upstream_summary,
 	    !rq->undelivered);
 	arena_reset(w->arena);
+}
+
+/*
+ * /metrics names providers, so with [access] it follows the rules of
+ * /providers: no REMOTE_USER, no answer, and only the series of the
+ * providers the caller may read.  A user who may read none gets 403 too:
+ * the process-wide series (request counts by route and status) are for
+ * callers who may read something, such as a scraper given a line of its
+ * own.
+ */
+static void
+handle_metrics(struct worker *w, struct request *rq, struct response *rs)
+{
+	const struct config *c = w->app->conf;
+	uint64_t mask;
+
+	if (conf_access(c, rq->remote_user, &mask) < 0) {
+		problem_respond(rq, rs, CN_ACCESS_DENIED,
+		    "this server requires an authenticated user", NULL);
+		return;
+	}
+	if (c->has_access && mask == 0) {
+		problem_respond(rq, rs, CN_ACCESS_DENIED,
+		    "this user may read no provider", NULL);
+		return;
+	}
+	rs->status = 200;
+	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	metrics_write(&rs->body, c, mask);
 }
 
 static void

@@ -98,8 +98,10 @@ metrics_upstream_connections(size_t provider, long n)
 	ADD(&m->up[provider].connections, (uint64_t)n);
 }
 
+#define READABLE(p) ((readable & (UINT64_C(1) << (p))) != 0)
+
 void
-metrics_write(struct buf *b, const struct config *c)
+metrics_write(struct buf *b, const struct config *c, uint64_t readable)
 {
 	size_t r, s, p, e, i;
 	uint64_t cum;
@@ -137,7 +139,7 @@ metrics_write(struct buf *b, const struct config *c)
 	    "by provider and outcome.\n# TYPE "
 	    "callnorm_upstream_requests_total counter\n");
 	for (p = 0; p < c->nproviders; p++)
-		for (e = 0; e < CN_ERR__MAX; e++) {
+		for (e = 0; e < CN_ERR__MAX && READABLE(p); e++) {
 			uint64_t v = LOAD(&m->up[p].outcome[e]);
 			if (v == 0 && e != CN_OK)
 				continue;
@@ -154,16 +156,19 @@ metrics_write(struct buf *b, const struct config *c)
 	    "count reused a kept-alive connection.\n# TYPE "
 	    "callnorm_upstream_connections_total counter\n");
 	for (p = 0; p < c->nproviders; p++)
-		buf_printf(b,
-		    "callnorm_upstream_connections_total{provider=\"%s\"} "
-		    "%llu\n",
-		    c->providers[p].name,
-		    (unsigned long long)LOAD(&m->up[p].connections));
+		if (READABLE(p))
+			buf_printf(b,
+			    "callnorm_upstream_connections_total{"
+			    "provider=\"%s\"} %llu\n",
+			    c->providers[p].name,
+			    (unsigned long long)LOAD(&m->up[p].connections));
 	buf_adds(b,
 	    "# HELP callnorm_upstream_duration_seconds Upstream request "
 	    "latency.\n# TYPE callnorm_upstream_duration_seconds "
 	    "histogram\n");
 	for (p = 0; p < c->nproviders; p++) {
+		if (!READABLE(p))
+			continue;
 		u = &m->up[p];
 		cum = 0;
 		for (i = 0; i <= NBUCKET; i++) {

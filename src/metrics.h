@@ -6,6 +6,7 @@
 #define CN_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -20,6 +21,12 @@ void metrics_request_end(enum route_id, int status);
 void metrics_upstream(size_t provider, enum cn_err outcome, double seconds);
 /* New upstream connections opened (the rest of the requests reused one). */
 void metrics_upstream_connections(size_t provider, long n);
-void metrics_write(struct buf *, const struct config *);
+/*
+ * The text exposition: the process-wide series (requests by route and
+ * status, requests in flight), and the per-provider series of the
+ * providers in READABLE only (bit i: providers[i]), so that a caller never
+ * learns the name of a provider it may not read.
+ */
+void metrics_write(struct buf *, const struct config *, uint64_t readable);
 
 #endif

@@ -19,6 +19,17 @@ function withoutAuth(text) {
   return out;
 }
 
+// The nginx example of callnorm(8), as a reader would copy it, with the
+// test's socket and password file.
+function manPageExample({ SOCKET, HTPASSWD }) {
+  const man = fs.readFileSync(path.join(W.ROOT, 'docs/callnorm.8'), 'utf8');
+  const m = /^and in nginx.*\n\.Bd -literal.*\n([^]*?)\n\.Ed$/m.exec(man);
+  assert.ok(m, 'the nginx example of docs/callnorm.8');
+  const text = m[1].replace(/\\e/g, '\\');
+  assert.ok(text.includes('unix:/run/callnorm/callnorm.sock'), text);
+  return text.replaceAll('/run/callnorm/callnorm.sock', SOCKET).replaceAll('/etc/nginx/callnorm.htpasswd', HTPASSWD);
+}
+
 describe('nginx + callnorm --listen', { skip }, () => {
   const ctx = { auth: 'carol:carol-pw' };
   const procs = [];
@@ -42,6 +53,7 @@ describe('nginx + callnorm --listen', { skip }, () => {
     ctx.authPort = await W.freePort();
     ctx.downPort = await W.freePort();
     ctx.bareAuthPort = await W.freePort();
+    ctx.manPort = await W.freePort();
     ctx.nginx = await W.startNginx({
       dir,
       servers: [
@@ -49,6 +61,7 @@ describe('nginx + callnorm --listen', { skip }, () => {
         { port: ctx.authPort, vars: { SOCKET: authSock, HTPASSWD } },
         { port: ctx.downPort, vars: { SOCKET: path.join(dir, 'nobody-listens.sock'), HTPASSWD } },
         { port: ctx.bareAuthPort, vars: { SOCKET: authSock, HTPASSWD }, edit: withoutAuth },
+        { port: ctx.manPort, text: manPageExample({ SOCKET: authSock, HTPASSWD }) },
       ],
     });
     procs.push(ctx.nginx);
@@ -79,6 +92,20 @@ describe('nginx + callnorm --listen', { skip }, () => {
       headers: { 'Remote-User': 'alice', Authorization: 'Basic ' + Buffer.from('alice:anything').toString('base64') },
     });
     W.assertProblem(assert, r, 403, 'ACCESS_DENIED');
+    const m = await W.request(ctx.bareAuthPort, '/api/metrics', { auth: 'prometheus:anything' });
+    W.assertProblem(assert, m, 403, 'ACCESS_DENIED');
+  });
+
+  it("the man page's nginx example checks the password it passes on as REMOTE_USER", async () => {
+    // nginx would pass "bob" from any Authorization header: with [access],
+    // a copy of the example without auth_basic gives away bob's providers.
+    for (const auth of ['bob:anything', 'alice:bob-pw', undefined]) {
+      const r = await W.request(ctx.manPort, '/api/providers', { auth });
+      assert.equal(r.status, 401, `${auth}: ${r.text}`);
+    }
+    const r = await W.request(ctx.manPort, '/api/providers', { auth: 'bob:bob-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json().data.map((p) => p.name), ['osvi']);
   });
 
   it('nginx answers a JSON 502 problem when callnorm is not there', async () => {

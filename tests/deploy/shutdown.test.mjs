@@ -10,6 +10,24 @@ import * as W from '../lib/webservers.mjs';
 
 const SLOW = '/api/calls?limit=5&provider=verbex';
 
+// The exit status of PROC, or 'still running' after MS (a limit, not a
+// delay: the timer is cleared as soon as PROC exits).
+async function exitWithin(proc, ms) {
+  let t;
+  const limit = new Promise((resolve) => {
+    t = setTimeout(() => resolve('still running'), ms);
+  });
+  const r = await Promise.race([proc.exited, limit]);
+  clearTimeout(t);
+  return r;
+}
+
+// Resolves once callnorm's request for SLOW has reached the simulator (which
+// logs it before its 2 s delay): the request is then in flight.
+async function upstreamStarted(sim, before) {
+  await W.waitFor('the slow request upstream', async () => (await sim.control('GET', '/verbex/log')).length > before);
+}
+
 describe('SIGTERM during a slow request', { skip: W.missing('nginx') }, () => {
   const ctx = {};
   const procs = [];
@@ -39,14 +57,15 @@ describe('SIGTERM during a slow request', { skip: W.missing('nginx') }, () => {
       procs.push(ng);
       try {
         const t0 = Date.now();
+        const seen = (await ctx.sim.control('GET', '/verbex/log')).length;
         const pending = W.request(ctx.port, SLOW, { auth: 'carol:carol-pw' });
-        await W.sleep(600);
+        await upstreamStarted(ctx.sim, seen);
         process.kill(cn.pid, 'SIGTERM');
         const r = await pending;
         assert.equal(r.status, 200, r.text);
         assert.equal(r.json().data.length, 5);
         assert.ok(Date.now() - t0 >= 1900, 'the answer waited for the slow provider');
-        const exit = await Promise.race([cn.exited, W.sleep(10000).then(() => 'still running')]);
+        const exit = await exitWithin(cn, 60000);
         assert.deepEqual(exit, { code: 0, signal: null }, cn.out);
         // Nobody serves the socket any more: nginx's JSON 502.
         const gone = await W.request(ctx.port, '/api/healthz', { auth: 'carol:carol-pw' });
@@ -81,8 +100,9 @@ describe('SIGTERM to a mod_fcgid process during a slow request', { skip: W.missi
     procs.push(ap);
     // FcgidMinProcessesPerClass 1: one process, after a first request.
     assert.equal((await W.request(port, '/api/healthz')).status, 200);
+    const seen = (await sim.control('GET', '/verbex/log')).length;
     const pending = W.request(port, SLOW);
-    await W.sleep(600);
+    await upstreamStarted(sim, seen);
     const pids = fs
       .readdirSync('/proc')
       .filter((p) => /^\d+$/.test(p))

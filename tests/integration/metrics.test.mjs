@@ -99,3 +99,40 @@ test('--workers 2: counters add up across workers, every worker answers the same
     }
   } finally { await sim.reset(); await s.stop(); }
 });
+
+test('with [access], /metrics follows the rules of /providers', async () => {
+  // alice may read verbex only; admin every provider; carol (no line, no
+  // "*") none.
+  const guarded = writeConfig(tmpdir(), simConfig(sim.port, { extra: '[access]\nalice = verbex\nadmin = verbex, voicy, talkover, osvi, zudu\n' }));
+  const s = await startServer(guarded);
+  try {
+    // traffic on every provider, so each has counters of its own
+    assert.equal((await s.request('/calls?limit=5', { remoteUser: 'admin' })).status, 200);
+    for (const method of ['GET', 'HEAD']) {
+      for (const remoteUser of [undefined, '', 'carol']) {
+        const r = await s.request('/metrics', { method, remoteUser });
+        assert.equal(r.status, 403, `${method} as ${JSON.stringify(remoteUser)}: ${r.text}`);
+        if (method === 'GET') assert.equal(JSON.parse(r.text).code, 'ACCESS_DENIED');
+        // the problem's own text never names a provider either
+        for (const p of ['verbex', 'voicy', 'talkover', 'osvi', 'zudu']) assert.ok(!r.text.includes(p), r.text);
+      }
+    }
+    const a = await s.request('/metrics', { remoteUser: 'alice' });
+    assert.equal(a.status, 200, a.text);
+    const chk = spawnSync('promtool', ['check', 'metrics'], { input: a.body });
+    assert.ifError(chk.error);
+    assert.equal(chk.status, 0, 'promtool check metrics: ' + chk.stdout + chk.stderr);
+    for (const p of ['voicy', 'talkover', 'osvi', 'zudu']) assert.ok(!a.text.includes(p), `alice's /metrics names ${p}`);
+    const fam = parse(a.text);
+    assert.ok(get(fam, 'callnorm_upstream_requests_total', { provider: 'verbex', outcome: 'ok' }) >= 1);
+    assert.ok(get(fam, 'callnorm_upstream_duration_seconds_count', { provider: 'verbex' }) >= 1);
+    // process-wide series, without a provider label, are shown
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'calls', status: '200' }), 1);
+    assert.equal(get(fam, 'callnorm_requests_total', { route: 'metrics', status: '403' }), 6);
+    assert.equal(get(fam, 'callnorm_requests_in_flight', {}), 1);
+    // the scraper's identity: a user who may read every provider sees all
+    const all = parse((await s.request('/metrics', { remoteUser: 'admin' })).text);
+    const named = [...new Set(all.callnorm_upstream_requests_total.map((x) => x.labels.provider))].sort();
+    assert.deepEqual(named, ['osvi', 'talkover', 'verbex', 'voicy', 'zudu']);
+  } finally { await s.stop(); }
+});

@@ -90,7 +90,8 @@ export async function startServer(config, { threads = 2, workers = 1, env = {}, 
       return exited;
     },
   };
-  await waitFor(async () => (await server.raw('/healthz')).status === 200, 15000, 'callnorm to listen');
+  // generous: a loaded machine, a sanitizer build or valgrind start slowly
+  await waitFor(async () => (await server.raw('/healthz')).status === 200, 60000, 'callnorm to listen');
   return server;
 }
 

@@ -7,6 +7,13 @@
 //   CALLNORM_BIN       the callnorm binary (else $top_builddir/src/callnorm,
 //                      build/src/callnorm, src/callnorm)
 //   CALLNORM_KEEP_TMP  keep the temporary directories (logs, rendered configs)
+//
+// As root, Apache's children run as www-data, which may not be able to
+// reach the checkout (a home directory or a mktemp -d parent is mode
+// 0700).  So everything the web servers read or run is staged in
+// world-readable temporary directories: the configurations, password
+// files, document roots and sockets, and a copy of the callnorm binary
+// (callnormBin() returns the copy).
 
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -29,6 +36,37 @@ const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 // ---------- binaries and what is installed ----------
 
 export function callnormBin() {
+  const built = builtBin();
+  if (staged && staged.src === built && exists(staged.bin)) return staged.bin;
+  const dir = fs.mkdtempSync(path.join(sharedTmp(), 'callnorm-deploy-bin-'));
+  fs.chmodSync(dir, 0o755);
+  const bin = path.join(dir, 'callnorm');
+  fs.copyFileSync(built, bin);
+  fs.chmodSync(bin, 0o755);
+  staged = { src: built, bin, dir };
+  return bin;
+}
+
+let staged = null;
+process.on('exit', () => {
+  if (staged && !process.env.CALLNORM_KEEP_TMP) fs.rmSync(staged.dir, { recursive: true, force: true });
+});
+
+// os.tmpdir() when every directory on its path is searchable by others
+// (www-data), else /tmp.
+function sharedTmp() {
+  const t = path.resolve(os.tmpdir());
+  for (let d = t; ; d = path.dirname(d)) {
+    try {
+      if (!(fs.statSync(d).mode & 0o001)) return '/tmp';
+    } catch {
+      return '/tmp';
+    }
+    if (d === path.dirname(d)) return t;
+  }
+}
+
+function builtBin() {
   const tried = [];
   const cands = [];
   if (process.env.CALLNORM_BIN) cands.push(process.env.CALLNORM_BIN);
@@ -162,7 +200,9 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function waitFor(what, fn, { timeout = 10000, proc } = {}) {
+// Polls FN until it is true.  The default limit is generous: a loaded
+// machine (or a sanitizer build) may take many seconds to start a server.
+export async function waitFor(what, fn, { timeout = 60000, proc } = {}) {
   const end = Date.now() + timeout;
   for (;;) {
     if (await fn()) return;
@@ -196,7 +236,7 @@ export async function freePort() {
 const tmpdirs = [];
 
 export function tmpdir(tag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `callnorm-deploy-${tag}-`));
+  const dir = fs.mkdtempSync(path.join(sharedTmp(), `callnorm-deploy-${tag}-`));
   // Apache's children run as www-data: they must read the configs.
   fs.chmodSync(dir, 0o755);
   tmpdirs.push(dir);
@@ -270,7 +310,7 @@ export async function startSim({ dir, args = [] } = {}) {
       }
       return false;
     },
-    { proc, timeout: 20000 },
+    { proc },
   );
   proc.port = ready.port;
   proc.control = async (method, p, body) => {
@@ -319,10 +359,10 @@ export async function startCallnorm({ config, socket, args = [], log }) {
 // ---------- nginx ----------
 
 // A real nginx in DIR on loopback.  SERVERS: [{port, vars: {SOCKET,
-// HTPASSWD}, site: bool, edit: fn}]: each server includes nginx/callnorm.conf
-// rendered with VARS (then passed through EDIT, if given); the one with
-// "site" is the shipped nginx/callnorm-site.conf, the others a bare
-// server { listen; include; }.
+// HTPASSWD}, site: bool, edit: fn, text}]: each server includes
+// nginx/callnorm.conf rendered with VARS (then passed through EDIT, if
+// given), or TEXT instead when given; the one with "site" is the shipped
+// nginx/callnorm-site.conf, the others a bare server { listen; include; }.
 export async function startNginx({ dir, servers }) {
   for (const sub of ['tmp/body', 'tmp/fastcgi', 'tmp/proxy', 'tmp/scgi', 'tmp/uwsgi', 'snippets', 'sites'])
     fs.mkdirSync(path.join(dir, sub), { recursive: true });
@@ -345,7 +385,7 @@ export async function startNginx({ dir, servers }) {
   ])
     conf += `  ${d} ${dir}/tmp/${sub};\n`;
   servers.forEach((s, i) => {
-    let text = render('nginx/callnorm.conf', s.vars);
+    let text = s.text !== undefined ? s.text : render('nginx/callnorm.conf', s.vars);
     if (s.edit) text = s.edit(text);
     if (s.site) {
       // The shipped site includes snippets/callnorm.conf by that name.
@@ -473,14 +513,17 @@ export async function startApache({ dir, mode, vhosts, global = '' }) {
 
 // ---------- HTTP ----------
 
-// One HTTP/1.1 request to 127.0.0.1:PORT on a fresh connection.
-export function request(port, p, { method = 'GET', headers = {}, auth, body, timeout = 30000 } = {}) {
+// One HTTP/1.1 request to 127.0.0.1:PORT on a fresh connection, from
+// FROM (a source address; 127.0.0.2 stands for another host: the shipped
+// snippets trust 127.0.0.1 and ::1 only, and Linux routes all of
+// 127.0.0.0/8 to the loopback interface).
+export function request(port, p, { method = 'GET', headers = {}, auth, body, timeout = 30000, from } = {}) {
   return new Promise((resolve, reject) => {
     const h = { ...headers };
     if (auth) h.Authorization = 'Basic ' + Buffer.from(auth).toString('base64');
     if (body !== undefined) h['Content-Length'] = Buffer.byteLength(body);
     const t0 = Date.now();
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: h, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: h, agent: false, localAddress: from }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -594,6 +637,18 @@ export function routeTests({ it, assert }, ctx) {
     assert.match(r.headers['content-type'], /^text\/plain/);
   });
 
+  it('the web server refuses /api/metrics to another host (127.0.0.2), however spelled', async () => {
+    for (const p of ['/api/metrics', '/api/metrics?x=1', '/api//metrics', '/api/%6detrics', '/api/./metrics']) {
+      const r = await get(p, { from: '127.0.0.2' });
+      assert.notEqual(r.status, 200, `${p}: ${r.text.slice(0, 200)}`);
+      assert.ok(!r.text.includes('callnorm_'), `${p}: ${r.text.slice(0, 200)}`);
+    }
+    const r = await get('/api/metrics', { from: '127.0.0.2' });
+    assert.equal(r.status, 403, r.text);
+    // the rest of the API is not restricted by address
+    assert.equal((await get('/api/healthz', { from: '127.0.0.2' })).status, 200);
+  });
+
   it('an unknown route is a 404 NOT_FOUND problem', async () => {
     assertProblem(assert, await get('/api/nope'), 404, 'NOT_FOUND');
     assertProblem(assert, await get('/api/calls/x'), 404, 'NOT_FOUND');
@@ -686,9 +741,15 @@ export function callsTests({ it, assert }, ctx) {
   });
 }
 
-// The [access] configuration every suite uses behind authentication.
-export const ACCESS = { alice: ['verbex', 'zudu'], '*': ['osvi'] };
-export const USERS = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
+// The [access] configuration every suite uses behind authentication;
+// prometheus is the scraper, with a line of its own.
+export const ACCESS = { alice: ['verbex', 'zudu'], prometheus: PROVIDERS, '*': ['osvi'] };
+export const USERS = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', prometheus: 'prometheus-pw' };
+
+// The provider names a /metrics answer mentions.
+function metricsProviders(text) {
+  return [...new Set([...text.matchAll(/provider="([^"]*)"/g)].map((m) => m[1]))].sort();
+}
 
 // Defines the REMOTE_USER tests: CTX.authPort serves callnorm with ACCESS
 // behind basic authentication with USERS.
@@ -709,6 +770,27 @@ export function accessTests({ it, assert }, ctx) {
     r = await request(ctx.authPort, '/api/calls?limit=3', { auth: 'bob:bob-pw' });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual([...new Set(r.json().data.map((c) => c.provider))], ['osvi']);
+  });
+
+  it('/api/metrics: a password, an [access] line, and this host', async () => {
+    let r = await request(ctx.authPort, '/api/metrics');
+    assert.equal(r.status, 401);
+    assert.ok(!r.text.includes('callnorm_'));
+    r = await request(ctx.authPort, '/api/metrics', { auth: 'prometheus:wrong' });
+    assert.equal(r.status, 401);
+    assert.ok(!r.text.includes('callnorm_'));
+    r = await request(ctx.authPort, '/api/metrics', { auth: 'prometheus:prometheus-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(metricsProviders(r.text), [...PROVIDERS].sort());
+    // alice sees the series of her own providers only
+    r = await request(ctx.authPort, '/api/metrics', { auth: 'alice:alice-pw' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(metricsProviders(r.text), ['verbex', 'zudu']);
+    for (const p of ['voicy', 'talkover', 'osvi']) assert.ok(!r.text.includes(p), p);
+    // the right password from another host: refused by the web server
+    r = await request(ctx.authPort, '/api/metrics', { auth: 'prometheus:prometheus-pw', from: '127.0.0.2' });
+    assert.equal(r.status, 403);
+    assert.ok(!r.text.includes('callnorm_'));
   });
 
   it('a cursor is bound to the user who got it', async () => {
