@@ -621,10 +621,14 @@ serve_process(struct app *app, int fd, int threads)
 		break;
 	}
 	__atomic_store_n(&quit, 1, __ATOMIC_SEQ_CST);
-	FCGX_ShutdownPending();
 	/* Threads blocked in accept() wake on SIGUSR2; those answering a
 	 * request are left alone to finish it.  Repeat: a signal may land
-	 * just before a thread enters accept(). */
+	 * just before a thread enters accept().  FCGX_ShutdownPending is
+	 * not called: libfcgi 2.4's accept loop, once that flag is set after
+	 * it dropped a unix-socket connection that had sent nothing (the
+	 * signal cuts its wait for the first bytes), goes round for ever
+	 * closing the stale descriptor number, which another thread may
+	 * have been given meanwhile. */
 	do {
 		alive = 0;
 		waiting = 0;
