@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fastcgi.h>
@@ -103,26 +104,66 @@ fallback(char *dst, size_t size, struct request *rq, struct response *rs)
  * the stream (its empty STDOUT record and FCGI_END_REQUEST, in one write)
  * in FCGX_Finish_r; nothing is left in its buffer to come before ours.
  */
-#define REC_MAX 65528 /* largest multiple of 8 a record's length can hold */
-#define IOV_BATCH 192 /* three iovecs per record: header, data, padding */
+void
+front_batch_reset(struct front_batch *b)
+{
+	b->niov = b->nhdr = 0;
+}
+
+size_t
+front_frame(struct front_batch *b, unsigned id, const char *p, size_t len)
+{
+	static const char zeros[8];
+	unsigned char *h;
+	size_t n, pad, done = 0;
+	int need;
+
+	while (done < len) {
+		n = len - done < FRONT_REC_MAX ? len - done : FRONT_REC_MAX;
+		pad = (8 - n % 8) % 8;
+		need = pad > 0 ? 3 : 2;
+		/* Both limits are checked: full records need no padding, so
+		 * a batch can hold more records than iovecs / 3. */
+		if (b->niov + need > FRONT_IOV_BATCH ||
+		    b->nhdr >= FRONT_IOV_BATCH / 2)
+			break;
+		h = b->hdr[b->nhdr++];
+		h[0] = FCGI_VERSION_1;
+		h[1] = FCGI_STDOUT;
+		h[2] = (unsigned char)((id >> 8) & 0xff);
+		h[3] = (unsigned char)(id & 0xff);
+		h[4] = (unsigned char)((n >> 8) & 0xff);
+		h[5] = (unsigned char)(n & 0xff);
+		h[6] = (unsigned char)pad;
+		h[7] = 0;
+		b->iov[b->niov].iov_base = h;
+		b->iov[b->niov++].iov_len = FRONT_HDR_LEN;
+		b->iov[b->niov].iov_base = (void *)(p + done);
+		b->iov[b->niov++].iov_len = n;
+		if (pad > 0) {
+			b->iov[b->niov].iov_base = (void *)zeros;
+			b->iov[b->niov++].iov_len = pad;
+		}
+		done += n;
+	}
+	return done;
+}
 
 struct rec_out {
 	int fd;
-	int id;
-	struct iovec iov[IOV_BATCH];
-	FCGI_Header hdr[IOV_BATCH / 3];
-	int niov, nhdr;
+	unsigned id;
 	int failed;
+	struct front_batch b;
 };
 
 static void
 rec_flush(struct rec_out *o)
 {
-	struct iovec *iov = o->iov;
+	struct iovec *iov = o->b.iov;
 	struct msghdr mh;
 	size_t left = 0;
 	ssize_t n;
-	int i, cnt = o->niov;
+	int i, cnt = o->b.niov;
 
 	for (i = 0; i < cnt; i++)
 		left += iov[i].iov_len;
@@ -149,40 +190,20 @@ rec_flush(struct rec_out *o)
 			iov->iov_len -= (size_t)n;
 		}
 	}
-	o->niov = o->nhdr = 0;
+	front_batch_reset(&o->b);
 }
 
 static void
 rec_add(struct rec_out *o, const char *p, size_t len)
 {
-	static const char zeros[8];
-	FCGI_Header *h;
-	size_t n, pad;
+	size_t n;
 
-	while (len > 0) {
-		if (o->niov + 3 > IOV_BATCH)
-			rec_flush(o);
-		n = len < REC_MAX ? len : REC_MAX;
-		pad = (8 - n % 8) % 8;
-		h = &o->hdr[o->nhdr++];
-		h->version = FCGI_VERSION_1;
-		h->type = FCGI_STDOUT;
-		h->requestIdB1 = (unsigned char)((o->id >> 8) & 0xff);
-		h->requestIdB0 = (unsigned char)(o->id & 0xff);
-		h->contentLengthB1 = (unsigned char)((n >> 8) & 0xff);
-		h->contentLengthB0 = (unsigned char)(n & 0xff);
-		h->paddingLength = (unsigned char)pad;
-		h->reserved = 0;
-		o->iov[o->niov].iov_base = h;
-		o->iov[o->niov++].iov_len = sizeof(*h);
-		o->iov[o->niov].iov_base = (void *)p;
-		o->iov[o->niov++].iov_len = n;
-		if (pad > 0) {
-			o->iov[o->niov].iov_base = (void *)zeros;
-			o->iov[o->niov++].iov_len = pad;
-		}
+	while (len > 0 && !o->failed) {
+		n = front_frame(&o->b, o->id, p, len);
 		p += n;
 		len -= n;
+		if (len > 0)
+			rec_flush(o); /* the batch is full */
 	}
 }
 
@@ -195,8 +216,9 @@ send_answer(FCGX_Request *fr, const struct buf *head, const struct buf *body)
 	if (FCGX_FFlush(fr->out) < 0)
 		return -1;
 	o.fd = fr->ipcFd;
-	o.id = fr->requestId;
-	o.niov = o.nhdr = o.failed = 0;
+	o.id = (unsigned)fr->requestId;
+	o.failed = 0;
+	front_batch_reset(&o.b);
 	rec_add(&o, head->data, head->len);
 	if (body != NULL)
 		rec_add(&o, body->data, body->len);
@@ -304,6 +326,7 @@ struct thread_arg {
 	struct app *app;
 	int fd;
 	pthread_t tid;
+	int started;
 	volatile int done;
 	/* Set while the thread waits for a connection: only then may it be
 	 * woken by a signal, which would otherwise interrupt the writing of
@@ -329,6 +352,129 @@ drain_input(FCGX_Stream *in)
 			break;
 }
 
+/*
+ * accept() errors.  Some say nothing about the listening socket: out of
+ * descriptors (EMFILE, ENFILE) or kernel memory (ENOMEM, ENOBUFS) for a
+ * while, a signal, a connection that died in the queue.  The thread
+ * retries those after a back-off that doubles from 10 ms to 1 s (the
+ * queued connection stays there; retrying at once would spin on it).
+ * Anything else (EBADF, ENOTSOCK, EINVAL: the socket is gone or was never
+ * listening) means the process can no longer accept: it stops, with
+ * status 1, so that the --workers master or the service manager starts a
+ * new one; a process that kept listening with no thread left to accept
+ * would leave every request queued until the web server gave up.
+ */
+#define BACKOFF_MIN_MS 10
+#define BACKOFF_MAX_MS 1000
+#define ACCEPT_LOG_EVERY 10 /* seconds: a flood of failures, one line */
+
+static int
+accept_transient(int err)
+{
+	switch (err) {
+	case 0: /* libfcgi's -9999: no errno to go by */
+	case EINTR:
+	case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+	case EWOULDBLOCK:
+#endif
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case ENOBUFS:
+	case ECONNABORTED:
+	case ECONNRESET:
+	case EPROTO:
+	case EPERM: /* a firewall rule */
+	case ETIMEDOUT:
+	case ENETDOWN:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+	case ENONET:
+	case ENOPROTOOPT:
+	case EOPNOTSUPP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static pthread_mutex_t accept_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct timespec accept_logged;
+static int accept_logged_once;
+static unsigned long accept_unlogged;
+
+/* At most one line per ACCEPT_LOG_EVERY seconds, with the failures since. */
+static void
+log_accept_error(int err)
+{
+	struct timespec now;
+	unsigned long more;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&accept_log_mu);
+	if (accept_logged_once &&
+	    now.tv_sec - accept_logged.tv_sec < ACCEPT_LOG_EVERY) {
+		accept_unlogged++;
+		pthread_mutex_unlock(&accept_log_mu);
+		return;
+	}
+	more = accept_unlogged;
+	accept_unlogged = 0;
+	accept_logged = now;
+	accept_logged_once = 1;
+	pthread_mutex_unlock(&accept_log_mu);
+	if (more > 0)
+		log_warnx("FastCGI accept failed: %s; retrying (%lu more "
+		          "failures in the last %d s)",
+		    err ? strerror(err) : "unknown error", more,
+		    ACCEPT_LOG_EVERY);
+	else
+		log_warnx("FastCGI accept failed: %s; retrying",
+		    err ? strerror(err) : "unknown error");
+}
+
+/*
+ * After FCGX_Accept_r returned rc < 0: 0 when the thread should try
+ * again (after waiting *backoff_ms, which grows), -1 when the error is
+ * not one to retry.
+ */
+static int
+accept_failed(int rc, long *backoff_ms)
+{
+	int err = rc < 0 && rc > -4096 ? -rc : 0;
+	struct timespec ts;
+
+	if (rc == -9998 || !accept_transient(err)) {
+		log_warnx("FastCGI accept failed: %s; this process stops",
+		    err ? strerror(err) : "library not initialised");
+		return -1;
+	}
+	if (err == EINTR)
+		return 0; /* a signal, not a failure */
+	log_accept_error(err);
+	*backoff_ms = *backoff_ms < BACKOFF_MIN_MS ? BACKOFF_MIN_MS
+	    : *backoff_ms * 2 > BACKOFF_MAX_MS     ? BACKOFF_MAX_MS
+	                                           : *backoff_ms * 2;
+	ts.tv_sec = *backoff_ms / 1000;
+	ts.tv_nsec = (*backoff_ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL); /* cut short by SIGUSR2 at shutdown */
+	return 0;
+}
+
+/* Set when a thread can no longer serve; the process then exits 1. */
+static volatile sig_atomic_t lost;
+static pthread_t main_thread;
+
+static void
+lose_process(void)
+{
+	__atomic_store_n(&lost, 1, __ATOMIC_SEQ_CST);
+	/* wakes serve_process's sigwait, which then shuts down */
+	pthread_kill(main_thread, SIGHUP);
+}
+
 static void *
 serve_thread(void *p)
 {
@@ -338,11 +484,13 @@ serve_thread(void *p)
 	struct request rq;
 	struct buf out;
 	char fb[1024];
+	long backoff_ms = 0;
 	int rc;
 
 	w = worker_new(ta->app);
 	if (w == NULL) {
 		log_warnx("out of memory starting a thread");
+		lose_process();
 		ta->done = 1;
 		return NULL;
 	}
@@ -353,13 +501,18 @@ serve_thread(void *p)
 		rc = __atomic_load_n(&quit, __ATOMIC_SEQ_CST)
 		    ? -1
 		    : FCGX_Accept_r(&fr);
+		if (rc < 0 && !quit && accept_failed(rc, &backoff_ms) == 0) {
+			/* still in_accept: a shutdown's SIGUSR2 cuts the wait */
+			__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
+			continue;
+		}
 		__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
 		if (rc < 0) {
 			if (!quit)
-				log_warnx(
-				    "FastCGI accept failed; thread stops");
+				lose_process();
 			break;
 		}
+		backoff_ms = 0;
 		memset(&rq, 0, sizeof(rq));
 		if (fr.role != FCGI_RESPONDER) {
 			/* authorizer and filter roles are not ours to play */
@@ -445,6 +598,7 @@ serve_process(struct app *app, int fd, int threads)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	main_thread = pthread_self();
 	ta = calloc((size_t)threads, sizeof(*ta));
 	if (ta == NULL)
 		return 1;
@@ -455,20 +609,26 @@ serve_process(struct app *app, int fd, int threads)
 		    0) {
 			log_warnx("cannot start thread %d", i);
 			ta[i].done = 1;
-		}
+			lose_process();
+		} else
+			ta[i].started = 1;
 	}
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
-		if (sig == SIGHUP)
+		if (sig == SIGHUP && !__atomic_load_n(&lost, __ATOMIC_SEQ_CST))
 			continue;
 		break;
 	}
 	__atomic_store_n(&quit, 1, __ATOMIC_SEQ_CST);
-	FCGX_ShutdownPending();
 	/* Threads blocked in accept() wake on SIGUSR2; those answering a
 	 * request are left alone to finish it.  Repeat: a signal may land
-	 * just before a thread enters accept(). */
+	 * just before a thread enters accept().  FCGX_ShutdownPending is
+	 * not called: libfcgi 2.4's accept loop, once that flag is set after
+	 * it dropped a unix-socket connection that had sent nothing (the
+	 * signal cuts its wait for the first bytes), goes round for ever
+	 * closing the stale descriptor number, which another thread may
+	 * have been given meanwhile. */
 	do {
 		alive = 0;
 		waiting = 0;
@@ -493,12 +653,22 @@ serve_process(struct app *app, int fd, int threads)
 			nanosleep(&tick, NULL);
 	} while (alive);
 	for (i = 0; i < threads; i++)
-		pthread_join(ta[i].tid, NULL);
+		if (ta[i].started)
+			pthread_join(ta[i].tid, NULL);
 	free(ta);
-	return 0;
+	return lost ? 1 : 0;
 }
 
 static volatile sig_atomic_t master_quit;
+
+static time_t
+monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 static void
 on_master_signal(int sig)
@@ -511,6 +681,7 @@ int
 front_serve(struct app *app, int fd, int threads, int workers)
 {
 	pid_t *pids, pid;
+	time_t *born;
 	struct sigaction sa;
 	sigset_t set, old;
 	int i, status, rc = 0;
@@ -518,8 +689,12 @@ front_serve(struct app *app, int fd, int threads, int workers)
 	if (workers <= 1)
 		return serve_process(app, fd, threads);
 	pids = calloc((size_t)workers, sizeof(*pids));
-	if (pids == NULL)
+	born = calloc((size_t)workers, sizeof(*born));
+	if (pids == NULL || born == NULL) {
+		free(pids);
+		free(born);
 		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_master_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -539,8 +714,9 @@ front_serve(struct app *app, int fd, int threads, int workers)
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
 				signal(SIGUSR1, SIG_DFL);
-				/* the master's table: a valgrind-clean exit */
+				/* the master's tables: a valgrind-clean exit */
 				free(pids);
+				free(born);
 				_exit(serve_process(app, fd, threads));
 			}
 			sigprocmask(SIG_SETMASK, &old, NULL);
@@ -550,6 +726,7 @@ front_serve(struct app *app, int fd, int threads, int workers)
 				continue;
 			}
 			pids[i] = pid;
+			born[i] = monotonic_s();
 		}
 		pid = waitpid(-1, &status, 0);
 		if (pid < 0) {
@@ -560,11 +737,16 @@ front_serve(struct app *app, int fd, int threads, int workers)
 		for (i = 0; i < workers; i++)
 			if (pids[i] == pid) {
 				pids[i] = 0;
-				if (!master_quit)
-					log_warnx(
-					    "worker %ld exited (status %d); "
-					    "replacing it",
-					    (long)pid, status);
+				if (master_quit)
+					continue;
+				log_warnx("worker %ld exited (status %d); "
+				          "replacing it",
+				    (long)pid, status);
+				/* one that cannot even start (its socket is
+				 * gone) is not forked again in a tight loop;
+				 * a signal cuts the wait */
+				if (monotonic_s() - born[i] < 1)
+					sleep(1);
 			}
 	}
 	for (i = 0; i < workers; i++)
@@ -579,5 +761,6 @@ front_serve(struct app *app, int fd, int threads, int workers)
 				rc = 1;
 		}
 	free(pids);
+	free(born);
 	return rc;
 }

@@ -6,6 +6,9 @@
 #ifndef CN_FRONT_H
 #define CN_FRONT_H
 
+#include <stddef.h>
+#include <sys/uio.h>
+
 struct app;
 
 /* Opens "unix:/path" or "host:port"; returns the fd or -1. */
@@ -15,5 +18,33 @@ int front_is_fastcgi(void);
 /* Serves until SIGTERM/SIGINT/SIGUSR1; returns the exit status. */
 int front_serve(struct app *, int listen_fd, int threads, int workers);
 int front_cgi(struct app *);
+
+/*
+ * FastCGI STDOUT framing, apart from the socket so that it can be tested.
+ * An answer leaves as records of at most FRONT_REC_MAX bytes, each an
+ * 8-byte header, the data (pointed to, not copied) and up to 7 bytes of
+ * padding, gathered into batches of FRONT_IOV_BATCH iovecs for sendmsg.
+ * A record takes two iovecs, or three when it needs padding, so a batch
+ * holds at most FRONT_IOV_BATCH / 2 headers.
+ */
+#define FRONT_REC_MAX 65528 /* largest multiple of 8 a length can hold */
+#define FRONT_IOV_BATCH 192
+#define FRONT_HDR_LEN 8
+
+struct front_batch {
+	struct iovec iov[FRONT_IOV_BATCH];
+	unsigned char hdr[FRONT_IOV_BATCH / 2][FRONT_HDR_LEN];
+	int niov, nhdr;
+};
+
+/* Empties the batch (after it was sent). */
+void front_batch_reset(struct front_batch *);
+/*
+ * Frames the first bytes of p[0..len) as STDOUT records of request id
+ * into the batch, as many as fit; returns how many bytes it framed.  Less
+ * than len means the batch is full: send it, reset it and call again.
+ */
+size_t front_frame(
+    struct front_batch *, unsigned id, const char *p, size_t len);
 
 #endif
