@@ -52,7 +52,8 @@ struct loader {
 		int line;
 		char *value;
 	} * pending;
-	size_t npending;
+	size_t npending, pending_cap;
+	size_t rules_cap; /* of c->rules */
 };
 
 static void problem(struct loader *ld, int line, const char *fmt, ...)
@@ -226,14 +227,16 @@ resolve_secret(struct loader *ld, int line, const char *key, const char *v)
 		 * refused rather than cut */
 		errno = 0;
 		got = getline(&out, &cap, f);
-		err = got < 0 && ferror(f) ? errno : 0;
+		err = got < 0 && (ferror(f) || errno == ENOMEM) ? errno : 0;
 		fclose(f);
 		for (n = 0; got > 0 && n < (size_t)got; n++)
 			if (out[n] == '\r' || out[n] == '\n')
 				break;
 		if (err != 0 || n == 0 || n > SECRET_MAX_BYTES ||
 		    memchr(out, '\0', n) != NULL) {
-			if (err != 0)
+			if (err == ENOMEM)
+				problem(ld, line, "%s: out of memory", key);
+			else if (err != 0)
 				problem(ld, line, "%s: cannot read %s: %s", key,
 				    v + 5, strerror(err));
 			else if (n == 0)
@@ -574,6 +577,7 @@ static void
 access_key(struct loader *ld, int line, const char *k, const char *v)
 {
 	void *np;
+	size_t n;
 
 	if (ld->c->nrules == ACCESS_MAX_RULES) {
 		if (!ld->too_many_rules)
@@ -582,24 +586,34 @@ access_key(struct loader *ld, int line, const char *k, const char *v)
 		ld->too_many_rules = true;
 		return;
 	}
-	np = realloc(ld->pending, (ld->npending + 1) * sizeof(*ld->pending));
-	if (np == NULL) {
-		problem(ld, line, "out of memory");
-		return;
+	/* both arrays grow by doubling: a long [access] loads in linear
+	 * time */
+	if (ld->npending == ld->pending_cap) {
+		n = ld->pending_cap ? ld->pending_cap * 2 : 16;
+		np = realloc(ld->pending, n * sizeof(*ld->pending));
+		if (np == NULL) {
+			problem(ld, line, "out of memory");
+			return;
+		}
+		ld->pending = np;
+		ld->pending_cap = n;
 	}
-	ld->pending = np;
 	ld->pending[ld->npending].line = line;
 	if ((ld->pending[ld->npending].value = strdup(v)) == NULL) {
 		problem(ld, line, "out of memory");
 		return;
 	}
 	ld->npending++;
-	np = realloc(ld->c->rules, (ld->c->nrules + 1) * sizeof(*ld->c->rules));
-	if (np == NULL) {
-		problem(ld, line, "out of memory");
-		return;
+	if (ld->c->nrules == ld->rules_cap) {
+		n = ld->rules_cap ? ld->rules_cap * 2 : 16;
+		np = realloc(ld->c->rules, n * sizeof(*ld->c->rules));
+		if (np == NULL) {
+			problem(ld, line, "out of memory");
+			return;
+		}
+		ld->c->rules = np;
+		ld->rules_cap = n;
 	}
-	ld->c->rules = np;
 	if ((ld->c->rules[ld->c->nrules].user = strdup(k)) == NULL) {
 		problem(ld, line, "out of memory");
 		return;
@@ -750,9 +764,13 @@ conf_load(const char *path, FILE *errs)
 	}
 	if (c->cursor_key_random) {
 		c->cursor_key = malloc(32);
-		c->cursor_key_len = c->cursor_key != NULL ? 32 : 0;
-		if (c->cursor_key == NULL ||
-		    RAND_bytes(c->cursor_key, 32) != 1) {
+		if (c->cursor_key == NULL) {
+			fprintf(errs, "%s: out of memory\n", path);
+			conf_free(c);
+			return NULL;
+		}
+		c->cursor_key_len = 32;
+		if (RAND_bytes(c->cursor_key, 32) != 1) {
 			fprintf(errs, "%s: cannot draw a random cursor key\n",
 			    path);
 			conf_free(c);

@@ -47,12 +47,17 @@ fails_at(const char *text, int line, const char *what, const char *name)
 	conf_free(c);
 }
 
-/* Appends printf-style text to a growing string. */
-static void add(char **s, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* A growing string, for files too long to write out literally. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void add(struct text *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
-add(char **s, size_t *len, const char *fmt, ...)
+add(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -60,13 +65,24 @@ add(char **s, size_t *len, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	*s = realloc(*s, *len + (size_t)n + 1);
-	if (*s == NULL)
-		abort();
+	if (t->len + (size_t)n + 1 > t->cap) {
+		while (t->len + (size_t)n + 1 > t->cap)
+			t->cap = t->cap ? t->cap * 2 : 4096;
+		t->s = realloc(t->s, t->cap);
+		if (t->s == NULL)
+			abort();
+	}
 	va_start(ap, fmt);
-	vsnprintf(*s + *len, (size_t)n + 1, fmt, ap);
+	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	*len += (size_t)n;
+	t->len += (size_t)n;
+}
+
+static void
+text_reset(struct text *t)
+{
+	free(t->s);
+	memset(t, 0, sizeof(*t));
 }
 
 #define PROV \
@@ -198,89 +214,92 @@ main(void)
 	/* Duplicates: every key of every section, however many keys came
 	 * before and however long the key; the message names both lines. */
 	{
-		char *t = NULL, key[4001], want[64];
-		size_t tl = 0;
+		struct text t = { NULL, 0, 0 };
+		char key[4001], want[64];
 		int i;
 
 		/* [access] with 40 users (lines 6-45), then the 33rd again */
-		add(&t, &tl, PROV "[access]\n");
+		add(&t, PROV "[access]\n");
 		for (i = 1; i <= 40; i++)
-			add(&t, &tl, "user%02d = vx\n", i);
-		add(&t, &tl, "user33 = vx\n");
-		fails_at(t, 46, "duplicate key 'user33' (first at line 38)",
+			add(&t, "user%02d = vx\n", i);
+		add(&t, "user33 = vx\n");
+		fails_at(t.s, 46, "duplicate key 'user33' (first at line 38)",
 		    "a duplicate of the 33rd user");
-		free(t);
-		t = NULL;
-		tl = 0;
+		text_reset(&t);
 
 		/* a 60-byte user name, twice */
 		memset(key, 'u', 60);
 		key[60] = '\0';
-		add(&t, &tl, PROV "[access]\n%s = vx\nbob = vx\n%s = vx\n", key,
+		add(&t, PROV "[access]\n%s = vx\nbob = vx\n%s = vx\n", key,
 		    key);
 		snprintf(want, sizeof(want), "duplicate key '%.20s", key);
-		fails_at(t, 8, want, "a duplicate 60-byte user name");
-		fails_at(t, 8, "(first at line 6)",
+		fails_at(t.s, 8, want, "a duplicate 60-byte user name");
+		fails_at(t.s, 8, "(first at line 6)",
 		    "the 60-byte duplicate names the first line");
-		free(t);
-		t = NULL;
-		tl = 0;
+		text_reset(&t);
 
 		/* two users that differ only past byte 48 are not duplicates */
 		memset(key, 'u', 60);
 		key[60] = '\0';
-		add(&t, &tl, PROV "[access]\n%s = vx\n", key);
+		add(&t, PROV "[access]\n%s = vx\n", key);
 		key[59] = 'v';
-		add(&t, &tl, "%s = vx\n", key);
-		c = load(t);
+		add(&t, "%s = vx\n", key);
+		c = load(t.s);
 		ok(c != NULL && c->nrules == 2,
 		    "users differing only in byte 60 are two users");
 		if (c == NULL)
 			diag("%s", errs);
 		conf_free(c);
-		free(t);
-		t = NULL;
-		tl = 0;
+		text_reset(&t);
 
 		/* a 4000-byte user name, twice (the line limit is 4096) */
 		memset(key, 'w', 4000);
 		key[4000] = '\0';
-		add(&t, &tl, PROV "[access]\n%s = vx\n%s = vx\n", key, key);
-		fails_at(t, 7, "(first at line 6)",
+		add(&t, PROV "[access]\n%s = vx\n%s = vx\n", key, key);
+		fails_at(t.s, 7, "(first at line 6)",
 		    "a duplicate 4000-byte user name");
-		free(t);
-		t = NULL;
-		tl = 0;
+		text_reset(&t);
 
 		/* a longer line is refused, not cut */
 		memset(key, 'w', 4000);
 		key[4000] = '\0';
-		add(&t, &tl, PROV "[access]\n%s%s = vx\n", key,
+		add(&t, PROV "[access]\n%s%s = vx\n", key,
 		    "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
 		    "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
-		fails_at(t, 6, "line longer than 4096 bytes",
+		fails_at(t.s, 6, "line longer than 4096 bytes",
 		    "a user name past the line limit is refused");
-		free(t);
-		t = NULL;
-		tl = 0;
+		text_reset(&t);
 
 		/* 20000 users load; one repeated at the end is found */
-		add(&t, &tl, PROV "[access]\n");
+		add(&t, PROV "[access]\n");
 		for (i = 0; i < 20000; i++)
-			add(&t, &tl, "user-%d = vx\n", i);
-		c = load(t);
+			add(&t, "user-%d = vx\n", i);
+		c = load(t.s);
 		ok(c != NULL && c->nrules == 20000,
 		    "20000 distinct users load");
 		if (c == NULL)
 			diag("%.300s", errs);
 		conf_free(c);
-		add(&t, &tl, "user-12345 = vx\n");
-		fails_at(t, 20006,
+		add(&t, "user-12345 = vx\n");
+		fails_at(t.s, 20006,
 		    "duplicate key 'user-12345' (first at line 12351)",
 		    "a duplicate among 20000 users");
-		free(t);
-		t = NULL;
-		tl = 0;
+		text_reset(&t);
+
+		/* at most 100000 rules: lines 6 to 100005 load, the next two
+		 * are refused with one message at the first of them */
+		add(&t, PROV "[access]\n");
+		for (i = 0; i < 100000; i++)
+			add(&t, "u%d = vx\n", i);
+		c = load(t.s);
+		ok(c != NULL && c->nrules == 100000, "100000 rules load");
+		conf_free(c);
+		add(&t, "one-more = vx\nand-another = vx\n");
+		fails_at(t.s, 100006, "more than 100000 [access] rules",
+		    "the 100001st rule is refused");
+		ok(errs != NULL && strstr(errs, ":100007:") == NULL,
+		    "the limit is reported once");
+		text_reset(&t);
 
 		/* each section kind */
 		fails_at("[callnorm]\ncursor_ttl = 60\nrequest_timeout_ms = "
