@@ -5,11 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "provider.h"
 
+/* A longer line is refused, so no key or value is ever cut short. */
 #define LINE_MAX_BYTES 4096
+/* The same bound for a secret from env: or file: (a literal one is
+ * bounded by its line); a longer one is refused, never cut. */
+#define SECRET_MAX_BYTES 4096
+/* [access] rules are matched in a linear scan per request. */
+#define ACCESS_MAX_RULES 100000
+
+/*
+ * The keys of one section, for duplicates: an open-addressing hash set
+ * of whole keys with the line each was first seen on.  Any number and
+ * length of keys, linear time in all.
+ */
+struct keyset {
+	struct keyslot {
+		char *key; /* NULL: free */
+		uint32_t hash;
+		int line;
+	} * slot;
+	size_t cap, n; /* cap: a power of two, or 0 */
+};
 
 enum section { SEC_NONE, SEC_MAIN, SEC_PROVIDER, SEC_ACCESS };
 
@@ -22,16 +43,17 @@ struct loader {
 	int sec_line;
 	struct provider_conf *prov;
 	/* keys seen in the current section, for duplicates */
-	char seen[32][48];
-	int nseen;
-	bool main_seen;
-	bool access_seen;
+	struct keyset seen;
+	int main_line; /* of [callnorm]; 0: none yet */
+	int access_line; /* of [access]; 0: none yet */
+	bool too_many_rules;
 	/* [access] values are resolved after all providers are known */
 	struct {
 		int line;
 		char *value;
 	} * pending;
-	size_t npending;
+	size_t npending, pending_cap;
+	size_t rules_cap; /* of c->rules */
 };
 
 static void problem(struct loader *ld, int line, const char *fmt, ...)
@@ -167,9 +189,11 @@ static char *
 resolve_secret(struct loader *ld, int line, const char *key, const char *v)
 {
 	const char *name;
-	char *out = NULL, tmp[1024];
+	char *out = NULL;
 	FILE *f;
-	size_t n;
+	size_t n, cap = 0;
+	ssize_t got;
+	int err;
 
 	if (strncmp(v, "env:", 4) == 0) {
 		name = getenv(v + 4);
@@ -184,6 +208,13 @@ resolve_secret(struct loader *ld, int line, const char *key, const char *v)
 			    "%s: environment variable %s is empty", key, v + 4);
 			return NULL;
 		}
+		if (strlen(name) > SECRET_MAX_BYTES) {
+			problem(ld, line,
+			    "%s: environment variable %s is longer than %d "
+			    "bytes",
+			    key, v + 4, SECRET_MAX_BYTES);
+			return NULL;
+		}
 		out = strdup(name);
 	} else if (strncmp(v, "file:", 5) == 0) {
 		f = fopen(v + 5, "r");
@@ -192,17 +223,41 @@ resolve_secret(struct loader *ld, int line, const char *key, const char *v)
 			    strerror(errno));
 			return NULL;
 		}
-		if (fgets(tmp, sizeof(tmp), f) == NULL)
-			tmp[0] = '\0';
+		/* the whole first line, however long, so that a long one is
+		 * refused rather than cut */
+		errno = 0;
+		got = getline(&out, &cap, f);
+		err = got < 0 && (ferror(f) || errno == ENOMEM) ? errno : 0;
 		fclose(f);
-		n = strcspn(tmp, "\r\n");
-		tmp[n] = '\0';
-		if (n == 0) {
-			problem(ld, line, "%s: %s is empty", key, v + 5);
+		for (n = 0; got > 0 && n < (size_t)got; n++)
+			if (out[n] == '\r' || out[n] == '\n')
+				break;
+		if (err != 0 || n == 0 || n > SECRET_MAX_BYTES ||
+		    memchr(out, '\0', n) != NULL) {
+			if (err == ENOMEM)
+				problem(ld, line, "%s: out of memory", key);
+			else if (err != 0)
+				problem(ld, line, "%s: cannot read %s: %s", key,
+				    v + 5, strerror(err));
+			else if (n == 0)
+				problem(
+				    ld, line, "%s: %s is empty", key, v + 5);
+			else if (n > SECRET_MAX_BYTES)
+				problem(ld, line,
+				    "%s: the first line of %s is longer than "
+				    "%d bytes",
+				    key, v + 5, SECRET_MAX_BYTES);
+			else
+				problem(ld, line,
+				    "%s: the first line of %s has a NUL byte",
+				    key, v + 5);
+			if (out != NULL)
+				OPENSSL_cleanse(out, cap);
+			free(out);
 			return NULL;
 		}
-		out = strdup(tmp);
-		memset(tmp, 0, sizeof(tmp));
+		/* out[n] ends the secret; wipe the rest of the line too */
+		OPENSSL_cleanse(out + n, cap - n);
 	} else
 		out = strdup(v);
 	if (out == NULL)
@@ -237,18 +292,98 @@ parse_int(const char *v, long lo, long hi, long *out)
 	return 0;
 }
 
+static uint32_t
+key_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot holding key, or the free slot where it belongs. */
+static struct keyslot *
+keyset_slot(const struct keyset *ks, const char *key, uint32_t h)
+{
+	size_t i = h & (ks->cap - 1);
+
+	while (ks->slot[i].key != NULL &&
+	    (ks->slot[i].hash != h || strcmp(ks->slot[i].key, key) != 0))
+		i = (i + 1) & (ks->cap - 1);
+	return &ks->slot[i];
+}
+
+static const struct keyslot *
+keyset_find(const struct keyset *ks, const char *key)
+{
+	const struct keyslot *sl;
+
+	if (ks->cap == 0)
+		return NULL;
+	sl = keyset_slot(ks, key, key_hash(key));
+	return sl->key != NULL ? sl : NULL;
+}
+
+/* Keeps the set at most half full; -1 when out of memory. */
+static int
+keyset_grow(struct keyset *ks)
+{
+	struct keyset big;
+	size_t i;
+
+	if (ks->cap != 0 && ks->n < ks->cap / 2)
+		return 0;
+	big.cap = ks->cap == 0 ? 16 : ks->cap * 2;
+	big.n = ks->n;
+	big.slot = calloc(big.cap, sizeof(*big.slot));
+	if (big.slot == NULL)
+		return -1;
+	for (i = 0; i < ks->cap; i++)
+		if (ks->slot[i].key != NULL)
+			*keyset_slot(&big, ks->slot[i].key, ks->slot[i].hash) =
+			    ks->slot[i];
+	free(ks->slot);
+	*ks = big;
+	return 0;
+}
+
+static void
+keyset_clear(struct keyset *ks)
+{
+	size_t i;
+
+	for (i = 0; i < ks->cap; i++)
+		free(ks->slot[i].key);
+	free(ks->slot);
+	memset(ks, 0, sizeof(*ks));
+}
+
+/* Records key at line; false (reported) for a duplicate or no memory. */
 static bool
 mark_seen(struct loader *ld, int line, const char *key)
 {
-	int i;
+	const struct keyslot *first = keyset_find(&ld->seen, key);
+	struct keyslot *sl;
+	uint32_t h = key_hash(key);
 
-	for (i = 0; i < ld->nseen; i++)
-		if (strcmp(ld->seen[i], key) == 0) {
-			problem(ld, line, "duplicate key '%s'", key);
-			return false;
-		}
-	if (ld->nseen < 32 && strlen(key) < sizeof(ld->seen[0]))
-		strcpy(ld->seen[ld->nseen++], key);
+	if (first != NULL) {
+		problem(ld, line, "duplicate key '%s' (first at line %d)", key,
+		    first->line);
+		return false;
+	}
+	if (keyset_grow(&ld->seen) < 0) {
+		problem(ld, line, "out of memory");
+		return false;
+	}
+	sl = keyset_slot(&ld->seen, key, h);
+	if ((sl->key = strdup(key)) == NULL) {
+		problem(ld, line, "out of memory");
+		return false;
+	}
+	sl->hash = h;
+	sl->line = line;
+	ld->seen.n++;
 	return true;
 }
 
@@ -263,18 +398,22 @@ main_key(struct loader *ld, int line, const char *k, const char *v)
 		secret = resolve_secret(ld, line, k, v);
 		if (secret == NULL)
 			return;
-		if (strlen(secret) < 32)
+		if (strlen(secret) < 32) {
 			problem(
 			    ld, line, "cursor_key must be at least 32 bytes");
-		else {
-			/* Longer keys are folded by the KDF; keep 64 bytes. */
-			c->cursor_key_len =
-			    strlen(secret) > 64 ? 64 : strlen(secret);
-			memcpy(c->cursor_key, secret, c->cursor_key_len);
-			c->cursor_key_random = false;
+			OPENSSL_cleanse(secret, strlen(secret));
+			free(secret);
+			return;
 		}
-		memset(secret, 0, strlen(secret));
-		free(secret);
+		/* Every byte counts: the whole key goes to the cursor KDF.
+		 * (A repeated [callnorm] may have set one already.) */
+		if (c->cursor_key != NULL) {
+			OPENSSL_cleanse(c->cursor_key, c->cursor_key_len);
+			free(c->cursor_key);
+		}
+		c->cursor_key = (unsigned char *)secret;
+		c->cursor_key_len = strlen(secret);
+		c->cursor_key_random = false;
 	} else if (strcmp(k, "cursor_ttl") == 0) {
 		if (parse_int(v, 1, 31536000, &n) < 0)
 			problem(ld, line,
@@ -341,12 +480,7 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 static bool
 seen_key(const struct loader *ld, const char *key)
 {
-	int i;
-
-	for (i = 0; i < ld->nseen; i++)
-		if (strcmp(ld->seen[i], key) == 0)
-			return true;
-	return false;
+	return keyset_find(&ld->seen, key) != NULL;
 }
 
 /* Required keys are checked when their section ends; a key that was
@@ -384,19 +518,27 @@ section(struct loader *ld, int line, char *s)
 	size_t i;
 
 	end_section(ld);
-	ld->nseen = 0;
+	keyset_clear(&ld->seen);
 	ld->prov = NULL;
 	ld->sec_line = line;
+	/* A repeated section is an error; its keys are still checked for
+	 * duplicates among themselves. */
 	if (strcmp(s, "callnorm") == 0) {
 		ld->sec = SEC_MAIN;
-		if (ld->main_seen)
-			problem(ld, line, "duplicate section [callnorm]");
-		ld->main_seen = true;
+		if (ld->main_line != 0)
+			problem(ld, line,
+			    "duplicate section [callnorm] (first at line %d)",
+			    ld->main_line);
+		else
+			ld->main_line = line;
 	} else if (strcmp(s, "access") == 0) {
 		ld->sec = SEC_ACCESS;
-		if (ld->access_seen)
-			problem(ld, line, "duplicate section [access]");
-		ld->access_seen = true;
+		if (ld->access_line != 0)
+			problem(ld, line,
+			    "duplicate section [access] (first at line %d)",
+			    ld->access_line);
+		else
+			ld->access_line = line;
 		c->has_access = true;
 	} else if (strncmp(s, "provider", 8) == 0 &&
 	    (s[8] == ' ' || s[8] == '\t')) {
@@ -411,7 +553,9 @@ section(struct loader *ld, int line, char *s)
 		for (i = 0; i < c->nproviders; i++)
 			if (strcmp(c->providers[i].name, name) == 0) {
 				problem(ld, line,
-				    "duplicate section [provider %s]", name);
+				    "duplicate section [provider %s] (first at "
+				    "line %d)",
+				    name, c->providers[i].line);
 				return;
 			}
 		if (c->nproviders == CONF_MAX_PROVIDERS) {
@@ -433,25 +577,43 @@ static void
 access_key(struct loader *ld, int line, const char *k, const char *v)
 {
 	void *np;
+	size_t n;
 
-	np = realloc(ld->pending, (ld->npending + 1) * sizeof(*ld->pending));
-	if (np == NULL) {
-		problem(ld, line, "out of memory");
+	if (ld->c->nrules == ACCESS_MAX_RULES) {
+		if (!ld->too_many_rules)
+			problem(ld, line, "more than %d [access] rules",
+			    ACCESS_MAX_RULES);
+		ld->too_many_rules = true;
 		return;
 	}
-	ld->pending = np;
+	/* both arrays grow by doubling: a long [access] loads in linear
+	 * time */
+	if (ld->npending == ld->pending_cap) {
+		n = ld->pending_cap ? ld->pending_cap * 2 : 16;
+		np = realloc(ld->pending, n * sizeof(*ld->pending));
+		if (np == NULL) {
+			problem(ld, line, "out of memory");
+			return;
+		}
+		ld->pending = np;
+		ld->pending_cap = n;
+	}
 	ld->pending[ld->npending].line = line;
 	if ((ld->pending[ld->npending].value = strdup(v)) == NULL) {
 		problem(ld, line, "out of memory");
 		return;
 	}
 	ld->npending++;
-	np = realloc(ld->c->rules, (ld->c->nrules + 1) * sizeof(*ld->c->rules));
-	if (np == NULL) {
-		problem(ld, line, "out of memory");
-		return;
+	if (ld->c->nrules == ld->rules_cap) {
+		n = ld->rules_cap ? ld->rules_cap * 2 : 16;
+		np = realloc(ld->c->rules, n * sizeof(*ld->c->rules));
+		if (np == NULL) {
+			problem(ld, line, "out of memory");
+			return;
+		}
+		ld->c->rules = np;
+		ld->rules_cap = n;
 	}
-	ld->c->rules = np;
 	if ((ld->c->rules[ld->c->nrules].user = strdup(k)) == NULL) {
 		problem(ld, line, "out of memory");
 		return;
@@ -589,6 +751,7 @@ conf_load(const char *path, FILE *errs)
 	free(line);
 	fclose(f);
 	end_section(&ld);
+	keyset_clear(&ld.seen);
 	resolve_access(&ld);
 	if (c->nproviders == 0)
 		problem(&ld, lineno, "no [provider NAME] section");
@@ -600,13 +763,19 @@ conf_load(const char *path, FILE *errs)
 		return NULL;
 	}
 	if (c->cursor_key_random) {
+		c->cursor_key = malloc(32);
+		if (c->cursor_key == NULL) {
+			fprintf(errs, "%s: out of memory\n", path);
+			conf_free(c);
+			return NULL;
+		}
+		c->cursor_key_len = 32;
 		if (RAND_bytes(c->cursor_key, 32) != 1) {
 			fprintf(errs, "%s: cannot draw a random cursor key\n",
 			    path);
 			conf_free(c);
 			return NULL;
 		}
-		c->cursor_key_len = 32;
 	}
 	return c;
 }
@@ -635,7 +804,10 @@ conf_free(struct config *c)
 	for (i = 0; i < c->nrules; i++)
 		free(c->rules[i].user);
 	free(c->rules);
-	memset(c->cursor_key, 0, sizeof(c->cursor_key));
+	if (c->cursor_key != NULL) {
+		OPENSSL_cleanse(c->cursor_key, c->cursor_key_len);
+		free(c->cursor_key);
+	}
 	free(c);
 }
 

@@ -32,8 +32,8 @@ struct access_rule {
 };
 
 struct config {
-	unsigned char cursor_key[64];
-	size_t cursor_key_len;
+	unsigned char *cursor_key; /* all of it: every byte counts */
+	size_t cursor_key_len; /* 32 to 4096 */
 	bool cursor_key_random;
 	int64_t cursor_ttl; /* seconds */
 	int request_timeout_ms;

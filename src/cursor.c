@@ -245,7 +245,12 @@ cursor_query_hash(const char *canonical, unsigned char out[16])
 	memcpy(out, h, 16);
 }
 
-/* The sealing key is derived, so cursor_key is never used directly. */
+/*
+ * The sealing key is derived, so cursor_key is never used directly.
+ * Every byte of the key counts: HMAC-SHA256 takes a key of any length
+ * (one longer than its 64-byte block is hashed whole first, RFC 2104),
+ * and the configuration keeps cursor_key whole (conf.c).
+ */
 static void
 derive(const unsigned char *key, size_t keylen, unsigned char out[32])
 {

@@ -199,6 +199,30 @@ test('--check-config: 78 with FILE:LINE for each kind of problem, 0 when valid',
   assert.equal(env.status, 0, 'CALLNORM_CONFIG is used');
 });
 
+test('--check-config: every duplicate key or section is 78 with FILE:LINE and the first line', () => {
+  const prov = '[provider a]\nkind = verbex\nbase_url = https://x\napi_key = k\n';
+  const users = Array.from({ length: 40 }, (_, i) => `user${String(i + 1).padStart(2, '0')} = a\n`).join('');
+  const long = 'u'.repeat(60);
+  const cases = [
+    // lines 1-4 provider, 5 [access], users 1..40 on lines 6..45, the 33rd again on 46
+    [prov + '[access]\n' + users + 'user33 = a\n', 46, /duplicate key 'user33' \(first at line 38\)/],
+    [prov + `[access]\n${long} = a\nbob = a\n${long} = a\n`, 8, new RegExp(`duplicate key '${long}' \\(first at line 6\\)`)],
+    ['[callnorm]\ncursor_ttl = 5\ncursor_ttl = 5\n' + prov, 3, /duplicate key 'cursor_ttl' \(first at line 2\)/],
+    [prov + 'timeout_ms = 100\ntimeout_ms = 100\n', 6, /duplicate key 'timeout_ms' \(first at line 5\)/],
+    [prov + prov, 5, /duplicate section \[provider a\] \(first at line 1\)/],
+    ['[callnorm]\n[callnorm]\n' + prov, 2, /duplicate section \[callnorm\] \(first at line 1\)/],
+    [prov + '[access]\n* = a\n[access]\nbob = a\n', 7, /duplicate section \[access\] \(first at line 5\)/],
+  ];
+  for (const [text, line, re] of cases) {
+    const p = writeConfig(dir, text, 'dup.conf');
+    const r = spawnSync(bin, ['-c', p, '--check-config'], { env: { PATH: process.env.PATH } });
+    const err = r.stderr.toString();
+    assert.equal(r.status, 78, text + err);
+    assert.ok(err.includes(`${p}:${line}: `), err);
+    assert.match(err, re);
+  }
+});
+
 test('serving modes refuse an invalid config with 78', () => {
   const p = writeConfig(dir, '[bogus]\n', 'bad.conf');
   const r = spawnSync(bin, ['-c', p, '--listen', 'unix:' + path.join(dir, 's.sock')]);

@@ -1,4 +1,5 @@
 /* SPEC 2: the configuration file, its errors and its secrets. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,44 @@ fails_at(const char *text, int line, const char *what, const char *name)
 	    strstr(errs, what) == NULL)
 		diag("errors were: %s", errs ? errs : "(none)");
 	conf_free(c);
+}
+
+/* A growing string, for files too long to write out literally. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void add(struct text *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (t->len + (size_t)n + 1 > t->cap) {
+		while (t->len + (size_t)n + 1 > t->cap)
+			t->cap = t->cap ? t->cap * 2 : 4096;
+		t->s = realloc(t->s, t->cap);
+		if (t->s == NULL)
+			abort();
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+static void
+text_reset(struct text *t)
+{
+	free(t->s);
+	memset(t, 0, sizeof(*t));
 }
 
 #define PROV \
@@ -171,6 +210,183 @@ main(void)
 	fails_at("[provider vx]\nkind = verbex\nbase_url = https://a\n"
 	         "api_key = file:/nonexistent/key\n",
 	    4, "cannot read /nonexistent/key", "unreadable secret file");
+
+	/* Duplicates: every key of every section, however many keys came
+	 * before and however long the key; the message names both lines. */
+	{
+		struct text t = { NULL, 0, 0 };
+		char key[4001], want[64];
+		int i;
+
+		/* [access] with 40 users (lines 6-45), then the 33rd again */
+		add(&t, PROV "[access]\n");
+		for (i = 1; i <= 40; i++)
+			add(&t, "user%02d = vx\n", i);
+		add(&t, "user33 = vx\n");
+		fails_at(t.s, 46, "duplicate key 'user33' (first at line 38)",
+		    "a duplicate of the 33rd user");
+		text_reset(&t);
+
+		/* a 60-byte user name, twice */
+		memset(key, 'u', 60);
+		key[60] = '\0';
+		add(&t, PROV "[access]\n%s = vx\nbob = vx\n%s = vx\n", key,
+		    key);
+		snprintf(want, sizeof(want), "duplicate key '%.20s", key);
+		fails_at(t.s, 8, want, "a duplicate 60-byte user name");
+		fails_at(t.s, 8, "(first at line 6)",
+		    "the 60-byte duplicate names the first line");
+		text_reset(&t);
+
+		/* two users that differ only past byte 48 are not duplicates */
+		memset(key, 'u', 60);
+		key[60] = '\0';
+		add(&t, PROV "[access]\n%s = vx\n", key);
+		key[59] = 'v';
+		add(&t, "%s = vx\n", key);
+		c = load(t.s);
+		ok(c != NULL && c->nrules == 2,
+		    "users differing only in byte 60 are two users");
+		if (c == NULL)
+			diag("%s", errs);
+		conf_free(c);
+		text_reset(&t);
+
+		/* a 4000-byte user name, twice (the line limit is 4096) */
+		memset(key, 'w', 4000);
+		key[4000] = '\0';
+		add(&t, PROV "[access]\n%s = vx\n%s = vx\n", key, key);
+		fails_at(t.s, 7, "(first at line 6)",
+		    "a duplicate 4000-byte user name");
+		text_reset(&t);
+
+		/* a longer line is refused, not cut */
+		memset(key, 'w', 4000);
+		key[4000] = '\0';
+		add(&t, PROV "[access]\n%s%s = vx\n", key,
+		    "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+		    "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
+		fails_at(t.s, 6, "line longer than 4096 bytes",
+		    "a user name past the line limit is refused");
+		text_reset(&t);
+
+		/* 20000 users load; one repeated at the end is found */
+		add(&t, PROV "[access]\n");
+		for (i = 0; i < 20000; i++)
+			add(&t, "user-%d = vx\n", i);
+		c = load(t.s);
+		ok(c != NULL && c->nrules == 20000,
+		    "20000 distinct users load");
+		if (c == NULL)
+			diag("%.300s", errs);
+		conf_free(c);
+		add(&t, "user-12345 = vx\n");
+		fails_at(t.s, 20006,
+		    "duplicate key 'user-12345' (first at line 12351)",
+		    "a duplicate among 20000 users");
+		text_reset(&t);
+
+		/* at most 100000 rules: lines 6 to 100005 load, the next two
+		 * are refused with one message at the first of them */
+		add(&t, PROV "[access]\n");
+		for (i = 0; i < 100000; i++)
+			add(&t, "u%d = vx\n", i);
+		c = load(t.s);
+		ok(c != NULL && c->nrules == 100000, "100000 rules load");
+		conf_free(c);
+		add(&t, "one-more = vx\nand-another = vx\n");
+		fails_at(t.s, 100006, "more than 100000 [access] rules",
+		    "the 100001st rule is refused");
+		ok(errs != NULL && strstr(errs, ":100007:") == NULL,
+		    "the limit is reported once");
+		text_reset(&t);
+
+		/* each section kind */
+		fails_at("[callnorm]\ncursor_ttl = 60\nrequest_timeout_ms = "
+		         "5000\ncursor_ttl = 60\n" PROV,
+		    4, "duplicate key 'cursor_ttl' (first at line 2)",
+		    "duplicate key in [callnorm]");
+		fails_at("[callnorm]\ncursor_key = "
+		         "0123456789abcdef0123456789abcdef\n"
+		         "cursor_key = 0123456789abcdef0123456789abcdef\n" PROV,
+		    3, "duplicate key 'cursor_key' (first at line 2)",
+		    "duplicate cursor_key");
+		fails_at(PROV "timeout_ms = 100\ntimeout_ms = 100\n", 6,
+		    "duplicate key 'timeout_ms' (first at line 5)",
+		    "duplicate key in [provider]");
+		fails_at(PROV "api_key = k2\n", 5,
+		    "duplicate key 'api_key' (first at line 4)",
+		    "duplicate api_key names the first line");
+		fails_at(PROV "[access]\n* = vx\nalice = vx\n* = vx\n", 8,
+		    "duplicate key '*' (first at line 6)",
+		    "duplicate key in [access]");
+		/* the same key in two different sections is no duplicate */
+		c = load("[provider a]\nkind = verbex\nbase_url = https://a\n"
+		         "api_key = k\n[provider b]\nkind = verbex\n"
+		         "base_url = https://b\napi_key = k\n");
+		ok(c != NULL && c->nproviders == 2,
+		    "the same keys in two provider sections");
+		conf_free(c);
+
+		/* duplicate section headers */
+		fails_at(PROV PROV, 5,
+		    "duplicate section [provider vx] (first at line 1)",
+		    "duplicate [provider] names the first line");
+		fails_at("[callnorm]\ncursor_ttl = 5\n[callnorm]\n" PROV, 3,
+		    "duplicate section [callnorm] (first at line 1)",
+		    "duplicate [callnorm] names the first line");
+		fails_at(PROV "[access]\nalice = vx\n[access]\nbob = vx\n", 7,
+		    "duplicate section [access] (first at line 5)",
+		    "duplicate [access] names the first line");
+		fails_at(PROV "[provider  vx ]\nkind = verbex\n", 5,
+		    "duplicate section [provider vx] (first at line 1)",
+		    "a duplicate [provider] spelt with other spaces");
+	}
+
+	/* secrets past 4096 bytes are refused, never cut */
+	{
+		char *big = malloc(5001);
+
+		memset(big, 's', 5000);
+		big[5000] = '\0';
+		f = fopen("/tmp/t_conf.secret", "w");
+		fprintf(f, "%s\n", big);
+		fclose(f);
+		fails_at("[provider vx]\nkind = verbex\nbase_url = https://a\n"
+		         "api_key = file:/tmp/t_conf.secret\n",
+		    4, "longer than 4096 bytes",
+		    "a file: secret over 4096 bytes");
+		setenv("T_BIG_KEY", big, 1);
+		fails_at("[callnorm]\ncursor_key = env:T_BIG_KEY\n" PROV, 2,
+		    "longer than 4096 bytes", "an env: secret over 4096 bytes");
+		unsetenv("T_BIG_KEY");
+		big[4096] = '\0';
+		f = fopen("/tmp/t_conf.secret", "w");
+		fprintf(f, "%s\n", big);
+		fclose(f);
+		c = load(
+		    "[callnorm]\ncursor_key = file:/tmp/t_conf.secret\n" PROV);
+		ok(c != NULL && c->cursor_key_len == 4096 &&
+		        memcmp(c->cursor_key, big, 4096) == 0,
+		    "a 4096-byte file: cursor_key is kept whole");
+		if (c == NULL)
+			diag("%s", errs);
+		conf_free(c);
+		/* a NUL byte would cut the key where it stands */
+		f = fopen("/tmp/t_conf.secret", "w");
+		fwrite("0123456789abcdef\0"
+		       "0123456789abcdef0123\n",
+		    1, 38, f);
+		fclose(f);
+		fails_at(
+		    "[callnorm]\ncursor_key = file:/tmp/t_conf.secret\n" PROV,
+		    2, "has a NUL byte", "a file: secret with a NUL byte");
+		unlink("/tmp/t_conf.secret");
+		free(big);
+	}
+	fails_at("[provider vx]\nkind = verbex\nbase_url = https://a\n"
+	         "api_key = file:/tmp\n",
+	    4, "cannot read /tmp", "a file: secret naming a directory");
 
 	/* the secret never appears in a message */
 	c = load("[provider vx]\nkind = verbex\nbase_url = http://example.com\n"

@@ -1,11 +1,126 @@
 /* SPEC 4.5: sealing, tampering, binding, expiry, size. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "cursor.h"
 #include "tap.h"
 
 static const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+
+/* A cursor_key of n bytes: a repeating pattern, then `last`. */
+static char *
+make_key(size_t n, char last)
+{
+	char *k = malloc(n + 1);
+	size_t i;
+
+	if (k == NULL || n == 0)
+		abort();
+	for (i = 0; i < n; i++)
+		k[i] = "0123456789abcdefghijklmnopqrstuvwxyz"[i % 36];
+	k[n - 1] = last;
+	k[n] = '\0';
+	return k;
+}
+
+/*
+ * The key as the server holds it: written into a configuration file as
+ * the literal `cursor_key = ...` (inline) or through `file:` (from_file),
+ * then loaded.  NULL when loading fails.
+ */
+static struct config *
+conf_with_key(const char *k, bool from_file)
+{
+	char path[64], kpath[64];
+	struct config *c;
+	FILE *f, *devnull;
+
+	snprintf(path, sizeof(path), "/tmp/t_cursor.%ld.conf", (long)getpid());
+	snprintf(kpath, sizeof(kpath), "/tmp/t_cursor.%ld.key", (long)getpid());
+	if (from_file) {
+		f = fopen(kpath, "w");
+		fprintf(f, "%s\n", k);
+		fclose(f);
+	}
+	f = fopen(path, "w");
+	if (from_file)
+		fprintf(f, "[callnorm]\ncursor_key = file:%s\n", kpath);
+	else
+		fprintf(f, "[callnorm]\ncursor_key = %s\n", k);
+	fputs("[provider vx]\nkind = verbex\nbase_url = https://a.example\n"
+	      "api_key = k\n",
+	    f);
+	fclose(f);
+	devnull = fopen("/dev/null", "w");
+	c = conf_load(path, devnull);
+	fclose(devnull);
+	unlink(path);
+	unlink(kpath);
+	return c;
+}
+
+/*
+ * Keys a and b (different) must each open their own cursors and never
+ * the other's, both as handed to the cursor code directly and as loaded
+ * from a configuration file.
+ */
+static void
+keys_apart(struct arena *a, const struct cursor *c, const unsigned char qh[16],
+    const char *ka, const char *kb, const char *what)
+{
+	const unsigned char *ua = (const unsigned char *)ka;
+	const unsigned char *ub = (const unsigned char *)kb;
+	struct config *ca, *cb;
+	struct cursor o;
+	char *ta, *tb;
+	int ok_direct, ok_conf = 0, ok_file = 0, pass;
+
+	ta = cursor_seal(a, ua, strlen(ka), "alice", c);
+	tb = cursor_seal(a, ub, strlen(kb), "alice", c);
+	ok_direct = ta != NULL && tb != NULL &&
+	    cursor_open(a, ua, strlen(ka), "alice", ta, qh, 1010, 86400, &o) ==
+	        CN_OK &&
+	    cursor_open(a, ub, strlen(kb), "alice", tb, qh, 1010, 86400, &o) ==
+	        CN_OK &&
+	    cursor_open(a, ub, strlen(kb), "alice", ta, qh, 1010, 86400, &o) ==
+	        CN_INVALID_CURSOR &&
+	    cursor_open(a, ua, strlen(ka), "alice", tb, qh, 1010, 86400, &o) ==
+	        CN_INVALID_CURSOR;
+	ok(ok_direct, "%s: each key opens its own cursor only", what);
+
+	for (pass = 0; pass < 2; pass++) {
+		bool from_file = pass == 1;
+		int *res = from_file ? &ok_file : &ok_conf;
+
+		ca = conf_with_key(ka, from_file);
+		cb = conf_with_key(kb, from_file);
+		if (ca != NULL && cb != NULL) {
+			ta = cursor_seal(
+			    a, ca->cursor_key, ca->cursor_key_len, "alice", c);
+			tb = cursor_seal(
+			    a, cb->cursor_key, cb->cursor_key_len, "alice", c);
+			*res = ta != NULL && tb != NULL &&
+			    cursor_open(a, ca->cursor_key, ca->cursor_key_len,
+			        "alice", ta, qh, 1010, 86400, &o) == CN_OK &&
+			    cursor_open(a, cb->cursor_key, cb->cursor_key_len,
+			        "alice", tb, qh, 1010, 86400, &o) == CN_OK &&
+			    cursor_open(a, cb->cursor_key, cb->cursor_key_len,
+			        "alice", ta, qh, 1010, 86400,
+			        &o) == CN_INVALID_CURSOR &&
+			    cursor_open(a, ca->cursor_key, ca->cursor_key_len,
+			        "alice", tb, qh, 1010, 86400,
+			        &o) == CN_INVALID_CURSOR;
+		}
+		ok(*res, "%s, as cursor_key%s: each opens its own cursor only",
+		    what, from_file ? " = file:" : "");
+		conf_free(ca);
+		conf_free(cb);
+	}
+}
 
 int
 main(void)
@@ -178,6 +293,34 @@ main(void)
 		}
 		ok(cursor_size(&c) == 0,
 		    "three 500-byte opaque tokens do not fit");
+	}
+
+	/* every byte of cursor_key counts, however long the key */
+	c.npos = 1;
+	c.pos[0].token = "tok-abc";
+	{
+		static const size_t lens[] = { 32, 64, 65, 100, 1000, 4000 };
+		char *ka, *kb, what[64];
+
+		for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			ka = make_key(lens[i], 'A');
+			kb = make_key(lens[i], 'B');
+			snprintf(what, sizeof(what),
+			    "%zu-byte keys differing in the last byte",
+			    lens[i]);
+			keys_apart(a, &c, qh, ka, kb, what);
+			free(ka);
+			free(kb);
+		}
+		/* two 100-byte keys that share their first 64 bytes */
+		ka = make_key(100, 'x');
+		kb = make_key(100, 'x');
+		memset(ka + 64, 'P', 36);
+		memset(kb + 64, 'Q', 36);
+		keys_apart(a, &c, qh, ka, kb,
+		    "100-byte keys sharing the first 64 bytes");
+		free(ka);
+		free(kb);
 	}
 	arena_free(a);
 	return done_testing();
