@@ -151,15 +151,15 @@ call_key(const struct call *c)
 	return k;
 }
 
-static enum order run_order;
-
+/* qsort_r's context carries the order: requests on other threads sort
+ * at the same time, in the other order. */
 static int
-item_cmp(const void *x, const void *y)
+item_cmp(const void *x, const void *y, void *order)
 {
 	struct key a = call_key(((const struct item *)x)->c);
 	struct key b = call_key(((const struct item *)y)->c);
 
-	return key_cmp(run_order, &a, &b);
+	return key_cmp(*(const enum order *)order, &a, &b);
 }
 
 /* ---- planning -------------------------------------------------------- */
@@ -650,10 +650,9 @@ take_result_inner(struct run *r, struct stream *s)
 	}
 	/* Ties come in the provider's order, and a tie may straddle two
 	 * pages: sort everything not yet emitted. */
-	run_order = r->q.order;
 	if (s->nitems > first_new && s->nitems - s->head > 1)
-		qsort(s->items + s->head, s->nitems - s->head,
-		    sizeof(struct item), item_cmp);
+		qsort_r(s->items + s->head, s->nitems - s->head,
+		    sizeof(struct item), item_cmp, &r->q.order);
 
 	/* Advance. */
 	if (s->page_style) {
