@@ -471,7 +471,7 @@ take_result_inner(struct run *r, struct stream *s)
 	char err[200];
 	enum cn_err e;
 	size_t i, first_new;
-	int64_t n_list;
+	int64_t n_list, span;
 	bool same, past_horizon = false;
 
 	s->in_flight = false;
@@ -601,6 +601,18 @@ take_result_inner(struct run *r, struct stream *s)
 			s->total = n_list;
 		s->total_known = n_list >= 0;
 		(void)lp;
+	}
+
+	/* The list offsets below are (page - base) * per_page + up to pg.n,
+	 * from a page number that a provider's total chose and a page size
+	 * it reported: values past int64_t are not a list to walk. */
+	if (s->page_style &&
+	    (__builtin_mul_overflow(
+	         s->f.pos.page - s->base, (int64_t)s->per_page, &span) ||
+	        __builtin_add_overflow(span, (int64_t)pg.n, &span))) {
+		stream_fail(s, CN_PROVIDER_BAD_RESPONSE, 0,
+		    "the page number and page size are out of range");
+		return 0;
 	}
 
 	s->looked++;
