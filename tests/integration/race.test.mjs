@@ -16,7 +16,16 @@ const CONCURRENT = 2 * THREADS;
 const ROUNDS = Number(process.env.CALLNORM_RACE_ROUNDS || 6);
 
 let sim, server;
-after(async () => { await server?.stop(); await sim?.stop(); });
+// A corrupted sort can leave a request thread spinning, which a graceful
+// stop waits for: a bounded wait, then SIGKILL.
+after(async () => {
+  if (server) {
+    const t = setTimeout(() => server.child.kill('SIGKILL'), 20000);
+    await server.stop();
+    clearTimeout(t);
+  }
+  await sim?.stop();
+});
 
 // -1, 0, 1 as the order asks: started_at (none first ascending, last
 // descending), then provider and id ascending either way.
@@ -55,7 +64,7 @@ async function walkChecked(q, label) {
   }
 }
 
-test(`asc and desc walks at once on ${THREADS} threads: every page ordered, every walk complete`, async () => {
+test(`asc and desc walks at once on ${THREADS} threads: every page ordered, every walk complete`, { timeout: 180000 }, async () => {
   sim = await startSim({ seed: 77, size: 400 });
   const config = writeConfig(tmpdir(), simConfig(sim.port));
   server = await startServer(config, { threads: THREADS });
