@@ -151,15 +151,15 @@ call_key(const struct call *c)
 	return k;
 }
 
-static enum order run_order;
-
+/* qsort_r's context carries the order: requests on other threads sort
+ * at the same time, in the other order. */
 static int
-item_cmp(const void *x, const void *y)
+item_cmp(const void *x, const void *y, void *order)
 {
 	struct key a = call_key(((const struct item *)x)->c);
 	struct key b = call_key(((const struct item *)y)->c);
 
-	return key_cmp(run_order, &a, &b);
+	return key_cmp(*(const enum order *)order, &a, &b);
 }
 
 /* ---- planning -------------------------------------------------------- */
@@ -476,7 +476,7 @@ take_result_inner(struct run *r, struct stream *s)
 	char err[200];
 	enum cn_err e;
 	size_t i, first_new;
-	int64_t n_list;
+	int64_t n_list, span;
 	bool same, past_horizon = false;
 
 	s->in_flight = false;
@@ -608,6 +608,18 @@ take_result_inner(struct run *r, struct stream *s)
 		(void)lp;
 	}
 
+	/* The list offsets below are (page - base) * per_page + up to pg.n,
+	 * from a page number that a provider's total chose and a page size
+	 * it reported: values past int64_t are not a list to walk. */
+	if (s->page_style &&
+	    (__builtin_mul_overflow(
+	         s->f.pos.page - s->base, (int64_t)s->per_page, &span) ||
+	        __builtin_add_overflow(span, (int64_t)pg.n, &span))) {
+		stream_fail(s, CN_PROVIDER_BAD_RESPONSE, 0,
+		    "the page number and page size are out of range");
+		return 0;
+	}
+
 	s->looked++;
 	/* Frontier: nothing later from this stream sorts before it. */
 	for (i = 0; i < pg.n; i++) {
@@ -655,10 +667,9 @@ take_result_inner(struct run *r, struct stream *s)
 	}
 	/* Ties come in the provider's order, and a tie may straddle two
 	 * pages: sort everything not yet emitted. */
-	run_order = r->q.order;
 	if (s->nitems > first_new && s->nitems - s->head > 1)
-		qsort(s->items + s->head, s->nitems - s->head,
-		    sizeof(struct item), item_cmp);
+		qsort_r(s->items + s->head, s->nitems - s->head,
+		    sizeof(struct item), item_cmp, &r->q.order);
 
 	/* Advance. */
 	if (s->page_style) {

@@ -20,7 +20,14 @@
 #include "app.h"
 #include "log.h"
 
+/* Set by the process's main thread, read by every request thread. */
 static volatile sig_atomic_t quit;
+
+static int
+quitting(void)
+{
+	return __atomic_load_n(&quit, __ATOMIC_SEQ_CST);
+}
 
 static const char *
 reason_phrase(int status)
@@ -491,24 +498,25 @@ serve_thread(void *p)
 	if (w == NULL) {
 		log_warnx("out of memory starting a thread");
 		lose_process();
-		ta->done = 1;
+		__atomic_store_n(&ta->done, 1, __ATOMIC_SEQ_CST);
 		return NULL;
 	}
 	buf_init(&out, 64 * 1024);
 	FCGX_InitRequest(&fr, ta->fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	while (!quit) {
+	while (!quitting()) {
 		__atomic_store_n(&ta->in_accept, 1, __ATOMIC_SEQ_CST);
 		rc = __atomic_load_n(&quit, __ATOMIC_SEQ_CST)
 		    ? -1
 		    : FCGX_Accept_r(&fr);
-		if (rc < 0 && !quit && accept_failed(rc, &backoff_ms) == 0) {
+		if (rc < 0 && !quitting() &&
+		    accept_failed(rc, &backoff_ms) == 0) {
 			/* still in_accept: a shutdown's SIGUSR2 cuts the wait */
 			__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
 			continue;
 		}
 		__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
 		if (rc < 0) {
-			if (!quit)
+			if (!quitting())
 				lose_process();
 			break;
 		}
@@ -549,7 +557,7 @@ serve_thread(void *p)
 	FCGX_Free(&fr, 1);
 	buf_free(&out);
 	worker_free(w);
-	ta->done = 1;
+	__atomic_store_n(&ta->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -608,7 +616,7 @@ serve_process(struct app *app, int fd, int threads)
 		if (pthread_create(&ta[i].tid, NULL, serve_thread, &ta[i]) !=
 		    0) {
 			log_warnx("cannot start thread %d", i);
-			ta[i].done = 1;
+			__atomic_store_n(&ta[i].done, 1, __ATOMIC_SEQ_CST);
 			lose_process();
 		} else
 			ta[i].started = 1;
@@ -633,7 +641,7 @@ serve_process(struct app *app, int fd, int threads)
 		alive = 0;
 		waiting = 0;
 		for (i = 0; i < threads; i++)
-			if (!ta[i].done) {
+			if (!__atomic_load_n(&ta[i].done, __ATOMIC_SEQ_CST)) {
 				alive++;
 				if (__atomic_load_n(
 				        &ta[i].in_accept, __ATOMIC_SEQ_CST)) {

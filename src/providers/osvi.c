@@ -13,6 +13,10 @@
 
 #define MAX_PAGE 100
 #define URL_MAX 16384
+/* 9999-12-31T23:59:59.999Z, the last instant our time format prints: no
+ * call lasts longer, and the end time (start + duration) stays far from
+ * int64_t's limit. */
+#define MAX_MS INT64_C(253402300799999)
 
 static const char oom[] = "out of memory";
 
@@ -220,7 +224,7 @@ normalize(
 	if (field_time_iso(o, "call_picked_at", &picked) < 0)
 		return "call_picked_at is not an ISO 8601 time";
 	if (field_int(o, "duration_seconds", &dur) < 0 ||
-	    (dur.set && (dur.v < 0 || dur.v > INT64_MAX / 1000)))
+	    (dur.set && (dur.v < 0 || dur.v > MAX_MS / 1000)))
 		return "duration_seconds is not a number of seconds";
 	if (dur.set) {
 		c->duration_ms.set = true;

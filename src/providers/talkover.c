@@ -15,6 +15,10 @@
 #define MS_PER_DAY INT64_C(86400000)
 #define MAX_PAGE 100
 #define URL_MAX 16384
+/* 9999-12-31T23:59:59.999Z, the last instant our time format prints: no
+ * call lasts longer, and the end time (start + duration) stays far from
+ * int64_t's limit. */
+#define MAX_MS INT64_C(253402300799999)
 
 /* SPEC 4.3: Talkover's status vocabulary (Twilio-like, "no-answer"). */
 static const struct status_word statuses[] = {
@@ -214,7 +218,7 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 	if (field_time_iso(o, "created_at", &c->started_at) < 0)
 		return "created_at is not an ISO 8601 time";
 	if (field_int(o, "duration", &dur) < 0 ||
-	    (dur.set && (dur.v < 0 || dur.v > INT64_MAX / 1000)))
+	    (dur.set && (dur.v < 0 || dur.v > MAX_MS / 1000)))
 		return "duration is not a number of seconds";
 	/* Talkover reports 0 until a call completes: only then is it real. */
 	if (c->status == ST_COMPLETED && dur.set) {

@@ -12,6 +12,30 @@ export const root = path.resolve(here, '..', '..');
 export const bin = process.env.CALLNORM_BIN || path.join(root, 'build', 'src', 'callnorm');
 // Prefix for running callnorm under valgrind or similar (space separated).
 const wrap = (process.env.CALLNORM_WRAP || '').split(' ').filter(Boolean);
+// The least number of threads of every server (the ThreadSanitizer run
+// sets 4): it raises the default and any smaller count a test asks for.
+const minThreads = Number(process.env.CALLNORM_THREADS || 0);
+
+// A sanitizer's report (ASan, LSan, TSan, UBSan) in a callnorm's stderr:
+// the test that started it fails, even when every answer looked right.
+const REPORT = /^(?:WARNING|ERROR|SUMMARY): \w*Sanitizer\b|^\S+:\d+:\d+: runtime error: /m;
+const reported = [];
+process.on('exit', () => {
+  if (reported.length === 0) return;
+  process.stderr.write(`callnorm sanitizer report(s):\n${reported.join('\n')}\n`);
+  process.exitCode = 1;
+});
+// A sanitizer's options reach callnorm, whose environment is otherwise
+// only what each test gives it.
+export const sanitizerEnv = Object.fromEntries(['ASAN_OPTIONS', 'LSAN_OPTIONS', 'TSAN_OPTIONS', 'UBSAN_OPTIONS']
+  .filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+function checkReport(what, stderr) {
+  const m = REPORT.exec(stderr);
+  if (!m) return;
+  const text = `${what}: ${stderr.slice(Math.max(0, m.index - 200), m.index + 4000)}`;
+  reported.push(text);
+  throw new Error('sanitizer report from ' + text);
+}
 
 // Removed when the test process exits, however the test ended.
 const made = [];
@@ -50,10 +74,11 @@ export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover',
 // One CGI request: the binary reads the environment, answers on stdout.
 export function cgi(config, url, opts = {}) {
   const params = cgiParams(url, opts);
-  const env = { PATH: process.env.PATH, CALLNORM_CONFIG: config, ...params, ...(opts.env || {}) };
+  const env = { PATH: process.env.PATH, ...sanitizerEnv, CALLNORM_CONFIG: config, ...params, ...(opts.env || {}) };
   const args = [...wrap, bin];
   const r = spawnSync(args[0], args.slice(1), { env, input: '', maxBuffer: 256 << 20, timeout: 60000 });
   if (r.error) throw r.error;
+  checkReport(`CGI ${url}`, r.stderr.toString());
   const res = parseCgi(r.stdout);
   // every response must match docs/openapi.yaml (throws otherwise)
   validateResponse(opts.method, url, res);
@@ -73,12 +98,19 @@ export async function waitFor(fn, timeoutMs = 10000, what = 'condition') {
 export async function startServer(config, { threads = 2, workers = 1, env = {}, args = [] } = {}) {
   const dir = tmpdir('callnorm-sock-');
   const sock = path.join(dir, 'callnorm.sock');
+  if (threads < minThreads) threads = minThreads;
   const argv = [...wrap, bin, '-c', config, '--listen', 'unix:' + sock, '--threads', String(threads), '--workers', String(workers), ...args];
-  const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, ...sanitizerEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   child.stdout.on('data', () => {});
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close': after the last of stderr, where a report at exit ends up.
+  // A report fails the test file at its exit (stop() does not throw, so
+  // the simulators of an after() hook still stop).
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => {
+    try { checkReport(`callnorm server ${sock}`, stderr); } catch { /* kept in reported */ }
+    resolve({ code, signal });
+  }));
   const server = {
     child, sock, exited,
     get stderr() { return stderr; },
