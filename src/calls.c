@@ -494,8 +494,8 @@ take_result_inner(struct run *r, struct stream *s)
 	s->requests += j->attempts;
 	s->upstream_ms += j->elapsed_ms;
 	s->fetched_any = true;
-	/* The records point into the body, so it lives until the request
-	 * ends; it moves to a copy of the job because the stream reuses
+	/* The finished transfer moves to a copy of the job, released at
+	 * the latest when the request ends, because the stream reuses
 	 * s->job for its next fetch. */
 	kept = arena_alloc(r->a, sizeof(*kept));
 	if (kept == NULL || arena_cleanup(r->a, free_body, kept) < 0) {
@@ -533,6 +533,9 @@ take_result_inner(struct run *r, struct stream *s)
 	pg.last_page = -1;
 	err[0] = '\0';
 	e = s->d->decode(&s->f, &resp, r->a, &pg, err, sizeof(err));
+	/* The parsed tree holds copies of what the records need: the body
+	 * (up to 32 MiB) goes now, not when the request ends. */
+	buf_free(&j->body);
 	if (e == CN_INTERNAL || (e != CN_OK && arena_failed(r->a)))
 		return -2;
 	if (past_deadline(r, s))
