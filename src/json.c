@@ -27,10 +27,14 @@
  * Whatever the shape, the block is at most 3 bytes per byte of input
  * (the worst is a binary tree of arrays, "[[0,0],[0,0]]": one entry and
  * half a count per 2 bytes), all of it in the arena.  To lay every block
- * out once, where it stays, the parser reads the text three times: SCAN
- * checks it and sizes the block, COUNT writes each container's item count
- * at the tape's tail (FILL consumes them in the same order, always ahead
- * of the blocks it reserves), and FILL writes the entries.
+ * out once, where it stays, the parser reads the text two or three
+ * times.  SCAN checks the structure, skimming strings, and sizes the
+ * block; it keeps the item counts of the first 4096 containers.  For a
+ * document with more, COUNT writes every container's item count at the
+ * tape's tail (FILL consumes them in the same order, always ahead of the
+ * blocks it reserves).  FILL checks and decodes the strings and writes
+ * the entries.  When SCAN fails, CHECK reads the text fully to report
+ * the first error, as one careful pass would.
  */
 struct jv {
 	uint32_t w;
@@ -47,7 +51,7 @@ struct jv {
 /* offsets fit 29 signed bits: the block stays under 256 MiB */
 #define BLOCK_MAX ((size_t)1 << 28)
 
-enum pass { SCAN, COUNT, FILL };
+enum pass { SCAN, CHECK, COUNT, FILL };
 
 /* Counts SCAN can keep (16 KiB of stack), enough for a page of records. */
 #define JSON_EARLY_COUNTS 4096
@@ -221,8 +225,9 @@ special8(const char *p)
 }
 
 /*
- * SCAN checks a string and counts its raw length into the pool (the
- * decoded text is never longer); FILL decodes it into the pool.
+ * SCAN and COUNT skim a string (SCAN counts its raw length into the
+ * pool: the decoded text is never longer); CHECK checks it; FILL checks
+ * it and decodes it into the pool.
  */
 static int
 parse_string(struct parser *ps, struct jv *v)
@@ -233,18 +238,30 @@ parse_string(struct parser *ps, struct jv *v)
 	unsigned char c;
 
 	ps->p++; /* opening quote */
-	if (ps->pass == COUNT) {
-		/* checked already: only the closing quote matters */
+	if (ps->pass == SCAN || ps->pass == COUNT) {
+		/* Only where the string ends, and its raw length: FILL (or
+		 * CHECK, on an error) looks at what is inside. */
+		start = ps->p;
 		for (;;) {
 #if defined(__SSE2__)
 			while (ps->end - ps->p >= 16 && special16(ps->p) == 16)
 				ps->p += 16;
 #endif
-			while (*ps->p != '"' && *ps->p != '\\')
+			while (
+			    ps->p < ps->end && *ps->p != '"' && *ps->p != '\\')
 				ps->p++;
+			if (ps->p >= ps->end)
+				return fail(ps, "unterminated string");
 			if (*ps->p == '"')
 				break;
 			ps->p += 2;
+			if (ps->p > ps->end)
+				return fail(ps, "unterminated string");
+		}
+		if (ps->pass == SCAN) {
+			if (ps->p - start > UINT32_MAX)
+				return fail(ps, "string too long");
+			ps->pool += (size_t)(ps->p - start) + 1;
 		}
 		ps->p++;
 		return 0;
@@ -351,11 +368,7 @@ parse_string(struct parser *ps, struct jv *v)
 		if (w != NULL)
 			*w++ = (char)c;
 	}
-	if (ps->pass == SCAN) {
-		ps->pool += (size_t)(ps->p - start) + 1;
-		if (ps->p - start > UINT32_MAX)
-			return fail(ps, "string too long");
-	} else if (ps->pass == FILL) {
+	if (ps->pass == FILL) {
 		*w++ = '\0';
 		ps->pooltop = w;
 		v->w = entry(J_STR, v, first, 1);
@@ -662,8 +675,13 @@ json_parse(struct arena *a, const char *text, size_t len, int max_depth,
 	ps.max_depth = max_depth;
 	ps.words = 1;
 	ps.nearly = early_limit;
-	if (run_pass(&ps, SCAN, text, NULL) < 0)
+	if (run_pass(&ps, SCAN, text, NULL) < 0) {
+		/* SCAN skims strings: say what a full reading finds first */
+		ps.err = NULL;
+		if (run_pass(&ps, CHECK, text, NULL) == 0)
+			fail(&ps, "bad string");
 		goto out;
+	}
 	tape_bytes = ps.words * sizeof(struct jv);
 	total = tape_bytes + ps.pool;
 	if (total >= BLOCK_MAX) {

@@ -47,6 +47,20 @@ rejects(const char *s, const char *why)
 	ok(parse(s) == NULL, "rejects %s", why);
 }
 
+/* The error and its place, as the single-pass parser reported them:
+ * strings are checked in the last pass, which must find the same. */
+static void
+error_is(const char *s, const char *want)
+{
+	char *copy = arena_strdup(a, s), why[96];
+
+	why[0] = '\0';
+	ok(json_parse(a, copy, strlen(copy), JSON_MAX_DEPTH, why,
+	       sizeof(why)) == NULL &&
+	        strcmp(why, want) == 0,
+	    "error \"%s\" (got \"%s\")", want, why);
+}
+
 static void checks(void);
 
 int
@@ -95,6 +109,12 @@ checks(void)
 	        jv_item(v, 5) == NULL,
 	    "absent values");
 
+	error_is("[\"ok\",\"a\nb\",]", "control character in string at byte 8");
+	error_is("[\"\\u12\"]", "bad \\u escape at byte 4");
+	error_is("[1,\"\\ud800\\u12\"]", "bad \\u escape at byte 12");
+	error_is("{\"a\":[1,2,{\"b\":\"\\q\"}]}", "bad escape at byte 18");
+	error_is("[\"a\\", "unterminated string at byte 4");
+	error_is("{\"k\":\"v\" \"x\"}", "expected , or } at byte 9");
 	rejects("", "empty input");
 	rejects("{", "an unterminated object");
 	rejects("[1,]", "a trailing comma");
