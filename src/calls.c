@@ -466,6 +466,21 @@ push_item(struct run *r, struct stream *s, struct call *c, const char *tok,
 	return 0;
 }
 
+/*
+ * Decoding and filtering a big page takes time of its own: the deadline
+ * holds for it as for the transfer, so late work ends in a timeout,
+ * never in a late answer.
+ */
+static bool
+past_deadline(struct run *r, struct stream *s)
+{
+	if (http_now_ms() < r->deadline)
+		return false;
+	stream_fail(s, CN_PROVIDER_TIMEOUT, 0,
+	    "deadline exceeded while decoding and filtering the answer");
+	return true;
+}
+
 /* Takes one finished job: decode, filter, buffer, move the position. */
 static int
 take_result_inner(struct run *r, struct stream *s)
@@ -484,8 +499,8 @@ take_result_inner(struct run *r, struct stream *s)
 	s->requests += j->attempts;
 	s->upstream_ms += j->elapsed_ms;
 	s->fetched_any = true;
-	/* The records point into the body, so it lives until the request
-	 * ends; it moves to a copy of the job because the stream reuses
+	/* The finished transfer moves to a copy of the job, released at
+	 * the latest when the request ends, because the stream reuses
 	 * s->job for its next fetch. */
 	kept = arena_alloc(r->a, sizeof(*kept));
 	if (kept == NULL || arena_cleanup(r->a, free_body, kept) < 0) {
@@ -523,8 +538,13 @@ take_result_inner(struct run *r, struct stream *s)
 	pg.last_page = -1;
 	err[0] = '\0';
 	e = s->d->decode(&s->f, &resp, r->a, &pg, err, sizeof(err));
+	/* The parsed tree holds copies of what the records need: the body
+	 * (up to 32 MiB) goes now, not when the request ends. */
+	buf_free(&j->body);
 	if (e == CN_INTERNAL || (e != CN_OK && arena_failed(r->a)))
 		return -2;
+	if (past_deadline(r, s))
+		return 0;
 	if (e != CN_OK) {
 		stream_fail(s, e,
 		    resp.status >= 200 && resp.status < 300 ? 0 : resp.status,
@@ -658,6 +678,8 @@ take_result_inner(struct run *r, struct stream *s)
 			past_horizon = r->q.order == ORDER_ASC;
 			continue;
 		}
+		if (past_deadline(r, s))
+			return 0;
 		if (!filter_match(&r->q, s->plan.local, c))
 			continue;
 		if (!key_after_wm(r, s, &k) || already_buffered(r, s, &k))

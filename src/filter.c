@@ -1,5 +1,6 @@
 #include "filter.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 unsigned
@@ -79,9 +80,78 @@ contains_any(const struct strset *s, const char *hay)
 	return false;
 }
 
-/* ASCII case-insensitive substring; query values are lowercased. */
-static bool
-icontains(const char *hay, const char *needle)
+static unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * Knuth-Morris-Pratt over ASCII-folded bytes: the text is read once,
+ * never backed up, so a transcript costs O(text + needle) comparisons
+ * whatever the needle is (a naive scan costs text x needle on "aaa...ab").
+ */
+bool
+filter_icontains(const char *hay, const char *needle, size_t *steps)
+{
+	const unsigned char *h = (const unsigned char *)hay;
+	unsigned char nd_small[FILTER_MAX_NEEDLE], *nd = nd_small;
+	size_t next_small[FILTER_MAX_NEEDLE], *next = next_small;
+	size_t n, i, k, st = 0;
+	bool hit = false;
+
+	if (steps != NULL)
+		*steps = 0;
+	n = strlen(needle);
+	if (n == 0)
+		return true;
+	if (n > FILTER_MAX_NEEDLE) {
+		/* Query values are shorter; only other callers get here. */
+		nd = malloc(n);
+		next = malloc(n * sizeof(*next));
+		if (nd == NULL || next == NULL) {
+			free(nd);
+			free(next);
+			return filter_icontains_naive(hay, needle);
+		}
+	}
+	for (i = 0; i < n; i++)
+		nd[i] = fold((unsigned char)needle[i]);
+	/* next[i]: length of the longest proper border of nd[0..i]. */
+	next[0] = 0;
+	for (i = 1, k = 0; i < n; i++) {
+		while (k > 0 && nd[i] != nd[k])
+			k = next[k - 1];
+		if (nd[i] == nd[k])
+			k++;
+		next[i] = k;
+	}
+	/* Each step either reads a new text byte or shortens the match,
+	 * which only ever grew one per byte: at most 2 x strlen(hay). */
+	for (k = 0; *h != '\0'; h++) {
+		unsigned char c = fold(*h);
+		st++;
+		while (k > 0 && c != nd[k]) {
+			k = next[k - 1];
+			st++;
+		}
+		if (c == nd[k] && ++k == n) {
+			hit = true;
+			break;
+		}
+	}
+	if (nd != nd_small) {
+		free(nd);
+		free(next);
+	}
+	if (steps != NULL)
+		*steps = st;
+	return hit;
+}
+
+/* The obvious quadratic search: the reference the tests compare with. */
+bool
+filter_icontains_naive(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle), i;
 	const char *h;
@@ -89,13 +159,10 @@ icontains(const char *hay, const char *needle)
 	if (n == 0)
 		return true;
 	for (h = hay; *h != '\0'; h++) {
-		for (i = 0; i < n && h[i] != '\0'; i++) {
-			char c = h[i];
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c != needle[i])
+		for (i = 0; i < n && h[i] != '\0'; i++)
+			if (fold((unsigned char)h[i]) !=
+			    fold((unsigned char)needle[i]))
 				break;
-		}
 		if (i == n)
 			return true;
 	}
@@ -138,7 +205,7 @@ filter_match(const struct query *q, unsigned m, const struct call *c)
 		return false;
 	if ((m & (1u << F_Q)) && c->transcript != NULL) {
 		for (hit = false, i = 0; i < q->qs.n && !hit; i++)
-			hit = icontains(c->transcript, q->qs.v[i]);
+			hit = filter_icontains(c->transcript, q->qs.v[i], NULL);
 		if (!hit)
 			return false;
 	}

@@ -8,6 +8,7 @@
 #define CN_FILTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "call.h"
 #include "provider.h"
@@ -21,6 +22,15 @@ unsigned filter_requested(const struct query *);
  * checkable.
  */
 void filter_plan(const struct driver *, const struct query *, struct plan *);
+/*
+ * `q`: true when needle occurs in hay, bytes compared after folding ASCII
+ * A-Z to a-z.  Other bytes, UTF-8 included, must match exactly: "É" does
+ * not match "é".  Linear in hay plus needle; *steps (when not NULL) gets
+ * the number of byte comparisons, for tests.
+ */
+#define FILTER_MAX_NEEDLE 256 /* longer needles cost a malloc */
+bool filter_icontains(const char *hay, const char *needle, size_t *steps);
+bool filter_icontains_naive(const char *hay, const char *needle);
 /* True when c satisfies every filter in mask. */
 bool filter_match(const struct query *, unsigned mask, const struct call *);
 

@@ -13,20 +13,112 @@
 #include <emmintrin.h>
 #endif
 
+/*
+ * The tree is one arena block: a tape of 32-bit entries, then a pool of
+ * NUL-terminated strings and number texts.  An entry holds its type in
+ * the low 3 bits and, above them, a signed offset from the entry itself:
+ * in words to a container's block, in bytes to a pool string.  Offsets
+ * are relative, so a `struct jv *` is just the entry's address and needs
+ * no document beside it.  A block is a count, then the items (arrays) or
+ * key and value entries (objects); an array of one item is an entry of
+ * type T_ARR1 pointing at that item, and an empty container has offset 0.
+ * Short numbers live in their entry.
+ *
+ * Whatever the shape, the block is at most 3 bytes per byte of input
+ * (the worst is a binary tree of arrays, "[[0,0],[0,0]]": one entry and
+ * half a count per 2 bytes), all of it in the arena.  To lay every block
+ * out once, where it stays, the parser reads the text two or three
+ * times.  SCAN checks the structure, skimming strings, and sizes the
+ * block; it keeps the item counts of the first 4096 containers.  For a
+ * document with more, COUNT writes every container's item count at the
+ * tape's tail (FILL consumes them in the same order, always ahead of the
+ * blocks it reserves).  FILL checks and decodes the strings and writes
+ * the entries.  When SCAN fails, CHECK reads the text fully to report
+ * the first error, as one careful pass would.
+ */
+struct jv {
+	uint32_t w;
+};
+
+#define T_ARR1 7u
+/*
+ * A number of up to 7 characters is packed into its entry, 4 bits a
+ * character (15 ends it), with bit 3 set; longer ones are in the pool.
+ */
+#define NUM_INLINE 7
+#define NUM_CHARS "0123456789-+.eE"
+#define T_MASK 7u
+/* offsets fit 29 signed bits: the block stays under 256 MiB */
+#define BLOCK_MAX ((size_t)1 << 28)
+
+enum pass { SCAN, CHECK, COUNT, FILL };
+
+/* Counts SCAN can keep (16 KiB of stack), enough for a page of records. */
+#define JSON_EARLY_COUNTS 4096
+static size_t early_limit = JSON_EARLY_COUNTS;
+
+void
+json_test_early_counts(size_t n)
+{
+	early_limit = n < JSON_EARLY_COUNTS ? n : JSON_EARLY_COUNTS;
+}
+
 struct parser {
-	struct arena *a;
-	char *p;
-	char *end;
+	const char *p;
+	const char *end;
 	int depth;
 	int max_depth;
 	const char *err;
-	/* Items of open containers wait here until their container closes. */
-	struct jv *stack;
-	size_t top;
-	size_t cap;
+	enum pass pass;
+	/* SCAN: sizes */
+	size_t words; /* tape entries, root included */
+	size_t pool; /* pool bytes */
+	size_t containers; /* non-empty containers */
+	/* COUNT and FILL */
+	struct jv *tape;
+	uint32_t *counts; /* the tape's tail, one per non-empty container */
+	size_t next_container;
+	/* SCAN keeps the first counts here; COUNT runs only for more */
+	size_t nearly;
+	uint32_t early[JSON_EARLY_COUNTS];
+	size_t wtop; /* FILL: next free tape entry */
+	char *pooltop; /* FILL: next free pool byte */
 };
 
 static int parse_value(struct parser *, struct jv *);
+
+static uint32_t
+entry(unsigned t, const void *from, const void *to, size_t unit)
+{
+	ptrdiff_t d = ((const char *)to - (const char *)from) / (ptrdiff_t)unit;
+
+	return ((uint32_t)(int32_t)d << 3) | t;
+}
+
+static unsigned
+etype(const struct jv *v)
+{
+	return v->w & T_MASK;
+}
+
+static ptrdiff_t
+eoff(const struct jv *v)
+{
+	/* exact division: the low bits are cleared first */
+	return (ptrdiff_t)((int32_t)(v->w & ~T_MASK) / 8);
+}
+
+static const struct jv *
+eblock(const struct jv *v)
+{
+	return v + eoff(v);
+}
+
+static const char *
+etext(const struct jv *v)
+{
+	return (const char *)v + eoff(v);
+}
 
 static void
 skip_ws(struct parser *ps)
@@ -43,24 +135,6 @@ fail(struct parser *ps, const char *msg)
 	if (ps->err == NULL)
 		ps->err = msg;
 	return -1;
-}
-
-static int
-push(struct parser *ps, const struct jv *v)
-{
-	struct jv *ns;
-	size_t ncap;
-
-	if (ps->top == ps->cap) {
-		ncap = ps->cap ? ps->cap * 2 : 256;
-		if (cn_alloc_should_fail() ||
-		    (ns = realloc(ps->stack, ncap * sizeof(*ns))) == NULL)
-			return fail(ps, "out of memory");
-		ps->stack = ns;
-		ps->cap = ncap;
-	}
-	ps->stack[ps->top++] = *v;
-	return 0;
 }
 
 static int
@@ -150,50 +224,85 @@ special8(const char *p)
 	    highs;
 }
 
-/* Decodes in place: the output never outgrows the escaped input. */
+/*
+ * SCAN and COUNT skim a string (SCAN counts its raw length into the
+ * pool: the decoded text is never longer); CHECK checks it; FILL checks
+ * it and decodes it into the pool.
+ */
 static int
 parse_string(struct parser *ps, struct jv *v)
 {
-	char *start, *w;
+	const char *start, *run;
+	char *w = NULL, *first = NULL;
 	unsigned cp, lo;
 	unsigned char c;
 
 	ps->p++; /* opening quote */
-	start = w = ps->p;
-	/* Until the first escape nothing moves: skip plain bytes sixteen or
-	 * eight at a time, up to the first one that needs a look. */
+	if (ps->pass == SCAN || ps->pass == COUNT) {
+		/* Only where the string ends, and its raw length: FILL (or
+		 * CHECK, on an error) looks at what is inside. */
+		start = ps->p;
+		for (;;) {
 #if defined(__SSE2__)
-	while (ps->end - ps->p >= 16) {
-		int k = special16(ps->p);
-		ps->p += k;
-		if (k < 16)
-			goto look;
-	}
+			while (ps->end - ps->p >= 16 && special16(ps->p) == 16)
+				ps->p += 16;
 #endif
-	while (ps->end - ps->p >= 8) {
-		uint64_t m = special8(ps->p);
-		if (m != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			ps->p += __builtin_ctzll(m) / 8;
-#endif
-			break;
+			while (
+			    ps->p < ps->end && *ps->p != '"' && *ps->p != '\\')
+				ps->p++;
+			if (ps->p >= ps->end)
+				return fail(ps, "unterminated string");
+			if (*ps->p == '"')
+				break;
+			ps->p += 2;
+			if (ps->p > ps->end)
+				return fail(ps, "unterminated string");
 		}
-		ps->p += 8;
+		if (ps->pass == SCAN) {
+			if (ps->p - start > UINT32_MAX)
+				return fail(ps, "string too long");
+			ps->pool += (size_t)(ps->p - start) + 1;
+		}
+		ps->p++;
+		return 0;
 	}
-#if defined(__SSE2__)
-look:
-#endif
-	w = ps->p;
+	start = ps->p;
+	if (ps->pass == FILL)
+		first = w = ps->pooltop;
 	for (;;) {
-		/* Fast path: plain bytes need no copying until an escape. */
+		/* plain bytes: find where they end, sixteen or eight at a
+		 * time, then copy them at once */
+		run = ps->p;
+#if defined(__SSE2__)
+		while (ps->end - ps->p >= 16) {
+			int k = special16(ps->p);
+			ps->p += k;
+			if (k < 16)
+				goto look;
+		}
+#endif
+		while (ps->end - ps->p >= 8) {
+			uint64_t m = special8(ps->p);
+			if (m != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				ps->p += __builtin_ctzll(m) / 8;
+#endif
+				break;
+			}
+			ps->p += 8;
+		}
+#if defined(__SSE2__)
+	look:
+#endif
 		while (ps->p < ps->end) {
 			c = (unsigned char)*ps->p;
 			if (c == '"' || c == '\\' || c < 0x20)
 				break;
-			if (w != ps->p)
-				*w = (char)c;
-			w++;
 			ps->p++;
+		}
+		if (w != NULL && ps->p > run) {
+			memcpy(w, run, (size_t)(ps->p - run));
+			w += ps->p - run;
 		}
 		if (ps->p >= ps->end)
 			return fail(ps, "unterminated string");
@@ -210,22 +319,21 @@ look:
 		case '"':
 		case '\\':
 		case '/':
-			*w++ = (char)c;
 			break;
 		case 'b':
-			*w++ = '\b';
+			c = '\b';
 			break;
 		case 'f':
-			*w++ = '\f';
+			c = '\f';
 			break;
 		case 'n':
-			*w++ = '\n';
+			c = '\n';
 			break;
 		case 'r':
-			*w++ = '\r';
+			c = '\r';
 			break;
 		case 't':
-			*w++ = '\t';
+			c = '\t';
 			break;
 		case 'u':
 			if (read_hex4(ps, &cp) < 0)
@@ -241,7 +349,8 @@ look:
 					    (lo - 0xdc00);
 				else {
 					/* lone high surrogate: replace, keep lo */
-					w = put_utf8(w, 0xfffd);
+					if (w != NULL)
+						w = put_utf8(w, 0xfffd);
 					cp = (lo >= 0xd800 && lo <= 0xdfff)
 					    ? 0xfffd
 					    : lo;
@@ -250,24 +359,49 @@ look:
 				cp = 0xfffd;
 			if (cp == 0)
 				cp = 0xfffd; /* keep strings NUL-free */
-			w = put_utf8(w, cp);
-			break;
+			if (w != NULL)
+				w = put_utf8(w, cp);
+			continue;
 		default:
 			return fail(ps, "bad escape");
 		}
+		if (w != NULL)
+			*w++ = (char)c;
 	}
-	*w = '\0'; /* lands at or before the closing quote */
-	ps->p++;
-	v->t = J_STR;
-	v->n = (uint32_t)(w - start);
-	v->u.s = start;
+	if (ps->pass == FILL) {
+		*w++ = '\0';
+		ps->pooltop = w;
+		v->w = entry(J_STR, v, first, 1);
+	}
+	ps->p++; /* closing quote */
 	return 0;
+}
+
+/* The 4-bit code of a number character: its place in NUM_CHARS. */
+static uint32_t
+num_code(char c)
+{
+	switch (c) {
+	case '-':
+		return 10;
+	case '+':
+		return 11;
+	case '.':
+		return 12;
+	case 'e':
+		return 13;
+	case 'E':
+		return 14;
+	default:
+		return (uint32_t)(c - '0');
+	}
 }
 
 static int
 parse_number(struct parser *ps, struct jv *v)
 {
-	char *s = ps->p;
+	const char *s = ps->p;
+	size_t n;
 
 	if (ps->p < ps->end && *ps->p == '-')
 		ps->p++;
@@ -296,12 +430,42 @@ parse_number(struct parser *ps, struct jv *v)
 		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
 			ps->p++;
 	}
-	if (ps->p - s > 64)
+	n = (size_t)(ps->p - s);
+	if (n > 64)
 		return fail(ps, "number too long");
-	v->t = J_NUM;
-	v->n = (uint32_t)(ps->p - s);
-	v->u.s = s;
+	if (ps->pass == SCAN)
+		ps->pool += n <= NUM_INLINE ? 0 : n + 2;
+	else if (ps->pass == FILL && n <= NUM_INLINE) {
+		uint32_t code = 0;
+		size_t i;
+		for (i = NUM_INLINE; i-- > 0;)
+			code = code << 4 | (i < n ? num_code(s[i]) : 15u);
+		v->w = code << 4 | 1u << 3 | J_NUM;
+	} else if (ps->pass == FILL) {
+		/* an even offset tells a pooled number from an inline one */
+		if ((uintptr_t)ps->pooltop & 1)
+			*ps->pooltop++ = '\0';
+		memcpy(ps->pooltop, s, n);
+		ps->pooltop[n] = '\0';
+		v->w = entry(J_NUM, v, ps->pooltop, 1);
+		ps->pooltop += n + 1;
+	}
 	return 0;
+}
+
+/* The text of a number: in the pool, or unpacked into tmp. */
+static const char *
+num_text(const struct jv *v, char tmp[NUM_INLINE + 1])
+{
+	uint32_t code = v->w >> 4;
+	size_t i;
+
+	if (!(v->w & 1u << 3))
+		return etext(v);
+	for (i = 0; i < NUM_INLINE && (code & 15) != 15; i++, code >>= 4)
+		tmp[i] = NUM_CHARS[code & 15];
+	tmp[i] = '\0';
+	return tmp;
 }
 
 static int
@@ -313,39 +477,80 @@ literal(struct parser *ps, const char *word, size_t n)
 	return 0;
 }
 
-static int
-close_container(struct parser *ps, struct jv *v, size_t base, enum jtype t)
+/* Block entries a container of n items (members) takes. */
+static size_t
+block_words(enum jtype t, size_t n)
 {
-	size_t count = ps->top - base;
+	if (n == 0)
+		return 0;
+	if (t == J_ARR)
+		return n == 1 ? 1 : 1 + n;
+	return 1 + 2 * n;
+}
 
-	v->t = t;
-	v->n = (uint32_t)(t == J_OBJ ? count / 2 : count);
-	v->u.items = NULL;
-	if (count > 0) {
-		v->u.items = arena_alloc(ps->a, count * sizeof(struct jv));
-		if (v->u.items == NULL)
-			return fail(ps, "out of memory");
-		memcpy(v->u.items, ps->stack + base, count * sizeof(struct jv));
+/*
+ * Opens a non-empty container: its number in document order, and in
+ * FILL its block, reserved where the items will stay.
+ */
+static size_t
+open_container(struct parser *ps, struct jv *v, enum jtype t, struct jv **items)
+{
+	size_t id = ps->next_container++, n, nw;
+	struct jv *b;
+
+	*items = NULL;
+	if (ps->pass != FILL)
+		return id;
+	n = ps->counts[id]; /* read before the reservation may cover it */
+	nw = block_words(t, n);
+	b = ps->tape + ps->wtop;
+	ps->wtop += nw;
+	if (t == J_ARR && n == 1) {
+		v->w = entry(T_ARR1, v, b, sizeof(*b));
+		*items = b;
+	} else {
+		b->w = (uint32_t)n;
+		v->w = entry(t, v, b, sizeof(*b));
+		*items = b + 1;
 	}
-	ps->top = base;
+	return id;
+}
+
+static int
+close_container(struct parser *ps, size_t id, enum jtype t, size_t n)
+{
+	if (n > UINT32_MAX / 2)
+		return fail(
+		    ps, t == J_ARR ? "array too long" : "object too large");
+	if (ps->pass == SCAN) {
+		ps->containers++;
+		ps->words += block_words(t, n);
+		if (id < ps->nearly)
+			ps->early[id] = (uint32_t)n;
+	} else if (ps->pass == COUNT)
+		ps->counts[id] = (uint32_t)n;
 	return 0;
 }
 
 static int
 parse_array(struct parser *ps, struct jv *v)
 {
-	size_t base = ps->top;
-	struct jv item;
+	struct jv *items = NULL;
+	size_t n = 0, id;
 
 	ps->p++;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == ']') {
 		ps->p++;
-		return close_container(ps, v, base, J_ARR);
+		if (v != NULL)
+			v->w = J_ARR;
+		return 0;
 	}
+	id = open_container(ps, v, J_ARR, &items);
 	for (;;) {
-		if (parse_value(ps, &item) < 0 || push(ps, &item) < 0)
+		if (parse_value(ps, items != NULL ? &items[n] : NULL) < 0)
 			return -1;
+		n++;
 		skip_ws(ps);
 		if (ps->p >= ps->end)
 			return fail(ps, "unterminated array");
@@ -359,36 +564,38 @@ parse_array(struct parser *ps, struct jv *v)
 		}
 		return fail(ps, "expected , or ]");
 	}
-	if (ps->top - base > UINT32_MAX / 2)
-		return fail(ps, "array too long");
-	return close_container(ps, v, base, J_ARR);
+	return close_container(ps, id, J_ARR, n);
 }
 
 static int
 parse_object(struct parser *ps, struct jv *v)
 {
-	size_t base = ps->top;
-	struct jv key, val;
+	struct jv *items = NULL;
+	size_t n = 0, id;
 
 	ps->p++;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}') {
 		ps->p++;
-		return close_container(ps, v, base, J_OBJ);
+		if (v != NULL)
+			v->w = J_OBJ;
+		return 0;
 	}
+	id = open_container(ps, v, J_OBJ, &items);
 	for (;;) {
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"')
 			return fail(ps, "expected object key");
-		if (parse_string(ps, &key) < 0)
+		if (parse_string(ps, items != NULL ? &items[2 * n] : NULL) < 0)
 			return -1;
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != ':')
 			return fail(ps, "expected :");
 		ps->p++;
-		if (parse_value(ps, &val) < 0 || push(ps, &key) < 0 ||
-		    push(ps, &val) < 0)
+		if (parse_value(ps, items != NULL ? &items[2 * n + 1] : NULL) <
+		    0)
 			return -1;
+		n++;
 		skip_ws(ps);
 		if (ps->p >= ps->end)
 			return fail(ps, "unterminated object");
@@ -402,9 +609,7 @@ parse_object(struct parser *ps, struct jv *v)
 		}
 		return fail(ps, "expected , or }");
 	}
-	if (ps->top - base > UINT32_MAX / 2)
-		return fail(ps, "object too large");
-	return close_container(ps, v, base, J_OBJ);
+	return close_container(ps, id, J_OBJ, n);
 }
 
 static int
@@ -426,98 +631,157 @@ parse_value(struct parser *ps, struct jv *v)
 	case '"':
 		return parse_string(ps, v);
 	case 't':
-		v->t = J_TRUE;
-		v->n = 0;
+		if (v != NULL)
+			v->w = J_TRUE;
 		return literal(ps, "true", 4);
 	case 'f':
-		v->t = J_FALSE;
-		v->n = 0;
+		if (v != NULL)
+			v->w = J_FALSE;
 		return literal(ps, "false", 5);
 	case 'n':
-		v->t = J_NULL;
-		v->n = 0;
+		if (v != NULL)
+			v->w = J_NULL;
 		return literal(ps, "null", 4);
 	default:
 		return parse_number(ps, v);
 	}
 }
 
+static int
+run_pass(struct parser *ps, enum pass pass, const char *text, struct jv *root)
+{
+	ps->pass = pass;
+	ps->p = text;
+	ps->depth = 0;
+	ps->next_container = 0;
+	if (parse_value(ps, root) < 0)
+		return -1;
+	skip_ws(ps);
+	if (ps->p != ps->end)
+		return fail(ps, "trailing bytes after the JSON value");
+	return 0;
+}
+
 struct jv *
-json_parse(struct arena *a, char *text, size_t len, int max_depth, char *err,
-    size_t errsize)
+json_parse(struct arena *a, const char *text, size_t len, int max_depth,
+    char *err, size_t errsize)
 {
 	struct parser ps;
 	struct jv *root = NULL;
+	size_t tape_bytes, total;
 
 	memset(&ps, 0, sizeof(ps));
-	ps.a = a;
-	ps.p = text;
 	ps.end = text + len;
 	ps.max_depth = max_depth;
-	root = arena_alloc(a, sizeof(*root));
+	ps.words = 1;
+	ps.nearly = early_limit;
+	if (run_pass(&ps, SCAN, text, NULL) < 0) {
+		/* SCAN skims strings: say what a full reading finds first */
+		ps.err = NULL;
+		if (run_pass(&ps, CHECK, text, NULL) == 0)
+			fail(&ps, "bad string");
+		goto out;
+	}
+	tape_bytes = ps.words * sizeof(struct jv);
+	total = tape_bytes + ps.pool;
+	if (total >= BLOCK_MAX) {
+		fail(&ps, "document too large");
+		goto out;
+	}
+	root = arena_alloc(a, total);
 	if (root == NULL) {
 		fail(&ps, "out of memory");
+		ps.p = text;
 		goto out;
 	}
-	if (parse_value(&ps, root) < 0) {
+	ps.tape = root;
+	ps.counts = (uint32_t *)(void *)(root + ps.words - ps.containers);
+	ps.pooltop = (char *)root + tape_bytes;
+	ps.wtop = 1;
+	/* The text passed SCAN, so the other passes cannot fail. */
+	if (ps.containers <= ps.nearly)
+		memcpy(ps.counts, ps.early, ps.containers * sizeof(uint32_t));
+	else if (run_pass(&ps, COUNT, text, NULL) < 0) {
 		root = NULL;
 		goto out;
 	}
-	skip_ws(&ps);
-	if (ps.p != ps.end) {
-		fail(&ps, "trailing bytes after the JSON value");
+	if (run_pass(&ps, FILL, text, root) < 0) {
 		root = NULL;
+		goto out;
 	}
 out:
 	if (root == NULL && err != NULL && errsize > 0)
 		snprintf(err, errsize, "%s at byte %zu",
 		    ps.err ? ps.err : "error", (size_t)(ps.p - text));
-	free(ps.stack);
 	return root;
+}
+
+enum jtype
+jv_type(const struct jv *v)
+{
+	if (v == NULL)
+		return J_NULL;
+	return etype(v) == T_ARR1 ? J_ARR : (enum jtype)etype(v);
+}
+
+size_t
+jv_len(const struct jv *v)
+{
+	if (v == NULL)
+		return 0;
+	switch (etype(v)) {
+	case J_STR:
+		return strlen(etext(v));
+	case J_ARR:
+	case J_OBJ:
+		return eoff(v) == 0 ? 0 : eblock(v)->w;
+	case T_ARR1:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 const struct jv *
 jv_get(const struct jv *o, const char *key)
 {
+	const struct jv *m;
 	uint32_t i;
-	size_t kl;
 
-	if (o == NULL || o->t != J_OBJ)
+	if (o == NULL || etype(o) != J_OBJ || eoff(o) == 0)
 		return NULL;
-	kl = strlen(key);
+	m = eblock(o);
 	/* Last duplicate wins, as in most parsers providers are built on. */
-	for (i = o->n; i-- > 0;) {
-		const struct jv *k = &o->u.items[2 * i];
-		if (k->n == kl && memcmp(k->u.s, key, kl) == 0)
-			return &o->u.items[2 * i + 1];
-	}
+	for (i = m->w; i-- > 0;)
+		if (strcmp(etext(&m[1 + 2 * i]), key) == 0)
+			return &m[2 + 2 * i];
 	return NULL;
 }
 
 const char *
 jv_str(const struct jv *v)
 {
-	return v != NULL && v->t == J_STR ? v->u.s : NULL;
+	return v != NULL && etype(v) == J_STR ? etext(v) : NULL;
 }
 
 bool
 jv_is_null(const struct jv *v)
 {
-	return v == NULL || v->t == J_NULL;
+	return v == NULL || etype(v) == J_NULL;
 }
 
 int
 jv_int(const struct jv *v, int64_t *out)
 {
-	char tmp[72];
+	char buf[NUM_INLINE + 1];
+	const char *tmp;
 	char *end;
 	long long r;
 	double d;
 
-	if (v == NULL || v->t != J_NUM)
+	if (v == NULL || etype(v) != J_NUM)
 		return -1;
-	memcpy(tmp, v->u.s, v->n);
-	tmp[v->n] = '\0';
+	tmp = num_text(v, buf);
 	if (strpbrk(tmp, ".eE") == NULL) {
 		errno = 0;
 		r = strtoll(tmp, &end, 10);
@@ -538,15 +802,13 @@ jv_int(const struct jv *v, int64_t *out)
 int
 jv_num(const struct jv *v, double *out)
 {
-	char tmp[72];
+	char buf[NUM_INLINE + 1];
 	char *end;
 	double d;
 
-	if (v == NULL || v->t != J_NUM)
+	if (v == NULL || etype(v) != J_NUM)
 		return -1;
-	memcpy(tmp, v->u.s, v->n);
-	tmp[v->n] = '\0';
-	d = strtod(tmp, &end);
+	d = strtod(num_text(v, buf), &end);
 	if (*end != '\0' || !isfinite(d))
 		return -1;
 	*out = d;
@@ -558,9 +820,9 @@ jv_bool(const struct jv *v)
 {
 	if (v == NULL)
 		return -1;
-	if (v->t == J_TRUE)
+	if (etype(v) == J_TRUE)
 		return 1;
-	if (v->t == J_FALSE)
+	if (etype(v) == J_FALSE)
 		return 0;
 	return -1;
 }
@@ -568,23 +830,28 @@ jv_bool(const struct jv *v)
 size_t
 jv_count(const struct jv *v)
 {
-	return v != NULL && v->t == J_ARR ? v->n : 0;
+	return jv_type(v) == J_ARR ? jv_len(v) : 0;
 }
 
 const struct jv *
 jv_item(const struct jv *v, size_t i)
 {
-	if (v == NULL || v->t != J_ARR || i >= v->n)
+	if (v == NULL || i >= jv_count(v))
 		return NULL;
-	return &v->u.items[i];
+	if (etype(v) == T_ARR1)
+		return eblock(v);
+	return eblock(v) + 1 + i;
 }
 
 int
 jv_write(struct buf *b, const struct jv *v)
 {
-	uint32_t i;
+	char buf[NUM_INLINE + 1];
+	const struct jv *m;
+	uint32_t i, n;
+	const char *s;
 
-	switch (v->t) {
+	switch (etype(v)) {
 	case J_NULL:
 		return buf_add(b, "null", 4);
 	case J_TRUE:
@@ -592,25 +859,33 @@ jv_write(struct buf *b, const struct jv *v)
 	case J_FALSE:
 		return buf_add(b, "false", 5);
 	case J_NUM:
-		return buf_add(b, v->u.s, v->n);
+		return buf_adds(b, num_text(v, buf));
 	case J_STR:
-		return buf_json_str(b, v->u.s, v->n);
+		s = etext(v);
+		return buf_json_str(b, s, strlen(s));
+	case T_ARR1:
+		buf_addc(b, '[');
+		jv_write(b, eblock(v));
+		return buf_addc(b, ']');
 	case J_ARR:
 		buf_addc(b, '[');
-		for (i = 0; i < v->n; i++) {
+		n = (uint32_t)jv_len(v);
+		for (i = 0; i < n; i++) {
 			if (i > 0)
 				buf_addc(b, ',');
-			jv_write(b, &v->u.items[i]);
+			jv_write(b, eblock(v) + 1 + i);
 		}
 		return buf_addc(b, ']');
 	case J_OBJ:
 		buf_addc(b, '{');
-		for (i = 0; i < v->n; i++) {
+		n = (uint32_t)jv_len(v);
+		m = n > 0 ? eblock(v) + 1 : NULL;
+		for (i = 0; i < n; i++) {
 			if (i > 0)
 				buf_addc(b, ',');
-			jv_write(b, &v->u.items[2 * i]);
+			jv_write(b, &m[2 * i]);
 			buf_addc(b, ':');
-			jv_write(b, &v->u.items[2 * i + 1]);
+			jv_write(b, &m[2 * i + 1]);
 		}
 		return buf_addc(b, '}');
 	}

@@ -1,9 +1,11 @@
 /*
  * Strict JSON (RFC 8259) parsed into a read-only tree that lives in the
- * request arena.  Upstream bodies are parsed in place: string escapes are
- * decoded inside the caller's buffer, so the buffer must be writable and
- * must outlive the tree.  Limits: nesting depth, and the arena's cap on
- * memory.  Anything else — trailing bytes, bad escapes, control
+ * request arena, in one block: 4 bytes per value plus the strings and
+ * number texts, at most 3 bytes per byte of input whatever its shape.
+ * The input is only read; the tree keeps copies of its strings, so the
+ * caller may free the text once parsed.  Limits: nesting depth, the
+ * arena's cap, and a tree under 256 MiB (a 32 MiB body needs at most
+ * 96 MiB).  Anything else — trailing bytes, bad escapes, control
  * characters in strings, leading zeros, lone surrogates aside — is an
  * error, so a provider that sends garbage gets PROVIDER_BAD_RESPONSE.
  */
@@ -19,20 +21,17 @@ struct buf;
 
 enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
 
-struct jv {
-	enum jtype t;
-	uint32_t n; /* string bytes, array items, object members */
-	union {
-		const char *s; /* J_STR (NUL-terminated), J_NUM (raw text) */
-		struct jv
-		    *items; /* J_ARR: n items; J_OBJ: 2n, key then value */
-	} u;
-};
+/* A value of the tree; read it with the functions below. */
+struct jv;
 
 #define JSON_MAX_DEPTH 64
 
-struct jv *json_parse(struct arena *, char *text, size_t len, int max_depth,
-    char *err, size_t errsize);
+struct jv *json_parse(struct arena *, const char *text, size_t len,
+    int max_depth, char *err, size_t errsize);
+
+enum jtype jv_type(const struct jv *); /* J_NULL for NULL (absent) */
+/* Bytes of a string, items of an array, members of an object; else 0. */
+size_t jv_len(const struct jv *);
 
 const struct jv *jv_get(const struct jv *obj, const char *key);
 const char *jv_str(const struct jv *); /* NULL unless a string */
@@ -47,5 +46,10 @@ size_t jv_count(const struct jv *); /* items of an array, else 0 */
 const struct jv *jv_item(const struct jv *arr, size_t i);
 /* Serialises v compactly; numbers keep their original text. */
 int jv_write(struct buf *, const struct jv *);
+/*
+ * For tests: how many containers' item counts the first pass keeps
+ * before the parser needs its counting pass (default 4096).
+ */
+void json_test_early_counts(size_t n);
 
 #endif

@@ -86,7 +86,7 @@ page_write_call(struct buf *b, const struct call *c, bool include_raw)
 		buf_json_cstr(b, c->tags[i]);
 	}
 	buf_adds(b, "],\"metadata\":");
-	if (c->metadata != NULL && c->metadata->t == J_OBJ)
+	if (c->metadata != NULL && jv_type(c->metadata) == J_OBJ)
 		jv_write(b, c->metadata);
 	else
 		buf_adds(b, "{}");

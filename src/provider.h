@@ -82,7 +82,7 @@ struct upreq {
 
 struct upresp {
 	long status;
-	char *body; /* writable; the decoder parses it in place */
+	char *body; /* read by the decoder; freed once decoded */
 	size_t len;
 };
 

@@ -113,9 +113,9 @@ field_capped(const struct jv *o, const char *key, size_t max, const char **out)
 	*out = NULL;
 	if (jv_is_null(v))
 		return 0;
-	if (v->t != J_STR || v->n > max)
+	if (jv_type(v) != J_STR || jv_len(v) > max)
 		return -1;
-	*out = v->u.s;
+	*out = jv_str(v);
 	return 0;
 }
 
@@ -185,8 +185,8 @@ field_id_string(
 	*out = NULL;
 	if (jv_is_null(v))
 		return 0;
-	if (v->t == J_STR) {
-		*out = v->u.s;
+	if (jv_type(v) == J_STR) {
+		*out = jv_str(v);
 		return 0;
 	}
 	if (jv_int(v, &n) < 0)
@@ -304,12 +304,13 @@ decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
 
 	pg->n = 0;
 	pg->calls = NULL;
-	if (arr->n > 0 &&
-	    (pg->calls = arena_calloc(a, arr->n, sizeof(*pg->calls))) == NULL)
+	if (jv_len(arr) > 0 &&
+	    (pg->calls = arena_calloc(a, jv_len(arr), sizeof(*pg->calls))) ==
+	        NULL)
 		return CN_INTERNAL;
-	for (i = 0; i < arr->n; i++) {
+	for (i = 0; i < jv_len(arr); i++) {
 		const struct jv *o = jv_item(arr, i);
-		if (o->t != J_OBJ) {
+		if (jv_type(o) != J_OBJ) {
 			snprintf(
 			    err, errsize, "record %zu is not an object", i);
 			return CN_PROVIDER_BAD_RESPONSE;
@@ -319,7 +320,7 @@ decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
 			return CN_PROVIDER_BAD_RESPONSE;
 		}
 	}
-	pg->n = arr->n;
+	pg->n = jv_len(arr);
 	return CN_OK;
 }
 
@@ -334,8 +335,9 @@ record_begin(
 	c->kind = f->pc->driver->kind;
 	c->raw = o;
 	c->is_test = -1;
-	if (id == NULL || id->t != J_STR || id->n == 0 || id->n > MAX_NATIVE_ID)
+	if (id == NULL || jv_type(id) != J_STR || jv_len(id) == 0 ||
+	    jv_len(id) > MAX_NATIVE_ID)
 		return -1;
-	c->native_id = id->u.s;
+	c->native_id = jv_str(id);
 	return 0;
 }

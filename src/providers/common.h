@@ -37,7 +37,7 @@ int add_header(
  */
 enum cn_err upstream_status_err(long status, char *err, size_t errsize);
 
-/* Parses the body in place; PROVIDER_BAD_RESPONSE with a reason. */
+/* Parses the body into the arena; PROVIDER_BAD_RESPONSE with a reason. */
 enum cn_err parse_body(const struct upresp *, struct arena *,
     const struct jv **root, char *err, size_t errsize);
 

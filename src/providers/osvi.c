@@ -178,7 +178,7 @@ normalize(
 	const struct jv *v;
 	const struct status_word *sw;
 
-	if (o->t != J_OBJ)
+	if (jv_type(o) != J_OBJ)
 		return "not an object";
 	if (record_begin(f, o, "call_id", c) < 0)
 		return "call_id is missing or not a string of 1 to 256 bytes";
@@ -239,7 +239,7 @@ normalize(
 		return "campaign_id is not an id";
 	v = jv_get(o, "tag");
 	if (!jv_is_null(v)) {
-		if (v->t != J_OBJ)
+		if (jv_type(v) != J_OBJ)
 			return "tag is not an object";
 		if (field_str(v, "name", &name) < 0)
 			return "tag.name is not a string";
@@ -263,7 +263,7 @@ agent_not_found(const struct upresp *resp, struct arena *a)
 	char scratch[128];
 
 	if (parse_body(resp, a, &root, scratch, sizeof(scratch)) != CN_OK ||
-	    root->t != J_OBJ || field_str(root, "error", &why) < 0 ||
+	    jv_type(root) != J_OBJ || field_str(root, "error", &why) < 0 ||
 	    why == NULL)
 		return false;
 	return strcmp(why, "agent_not_found") == 0;
@@ -300,17 +300,17 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return upstream_status_err(resp->status, err, errsize);
 	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
 		return e;
-	if (root->t != J_OBJ)
+	if (jv_type(root) != J_OBJ)
 		return bad(err, errsize, "body is not an object");
 	/* the schema does not require success; when sent it must hold */
 	v = jv_get(root, "success");
 	if (v != NULL && jv_bool(v) != 1)
 		return bad(err, errsize, "success is not true");
 	data = jv_get(root, "data");
-	if (data == NULL || data->t != J_ARR)
+	if (data == NULL || jv_type(data) != J_ARR)
 		return bad(err, errsize, "data is not an array");
 	meta = jv_get(root, "meta");
-	if (meta == NULL || meta->t != J_OBJ)
+	if (meta == NULL || jv_type(meta) != J_OBJ)
 		return bad(err, errsize, "meta is not an object");
 	if (field_int(meta, "current_page", &cur) < 0 || !cur.set)
 		return bad(err, errsize, "meta.current_page is missing");

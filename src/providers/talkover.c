@@ -181,7 +181,7 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 	const char *dir;
 	const struct status_word *sw;
 
-	if (o->t != J_OBJ)
+	if (jv_type(o) != J_OBJ)
 		return "not an object";
 	if (record_begin(f, o, "id", c) < 0)
 		return "id is missing or not a string of 1 to 256 bytes";
@@ -208,7 +208,7 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 		return "to is not a string";
 	v = jv_get(o, "agent");
 	if (!jv_is_null(v)) {
-		if (v->t != J_OBJ)
+		if (jv_type(v) != J_OBJ)
 			return "agent is not an object";
 		if (field_str(v, "id", &c->agent_id) < 0)
 			return "agent.id is not a string";
@@ -248,16 +248,16 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return upstream_status_err(resp->status, err, errsize);
 	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
 		return e;
-	if (root->t != J_OBJ)
+	if (jv_type(root) != J_OBJ)
 		return bad(err, errsize, "body is not an object");
 	v = jv_get(root, "success");
 	if (v == NULL || jv_bool(v) != 1)
 		return bad(err, errsize, "success is not true");
 	data = jv_get(root, "data");
-	if (data == NULL || data->t != J_ARR)
+	if (data == NULL || jv_type(data) != J_ARR)
 		return bad(err, errsize, "data is not an array");
 	pag = jv_get(root, "pagination");
-	if (pag == NULL || pag->t != J_OBJ)
+	if (pag == NULL || jv_type(pag) != J_OBJ)
 		return bad(err, errsize, "pagination is not an object");
 	if (field_int(pag, "current_page", &cur) < 0 || !cur.set)
 		return bad(err, errsize, "pagination.current_page is missing");

@@ -158,21 +158,22 @@ transcript(
 	*out = "";
 	if (jv_is_null(m))
 		return 0;
-	if (m->t != J_ARR) {
+	if (jv_type(m) != J_ARR) {
 		*why = "messages is not an array";
 		return -1;
 	}
 	buf_init(&b, MAX_TEXT);
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < jv_len(m); i++) {
 		it = jv_item(m, i);
 		content = jv_get(it, "content");
-		if (it->t != J_OBJ || content == NULL || content->t != J_STR) {
+		if (jv_type(it) != J_OBJ || content == NULL ||
+		    jv_type(content) != J_STR) {
 			*why = "a message has no string content";
 			goto out;
 		}
 		if (i > 0)
 			buf_addc(&b, '\n');
-		buf_add(&b, content->u.s, content->n);
+		buf_add(&b, jv_str(content), jv_len(content));
 	}
 	if (b.failed) {
 		*why = "transcript too large";
@@ -234,7 +235,7 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	md = jv_get(o, "metadata");
 	if (!jv_is_null(md)) {
 		*why = "metadata is not an object";
-		if (md->t != J_OBJ)
+		if (jv_type(md) != J_OBJ)
 			return -1;
 		c->metadata = md;
 	}
@@ -266,21 +267,21 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return upstream_status_err(resp->status, err, errsize);
 	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
 		return e;
-	if (root->t != J_OBJ)
+	if (jv_type(root) != J_OBJ)
 		return bad(err, errsize, "body is not an object");
 	calls = jv_get(root, "calls");
-	if (calls == NULL || calls->t != J_ARR)
+	if (calls == NULL || jv_type(calls) != J_ARR)
 		return bad(err, errsize, "calls is missing or not an array");
 	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
 	        ? f->page_size
 	        : f->pc->driver->max_page_size);
-	if (calls->n > cap)
+	if (jv_len(calls) > cap)
 		return bad(err, errsize, "more records than the page size");
 	tok = jv_get(root, "next_page_token");
-	if (!jv_is_null(tok) && tok->t != J_STR)
+	if (!jv_is_null(tok) && jv_type(tok) != J_STR)
 		return bad(err, errsize, "next_page_token is not a string");
 	/* the token travels in the cursor, which has room for this much */
-	if (!jv_is_null(tok) && tok->n > CURSOR_MAX_TOKEN)
+	if (!jv_is_null(tok) && jv_len(tok) > CURSOR_MAX_TOKEN)
 		return bad(err, errsize, "next_page_token is too long");
 	if (field_int(root, "total_count", &total) < 0 ||
 	    (total.set && total.v < 0))
@@ -291,8 +292,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	pg->next.page = 0;
 	pg->next.token = NULL;
 	/* An empty token could only restart the walk: treat it as the end. */
-	if (!jv_is_null(tok) && tok->n > 0 &&
-	    (pg->next.token = arena_strdup(a, tok->u.s)) == NULL)
+	if (!jv_is_null(tok) && jv_len(tok) > 0 &&
+	    (pg->next.token = arena_strdup(a, jv_str(tok))) == NULL)
 		return CN_INTERNAL;
 	pg->last = pg->next.token == NULL || pg->n == 0;
 	pg->has_total = total.set;

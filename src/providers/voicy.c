@@ -179,7 +179,7 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	agent = jv_get(o, "agent");
 	if (!jv_is_null(agent)) {
 		*why = "bad agent";
-		if (agent->t != J_OBJ ||
+		if (jv_type(agent) != J_OBJ ||
 		    field_str(agent, "name", &c->agent_name) < 0 ||
 		    field_int(agent, "version", &c->agent_version) < 0)
 			return -1;
@@ -231,15 +231,15 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return upstream_status_err(resp->status, err, errsize);
 	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
 		return e;
-	if (root->t != J_OBJ)
+	if (jv_type(root) != J_OBJ)
 		return bad(err, errsize, "body is not an object");
 	calls = jv_get(root, "calls");
-	if (calls == NULL || calls->t != J_ARR)
+	if (calls == NULL || jv_type(calls) != J_ARR)
 		return bad(err, errsize, "calls is missing or not an array");
 	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
 	        ? f->page_size
 	        : f->pc->driver->max_page_size);
-	if (calls->n > cap)
+	if (jv_len(calls) > cap)
 		return bad(err, errsize, "more records than the page size");
 	if (field_int(root, "total_count", &total) < 0 ||
 	    (total.set && total.v < 0))

@@ -260,7 +260,7 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	/* created_at: epoch ms in list answers, ISO in some examples */
 	if (!c->started_at.set) {
 		v = jv_get(o, "created_at");
-		if (v != NULL && v->t == J_STR) {
+		if (v != NULL && jv_type(v) == J_STR) {
 			*why = "bad created_at";
 			if (field_time_iso(o, "created_at", &c->started_at) < 0)
 				return -1;
@@ -279,7 +279,7 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	v = jv_get(o, "metadata");
 	if (!jv_is_null(v)) {
 		*why = "metadata is not an object";
-		if (v->t != J_OBJ)
+		if (jv_type(v) != J_OBJ)
 			return -1;
 		c->metadata = v;
 	}
@@ -326,21 +326,21 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		return upstream_status_err(resp->status, err, errsize);
 	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
 		return e;
-	if (root->t != J_OBJ)
+	if (jv_type(root) != J_OBJ)
 		return bad(err, errsize, "body is not an object");
 	if (field_str(root, "status", &st) < 0)
 		return bad(err, errsize, "status is not a string");
 	if (st != NULL && word_eq(st, "error"))
 		return bad(err, errsize, "status is error");
 	data = jv_get(root, "data");
-	if (data == NULL || data->t != J_OBJ)
+	if (data == NULL || jv_type(data) != J_OBJ)
 		return bad(err, errsize, "data is missing or not an object");
 	calls = jv_get(data, "calls");
-	if (calls == NULL || calls->t != J_ARR)
+	if (calls == NULL || jv_type(calls) != J_ARR)
 		return bad(
 		    err, errsize, "data.calls is missing or not an array");
 	pag = jv_get(data, "pagination");
-	if (pag == NULL || pag->t != J_OBJ)
+	if (pag == NULL || jv_type(pag) != J_OBJ)
 		return bad(err, errsize,
 		    "data.pagination is missing or not an object");
 	/* The two documentation pages name the total differently. */
@@ -357,7 +357,7 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
 	        ? f->page_size
 	        : f->pc->driver->max_page_size);
-	if (calls->n > cap)
+	if (jv_len(calls) > cap)
 		return bad(err, errsize, "more records than the page size");
 	e = decode_records(f, a, calls, pg, record, err, errsize);
 	if (e != CN_OK)

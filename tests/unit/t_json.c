@@ -47,21 +47,74 @@ rejects(const char *s, const char *why)
 	ok(parse(s) == NULL, "rejects %s", why);
 }
 
+/* The error and its place, as the single-pass parser reported them:
+ * strings are checked in the last pass, which must find the same. */
+static void
+error_is(const char *s, const char *want)
+{
+	char *copy = arena_strdup(a, s), why[96];
+
+	why[0] = '\0';
+	ok(json_parse(a, copy, strlen(copy), JSON_MAX_DEPTH, why,
+	       sizeof(why)) == NULL &&
+	        strcmp(why, want) == 0,
+	    "error \"%s\" (got \"%s\")", want, why);
+}
+
+static void checks(void);
+
 int
 main(void)
+{
+	a = arena_new(4096, 1 << 26);
+	checks();
+	/* again, with every item count found by the parser's counting pass
+	 * (what documents of more than 4096 containers use) */
+	json_test_early_counts(0);
+	checks();
+	arena_free(a);
+	return done_testing();
+}
+
+static void
+checks(void)
 {
 	const struct jv *v;
 	int64_t n;
 	char deep[300];
 	int i;
 
-	a = arena_new(4096, 1 << 26);
 	same_as_jsonc("{\"a\":1,\"b\":[true,false,null],\"c\":\"x\\ny\"}");
 	same_as_jsonc("[1.5e3,-0,0.25,123456789012]");
 	same_as_jsonc("\"\\u00e9\\ud83d\\ude00\\/\"");
 	same_as_jsonc("{\"nested\":{\"k\":[{\"x\":[]}]}}");
 	same_as_jsonc("  [ ]  ");
+	/* one-item arrays, short (packed) and long (pooled) numbers */
+	same_as_jsonc("[[[1]],[[]],[{}],[\"\"],{\"a\":[0]}]");
+	same_as_jsonc("[1234567,12345678,-1.5e+10,0.0000001,-0,9E9]");
+	same_as_jsonc("{\"k\":{\"k\":{\"k\":[1,[2,[3,[4]]]]}}}");
+	v = parse("[[7],\"h\\u00e9llo\",{\"a\":1,\"b\":2},[],12345678]");
+	ok(v != NULL && jv_type(v) == J_ARR && jv_len(v) == 5, "array of 5");
+	ok(jv_type(jv_item(v, 0)) == J_ARR && jv_len(jv_item(v, 0)) == 1 &&
+	        jv_int(jv_item(jv_item(v, 0), 0), &n) == 0 && n == 7,
+	    "a one-item array");
+	ok(jv_item(jv_item(v, 0), 1) == NULL, "and nothing past its item");
+	is_int((int64_t)jv_len(jv_item(v, 1)), 6, "string length, decoded");
+	is_int((int64_t)jv_len(jv_item(v, 2)), 2, "object members");
+	ok(jv_len(jv_item(v, 3)) == 0 && jv_item(jv_item(v, 3), 0) == NULL,
+	    "an empty array");
+	ok(jv_int(jv_item(v, 4), &n) == 0 && n == 12345678,
+	    "an 8-character number");
+	ok(jv_type(NULL) == J_NULL && jv_len(NULL) == 0 &&
+	        jv_item(v, 5) == NULL,
+	    "absent values");
 
+	error_is("[\"ok\",\"a\nb\",]", "control character in string at byte 8");
+	error_is("[\"\\u12\"]", "bad \\u escape at byte 4");
+	error_is("[1,\"\\ud800\\u12\"]", "bad \\u escape at byte 12");
+	error_is("{\"a\":[1,2,{\"b\":\"\\q\"}]}", "bad escape at byte 18");
+	error_is("[\"a\\", "unterminated string at byte 4");
+	error_is("{\"k\":\"v\" \"x\"}", "expected , or } at byte 9");
 	rejects("", "empty input");
 	rejects("{", "an unterminated object");
 	rejects("[1,]", "a trailing comma");
@@ -116,6 +169,4 @@ main(void)
 	v = parse("\"\\ud800x\"");
 	ok(v != NULL && strcmp(jv_str(v), "\xef\xbf\xbdx") == 0,
 	    "a lone surrogate becomes U+FFFD");
-	arena_free(a);
-	return done_testing();
 }
