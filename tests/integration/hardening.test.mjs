@@ -20,7 +20,11 @@ import { fcgiRequest, fcgiAbandon, cgiParams, parseCgi } from '../lib/fcgi.mjs';
 
 const wrapped = (process.env.CALLNORM_WRAP || '').trim() !== '';
 const asan = /libasan/.test(spawnSync('ldd', [bin]).stdout?.toString() || '');
-const DEADLINE = 1500; // request_timeout_ms of the server under test
+// request_timeout_ms of the server under test.  Under valgrind every
+// instruction is emulated and the deadline covers decoding too, so a
+// 32 MiB body or a four-provider page needs the time of a slower machine.
+const DEADLINE = wrapped ? 8000 : 1500;
+const PROVIDER_TIMEOUT = wrapped ? 20000 : 3000; // timeout_ms of each provider
 const SLACK = wrapped ? 4000 : asan ? 1500 : 1000; // answer, startup, valgrind, a loaded CI machine
 const REPS = wrapped ? 20 : 1000;
 
@@ -44,7 +48,7 @@ before(async () => {
   sim = await startSim({ seed: 11, size: 40, args });
   deadPort = await closedPort();
   const dead = `[provider dead]\nkind = osvi\nbase_url = http://127.0.0.1:${deadPort}/dead\napi_key = k\ntimeout_ms = 3000\n`;
-  config = writeConfig(tmpdir(), simConfig(sim.port, { providers: ALL, kinds: EXTRA, extra: dead, main: `request_timeout_ms = ${DEADLINE}\n` }));
+  config = writeConfig(tmpdir(), simConfig(sim.port, { providers: ALL, kinds: EXTRA, extra: dead, main: `request_timeout_ms = ${DEADLINE}\n`, timeoutMs: PROVIDER_TIMEOUT }));
   server = await startServer(config, { threads: 1 });
 });
 after(async () => { await server?.stop(); await sim?.stop(); });
@@ -165,7 +169,7 @@ test('oversize bodies, repeated: memory returns to a bound', { timeout: 120000 }
   // A server of its own with a roomy deadline: reading 32 MiB under a
   // sanitizer on a busy machine can take longer than the matrix's 1.5 s,
   // and this test is about memory, not time.
-  const roomy = writeConfig(tmpdir(), simConfig(sim.port, { providers: ['verbex'], main: 'request_timeout_ms = 20000\n' }));
+  const roomy = writeConfig(tmpdir(), simConfig(sim.port, { providers: ['verbex'], main: `request_timeout_ms = ${wrapped ? 60000 : 20000}\n`, timeoutMs: wrapped ? 60000 : 3000 }));
   const big = await startServer(roomy, { threads: 1 });
   const pid = big.child.pid;
   await sim.reset();

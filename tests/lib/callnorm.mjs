@@ -55,7 +55,7 @@ export function writeConfig(dir, text, name = 'callnorm.conf') {
 }
 
 // main: "key = value" lines for [callnorm]; they replace the defaults.
-export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '' } = {}) {
+export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
   const keys = { cursor_key: 'test-cursor-key-0123456789abcdef0123', request_timeout_ms: '5000' };
   for (const line of main.split('\n')) {
     const m = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);
@@ -66,7 +66,7 @@ export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover',
     const kind = kinds[name] || name;
     text += `[provider ${name}]\nkind = ${kind}\nbase_url = http://127.0.0.1:${simPort}/${name}\napi_key = sim-${name}-key\n`;
     if (kind === 'zudu') text += `api_secret = sim-${name}-secret\n`;
-    text += 'timeout_ms = 3000\n';
+    text += `timeout_ms = ${timeoutMs}\n`;
   }
   return text + extra;
 }
