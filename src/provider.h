@@ -5,7 +5,9 @@
  * FastCGI or libcurl, so it is tested from fixtures and fuzzed.
  *
  * Adding a kind: one src/providers/<kind>.c exporting one
- * `const struct driver drv_<kind>`, one line in providers.c.
+ * `const struct driver drv_<kind>` (built on providers/common.h), one
+ * line in providers.c; docs/design.md lists the rest (simulator kind,
+ * fixtures, docs page).
  */
 #ifndef CN_PROVIDER_H
 #define CN_PROVIDER_H
@@ -128,6 +130,9 @@ struct driver {
 };
 
 const struct driver *driver_find(const char *kind);
+/* The registered kinds, "verbex, voicy, ...", for messages. */
+const char *driver_kind_list(void);
+/* The registry, NULL-terminated. */
 extern const struct driver *const drivers[];
 
 #endif
