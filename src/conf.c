@@ -453,10 +453,8 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 	if (strcmp(k, "kind") == 0) {
 		p->driver = driver_find(v);
 		if (p->driver == NULL)
-			problem(ld, line,
-			    "unknown kind '%s' (verbex, voicy, "
-			    "talkover, osvi, zudu)",
-			    v);
+			problem(ld, line, "unknown kind '%s' (%s)", v,
+			    driver_kind_list());
 	} else if (strcmp(k, "base_url") == 0) {
 		if ((why = check_url(v)) != NULL)
 			problem(ld, line, "%s", why);

@@ -5,7 +5,9 @@
  * FastCGI or libcurl, so it is tested from fixtures and fuzzed.
  *
  * Adding a kind: one src/providers/<kind>.c exporting one
- * `const struct driver drv_<kind>`, one line in providers.c.
+ * `const struct driver drv_<kind>` (built on providers/common.h), one
+ * line in providers.c; docs/design.md lists the rest (simulator kind,
+ * fixtures, docs page).
  */
 #ifndef CN_PROVIDER_H
 #define CN_PROVIDER_H
@@ -95,7 +97,7 @@ struct fetch {
 	struct position pos;
 };
 
-struct page {
+struct uppage {
 	struct call *calls;
 	size_t n;
 	bool last; /* nothing after this page */
@@ -124,10 +126,13 @@ struct driver {
 	    const struct fetch *, struct arena *, struct upreq *);
 	/* Parses a 2xx body, or maps a non-2xx status to an error. */
 	enum cn_err (*decode)(const struct fetch *, const struct upresp *,
-	    struct arena *, struct page *, char *err, size_t errsize);
+	    struct arena *, struct uppage *, char *err, size_t errsize);
 };
 
 const struct driver *driver_find(const char *kind);
+/* The registered kinds, "verbex, voicy, ...", for messages. */
+const char *driver_kind_list(void);
+/* The registry, NULL-terminated. */
 extern const struct driver *const drivers[];
 
 #endif

@@ -5,8 +5,8 @@
 
 #define MS_PER_DAY 86400000LL
 /* 0000-01-01 .. 9999-12-31: the range four-digit years can express. */
-#define MIN_MS (-62167219200000LL)
-#define MAX_MS (253402300799999LL)
+#define MIN_MS TIME_MIN_MS
+#define MAX_MS TIME_MAX_MS
 
 int64_t
 days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 0000-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z: the instants the
+ * formats below can print, and so the range a provider's time may take. */
+#define TIME_MIN_MS (-62167219200000LL)
+#define TIME_MAX_MS (253402300799999LL)
+
 /* Parses RFC 3339 (zone required).  Sub-millisecond fractions round up,
  * which keeps both inclusive-after and exclusive-before bounds exact for
  * millisecond records.  Returns 0, or -1 on any deviation. */

@@ -1,7 +1,15 @@
 /*
- * Helpers shared by the provider drivers: building upstream URLs and JSON
- * bodies, reading typed fields, and the mapping of upstream HTTP statuses
- * every kind shares.  Everything allocates from the request arena.
+ * The scaffold every provider driver stands on, so that a driver file
+ * holds only what its API does differently:
+ * - the request side: URL and query parameters, JSON bodies, GET/POST
+ *   and the Authorization header;
+ * - the response side: the decode preamble (status, JSON, root object,
+ *   record array, page-size cap), the record loop, typed fields, the
+ *   page facts, and the error message;
+ * - the vocabularies: one status-table type with a two-level (status,
+ *   then finish reason) lookup, the direction and call-type words.
+ * Everything allocates from the request arena.  Library-global names
+ * carry the up_ prefix (upstream), like struct upreq and upresp.
  */
 #ifndef CN_PROVIDERS_COMMON_H
 #define CN_PROVIDERS_COMMON_H
@@ -10,36 +18,152 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../arena.h"
-#include "../buf.h"
-#include "../call.h"
-#include "../conf.h"
-#include "../json.h"
-#include "../provider.h"
-#include "../timefmt.h"
+#include "arena.h"
+#include "buf.h"
+#include "call.h"
+#include "conf.h"
+#include "json.h"
+#include "provider.h"
+#include "timefmt.h"
 
-/* base_url + path, then url_param() for each query parameter. */
-void url_begin(struct buf *, const struct provider_conf *, const char *path);
+#define DESC_BIT 1u
+#define ASC_BIT 2u
+#define FBIT(f) (1u << (f))
+
+/* ---- the upstream request ---- */
+
+/* base_url + path, then up_url_param() for each query parameter. */
+void up_url_begin(struct buf *, const struct provider_conf *, const char *path);
 /* Appends ?name=value or &name=value, percent-encoding the value. */
-void url_param(struct buf *, const char *name, const char *value);
-void url_param_int(struct buf *, const char *name, int64_t value);
+void up_url_param(struct buf *, const char *name, const char *value);
+void up_url_param_int(struct buf *, const char *name, int64_t value);
 /* Copies a finished buffer into the arena; NULL on failure. */
-char *buf_to_arena(struct arena *, struct buf *, size_t *len);
+char *up_buf_to_arena(struct arena *, struct buf *, size_t *len);
 
-/* Authorization: Bearer <key> and similar, into r->headers. */
-int add_header(
+/* "Name: value" into r->headers; CN_INTERNAL when full or exhausted. */
+enum cn_err up_add_header(
     struct arena *, struct upreq *, const char *name, const char *value);
+/* Authorization: Bearer <key>. */
+enum cn_err up_bearer(struct arena *, struct upreq *, const char *key);
+/* A GET of the URL built in url, which it frees. */
+enum cn_err up_get(struct arena *, struct upreq *, struct buf *url);
+/* A POST of the JSON in body (which it frees) to base_url + path. */
+enum cn_err up_post(struct arena *, struct upreq *,
+    const struct provider_conf *, const char *path, struct buf *body);
+
+/* JSON request bodies: `"name":` with a comma before all but the first
+ * member; an array of strings; the words of the bits set in mask (bit i
+ * is words[i]); a {lower_threshold, upper_threshold} object. */
+void up_json_key(struct buf *, bool *first, const char *name);
+void up_json_strset(struct buf *, const struct strset *);
+void up_json_words(
+    struct buf *, unsigned mask, const char *const *words, int n);
+void up_json_threshold(
+    struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
+
+/* Marks the filters in bits as pushed down, and exact when so. */
+void up_push(struct plan *, unsigned bits, bool exact);
+
+/* Highest bit index set, for single-valued pushdowns; -1 if not one. */
+int up_single_bit(unsigned mask);
+
+/* ---- vocabularies ---- */
 
 /*
- * The status mapping every kind shares (SPEC 5): 401/403 auth, 429 rate
- * limited, 5xx unavailable, anything else unexpected.  Drivers special-
- * case what their API documents (OSVI's 404 agent_not_found) first.
+ * What a status word's outcome depends on.  Most words are final.  A
+ * coarse "ended" word leaves the outcome to the finish-reason table: a
+ * listed reason gives status and end reason, any other non-null reason
+ * is a failure.  An "error" word may take only its end reason from it.
+ */
+enum up_refine {
+	UP_FINAL,
+	UP_BY_REASON,
+	UP_REASON_ONLY,
+};
+
+/* A provider's word, and what the normalized status table maps it to. */
+struct up_status {
+	const char *word;
+	enum call_status status;
+	enum end_reason reason;
+	enum up_refine refine;
+};
+
+/* A provider's status vocabulary, and its finish reasons (may be 0). */
+struct up_status_table {
+	const struct up_status *words;
+	size_t n;
+	const struct up_status *reasons;
+	size_t nreasons;
+};
+
+#define UP_NELEM(t) (sizeof(t) / sizeof((t)[0]))
+
+/* The entry whose word matches w (word_eq), or NULL. */
+const struct up_status *up_status_find(
+    const struct up_status *, size_t n, const char *w);
+/* c->status and c->end_reason from the status word and finish reason
+ * (either may be NULL); a word outside the table is unknown. */
+void up_status_map(const struct up_status_table *, const char *status,
+    const char *reason, struct call *c);
+/* The normalized statuses (FBIT) words[i] can become. */
+unsigned up_status_outcomes(const struct up_status_table *, size_t i);
+/* Every status a record can map to, unknown included. */
+unsigned up_status_producible(const struct up_status_table *);
+/* The entries (bit i: words[i]) that can yield a wanted status; *yield
+ * gets everything those entries can become. */
+unsigned up_status_select(
+    const struct up_status_table *, unsigned wanted, unsigned *yield);
+/* A JSON array of the words of the entries up_status_select picks. */
+void up_json_status_words(
+    struct buf *, const struct up_status_table *, unsigned wanted);
+
+/* Direction vocabularies: inbound/outbound, incoming/outgoing. */
+#define UP_DIR_INOUT 1u
+#define UP_DIR_INCOMING 2u
+extern const char *const up_dir_incoming_words[DIR__MAX];
+/* The direction a word of the vocabularies in vocab names, or DIR_NULL. */
+enum call_dir up_direction(const char *word, unsigned vocab);
+/* phone_call / web_call in any case, or TYPE_NULL. */
+enum call_type up_call_type(const char *word);
+
+/* ---- the upstream response ---- */
+
+/* PROVIDER_BAD_RESPONSE, with the formatted reason in err. */
+enum cn_err up_bad(char *err, size_t errsize, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * The status mapping every kind shares: 401/403 auth, 429 rate limited,
+ * 5xx unavailable, anything else unexpected.  Drivers special-case what
+ * their API documents (OSVI's 404 agent_not_found) first.
  */
 enum cn_err upstream_status_err(long status, char *err, size_t errsize);
 
-/* Parses the body into the arena; PROVIDER_BAD_RESPONSE with a reason. */
-enum cn_err parse_body(const struct upresp *, struct arena *,
+/* Parses the body into the arena; PROVIDER_BAD_RESPONSE with a reason,
+ * CN_INTERNAL when our memory failed. */
+enum cn_err up_parse_body(const struct upresp *, struct arena *,
     const struct jv **root, char *err, size_t errsize);
+
+/*
+ * The preamble of every decode: a 2xx status (else upstream_status_err),
+ * a JSON body whose root is an object, and at `path` (members joined by
+ * '.', each but the last an object) an array of at most
+ * max(page_size, max_page_size) records.
+ */
+enum cn_err up_decode_begin(const struct fetch *, const struct upresp *,
+    struct arena *, const char *path, const struct jv **root,
+    const struct jv **records, char *err, size_t errsize);
+
+/*
+ * Per-field caps (a record that is not what the provider documents).
+ * Names, numbers, words and ids are short; a longer one is a broken or
+ * hostile upstream, not a call.  Transcripts are text, and get room for
+ * hours of speech, still well inside the 32 MiB body cap.
+ */
+#define MAX_FIELD 4096
+#define MAX_TEXT (4 * 1024 * 1024)
+#define MAX_NATIVE_ID 256
 
 /*
  * Typed optional fields.  Each returns 0 when the field is absent or
@@ -47,48 +171,25 @@ enum cn_err parse_body(const struct upresp *, struct arena *,
  * the wrong type — which makes the record, and so the page, a
  * PROVIDER_BAD_RESPONSE.
  */
-/*
- * Per-field caps (SPEC 6: a record that is not what the provider
- * documents).  Names, numbers, words and ids are short; a longer one is a
- * broken or hostile upstream, not a call.  Transcripts are text, and get
- * room for hours of speech, still well inside the 32 MiB body cap.
- */
-#define MAX_FIELD 4096
-#define MAX_TEXT (4 * 1024 * 1024)
-
-int field_str(const struct jv *obj, const char *key, const char **out);
-/* field_str for free text: up to MAX_TEXT bytes. */
-int field_text(const struct jv *obj, const char *key, const char **out);
-int field_int(const struct jv *obj, const char *key, struct opt_i64 *out);
-int field_bool(const struct jv *obj, const char *key, int *out);
+int up_field_str(const struct jv *obj, const char *key, const char **out);
+/* up_field_str for free text: up to MAX_TEXT bytes. */
+int up_field_text(const struct jv *obj, const char *key, const char **out);
+int up_field_int(const struct jv *obj, const char *key, struct opt_i64 *out);
+int up_field_bool(const struct jv *obj, const char *key, int *out);
+int up_field_obj(const struct jv *obj, const char *key, const struct jv **out);
 /* ISO 8601 / RFC 3339 string field; naive times are taken as UTC. */
-int field_time_iso(const struct jv *obj, const char *key, struct opt_i64 *out);
+int up_field_time_iso(
+    const struct jv *obj, const char *key, struct opt_i64 *out);
+/* Whole seconds, 0 .. TIME_MAX_MS / 1000, as milliseconds. */
+int up_field_seconds(const struct jv *obj, const char *key, struct opt_i64 *ms);
 /* String field whose value must be an integer-looking id or a number,
  * rendered as a decimal string (OSVI campaign_id). */
-int field_id_string(
+int up_field_id_string(
     struct arena *, const struct jv *obj, const char *key, const char **out);
-
-/* JSON request bodies: `"name":` with a comma before all but the first
- * member; an array of strings; the words of the bits set in mask (bit i
- * is words[i]); a {lower_threshold, upper_threshold} object. */
-void json_key(struct buf *, bool *first, const char *name);
-void json_strset(struct buf *, const struct strset *);
-void json_words(struct buf *, unsigned mask, const char *const *words, int n);
-void json_threshold(
-    struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
-
-/* A provider's status vocabulary: its word, and what SPEC 4.3 maps it to. */
-struct status_word {
-	const char *word;
-	enum call_status status;
-	enum end_reason reason;
-};
-
-/* The entry whose word matches w (word_eq), or NULL. */
-const struct status_word *status_word_find(
-    const struct status_word *, size_t n, const char *w);
-
-#define MAX_NATIVE_ID 256
+/* Unset, or an instant our time format can print. */
+bool up_time_ok(const struct opt_i64 *);
+/* ended_at = from + duration_ms, when both are known. */
+void up_end_from(struct call *c, const struct opt_i64 *from);
 
 /*
  * Starts c from record o: provider, kind, raw, no test flag (-1), and the
@@ -96,29 +197,45 @@ const struct status_word *status_word_find(
  * id is missing or malformed: the record is not what the provider
  * documents.
  */
-int record_begin(
+int up_record_begin(
     const struct fetch *, const struct jv *o, const char *key, struct call *c);
 
 /*
  * Normalizes one upstream record into c; returns 0, or -1 with *why set
- * (the record is not what the provider documents).
+ * (the record is not what the provider documents, or the arena failed).
  */
-typedef int (*record_fn)(const struct fetch *, struct arena *,
+typedef int (*up_record_fn)(const struct fetch *, struct arena *,
     const struct jv *record, struct call *c, const char **why);
 
-/* Fills pg->calls/pg->n from an array of record objects. */
-enum cn_err decode_records(const struct fetch *, struct arena *,
-    const struct jv *arr, struct page *pg, record_fn, char *err,
+/* *why = msg, and -1: a record function's failure in one statement. */
+int up_why(const char **why, const char *msg);
+
+/* Fills pg->calls/pg->n from an array of record objects; CN_INTERNAL
+ * when a record failed because the arena did. */
+enum cn_err up_decode_records(const struct fetch *, struct arena *,
+    const struct jv *arr, struct uppage *pg, up_record_fn, char *err,
     size_t errsize);
 
-/* Lowercased, '-' as '_' copy for table lookups. */
-const char *word_fold(struct arena *, const char *);
+/* The page facts every decode ends with. */
+void up_page_end(struct uppage *, bool last, const struct opt_i64 *total,
+    int64_t last_page, int per_page);
 
-/* Highest bit index set, for single-valued pushdowns. */
-int single_bit(unsigned mask);
-
-#define DESC_BIT 1u
-#define ASC_BIT 2u
-#define FBIT(f) (1u << (f))
+/*
+ * Page-number lists (Laravel style) keep their facts in one object: the
+ * current page, the last page (at least last_min), an optional total
+ * and the page size applied.  up_pages_read checks them before the
+ * records are decoded, up_pages_end writes the page facts after.
+ */
+struct up_pages_names {
+	const char *obj, *current, *last, *total, *per_page;
+	int64_t last_min;
+};
+struct up_pages {
+	struct opt_i64 cur, last, total, per;
+};
+enum cn_err up_pages_read(const struct jv *root, const struct up_pages_names *,
+    struct up_pages *, char *err, size_t errsize);
+void up_pages_end(
+    const struct fetch *, const struct up_pages *, struct uppage *);
 
 #endif

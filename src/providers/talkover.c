@@ -5,7 +5,6 @@
  * do not name, so times are only ever pushed down as a padded superset
  * and re-checked here.
  */
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,25 +12,25 @@
 #include "common.h"
 
 #define MS_PER_DAY INT64_C(86400000)
-#define MAX_PAGE 100
 #define URL_MAX 16384
-/* 9999-12-31T23:59:59.999Z, the last instant our time format prints: no
- * call lasts longer, and the end time (start + duration) stays far from
- * int64_t's limit. */
-#define MAX_MS INT64_C(253402300799999)
 
-/* SPEC 4.3: Talkover's status vocabulary (Twilio-like, "no-answer"). */
-static const struct status_word statuses[] = {
-	{ "initiated", ST_QUEUED, ER_NULL },
-	{ "ringing", ST_RINGING, ER_NULL },
-	{ "answered", ST_IN_PROGRESS, ER_NULL },
-	{ "completed", ST_COMPLETED, ER_NULL },
-	{ "failed", ST_FAILED, ER_ERROR },
-	{ "busy", ST_BUSY, ER_BUSY },
-	{ "no-answer", ST_NO_ANSWER, ER_NO_ANSWER },
+/* Talkover's status vocabulary (Twilio-like, "no-answer"). */
+static const struct up_status words[] = {
+	{ "initiated", ST_QUEUED, ER_NULL, UP_FINAL },
+	{ "ringing", ST_RINGING, ER_NULL, UP_FINAL },
+	{ "answered", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
+	{ "completed", ST_COMPLETED, ER_NULL, UP_FINAL },
+	{ "failed", ST_FAILED, ER_ERROR, UP_FINAL },
+	{ "busy", ST_BUSY, ER_BUSY, UP_FINAL },
+	{ "no-answer", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
 };
 
-#define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
+static const struct up_status_table statuses = { words, UP_NELEM(words), NULL,
+	0 };
+
+/* Laravel-style pagination: last_page may take any value. */
+static const struct up_pages_names pages = { "pagination", "current_page",
+	"last_page", "total", "per_page", INT64_MIN };
 
 /*
  * The one upstream status the query's statuses translate to: 1 with
@@ -48,12 +47,12 @@ status_push(const struct query *q, const char **word)
 	*word = NULL;
 	if (q->statuses & (1u << ST_UNKNOWN))
 		return -1;
-	for (i = 0; i < NSTATUSES; i++) {
-		if (!(q->statuses & (1u << statuses[i].status)))
+	for (i = 0; i < statuses.n; i++) {
+		if (!(q->statuses & (1u << words[i].status)))
 			continue;
 		if (found++)
 			return -1;
-		*word = statuses[i].word;
+		*word = words[i].word;
 	}
 	return found;
 }
@@ -98,29 +97,24 @@ plan(const struct query *q, struct plan *p)
 			p->empty = true;
 			break;
 		case 1:
-			p->pushed |= FBIT(F_STATUS);
-			p->exact |= FBIT(F_STATUS);
+			up_push(p, FBIT(F_STATUS), true);
 			break;
 		}
 	}
-	if (single_bit(q->directions) > 0) {
-		p->pushed |= FBIT(F_DIRECTION);
-		p->exact |= FBIT(F_DIRECTION);
-	}
-	if (q->agent_ids.n == 1) {
-		p->pushed |= FBIT(F_AGENT);
-		p->exact |= FBIT(F_AGENT);
-	}
+	if (up_single_bit(q->directions) > 0)
+		up_push(p, FBIT(F_DIRECTION), true);
+	if (q->agent_ids.n == 1)
+		up_push(p, FBIT(F_AGENT), true);
 	if (query_has(q, QP_STARTED_AFTER) && date_from(q, day, sizeof(day)))
-		p->pushed |= FBIT(F_STARTED_AFTER);
+		up_push(p, FBIT(F_STARTED_AFTER), false);
 	if (query_has(q, QP_STARTED_BEFORE) && date_to(q, day, sizeof(day)))
-		p->pushed |= FBIT(F_STARTED_BEFORE);
+		up_push(p, FBIT(F_STARTED_BEFORE), false);
 	/*
 	 * `search` is a partial match on the E.164 numbers or the call SID:
 	 * a superset of ours (from or to contains the value), for one value.
 	 */
 	if (q->phones.n == 1)
-		p->pushed |= FBIT(F_PHONE);
+		up_push(p, FBIT(F_PHONE), false);
 }
 
 static enum cn_err
@@ -128,169 +122,97 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
 	const struct query *q = f->q;
 	unsigned pushed = f->plan->pushed;
-	enum cn_err e = CN_INTERNAL;
+	enum cn_err e;
 	const char *w;
-	char day[16], *auth;
+	char day[16];
 	struct buf b;
 	int dir;
 
 	buf_init(&b, URL_MAX);
-	url_begin(&b, f->pc, "/api/v1/calls");
-	url_param_int(&b, "page", f->pos.page < 1 ? 1 : f->pos.page);
-	url_param_int(&b, "per_page", f->page_size);
+	up_url_begin(&b, f->pc, "/api/v1/calls");
+	up_url_param_int(&b, "page", f->pos.page < 1 ? 1 : f->pos.page);
+	up_url_param_int(&b, "per_page", f->page_size);
 	if ((pushed & FBIT(F_STATUS)) && status_push(q, &w) == 1)
-		url_param(&b, "status", w);
+		up_url_param(&b, "status", w);
 	if ((pushed & FBIT(F_DIRECTION)) &&
-	    (dir = single_bit(q->directions)) > 0)
-		url_param(&b, "direction", call_dir_names[dir]);
+	    (dir = up_single_bit(q->directions)) > 0)
+		up_url_param(&b, "direction", call_dir_names[dir]);
 	if ((pushed & FBIT(F_AGENT)) && q->agent_ids.n == 1)
-		url_param(&b, "agent_id", q->agent_ids.v[0]);
+		up_url_param(&b, "agent_id", q->agent_ids.v[0]);
 	if ((pushed & FBIT(F_STARTED_AFTER)) && date_from(q, day, sizeof(day)))
-		url_param(&b, "date_from", day);
+		up_url_param(&b, "date_from", day);
 	if ((pushed & FBIT(F_STARTED_BEFORE)) && date_to(q, day, sizeof(day)))
-		url_param(&b, "date_to", day);
+		up_url_param(&b, "date_to", day);
 	if ((pushed & FBIT(F_PHONE)) && q->phones.n == 1)
-		url_param(&b, "search", q->phones.v[0]);
-	r->method = "GET";
-	r->body = NULL;
-	r->body_len = 0;
-	if ((r->url = buf_to_arena(a, &b, NULL)) == NULL)
-		goto out;
-	auth = arena_printf(a, "Bearer %s", f->pc->api_key);
-	if (auth == NULL || add_header(a, r, "Authorization", auth) < 0)
-		goto out;
-	e = CN_OK;
-out:
-	buf_free(&b);
-	return e;
+		up_url_param(&b, "search", q->phones.v[0]);
+	if ((e = up_get(a, r, &b)) != CN_OK)
+		return e;
+	return up_bearer(a, r, f->pc->api_key);
 }
 
-static enum cn_err
-bad(char *err, size_t errsize, const char *why)
-{
-	snprintf(err, errsize, "%s", why);
-	return CN_PROVIDER_BAD_RESPONSE;
-}
-
-/* Fills c from one list item; NULL, or why the item is unusable. */
-static const char *
-normalize(const struct fetch *f, const struct jv *o, struct call *c)
+/* Fills c from one list item. */
+static int
+record(const struct fetch *f, struct arena *a, const struct jv *o,
+    struct call *c, const char **why)
 {
 	const struct jv *v;
 	struct opt_i64 dur;
 	const char *dir;
-	const struct status_word *sw;
 
-	if (jv_type(o) != J_OBJ)
-		return "not an object";
-	if (record_begin(f, o, "id", c) < 0)
-		return "id is missing or not a string of 1 to 256 bytes";
+	(void)a; /* records keep pointers into the parsed body */
+	if (up_record_begin(f, o, "id", c) < 0)
+		return up_why(
+		    why, "id is missing or not a string of 1 to 256 bytes");
 	c->type = TYPE_PHONE;
-	if (field_str(o, "status", &c->provider_status) < 0)
-		return "status is not a string";
-	c->status = ST_UNKNOWN;
-	c->end_reason = ER_NULL;
-	sw = status_word_find(statuses, NSTATUSES, c->provider_status);
-	if (sw != NULL) {
-		c->status = sw->status;
-		c->end_reason = sw->reason;
-	}
-	if (field_str(o, "direction", &dir) < 0)
-		return "direction is not a string";
-	c->direction = DIR_NULL;
-	if (dir != NULL && word_eq(dir, "inbound"))
-		c->direction = DIR_INBOUND;
-	else if (dir != NULL && word_eq(dir, "outbound"))
-		c->direction = DIR_OUTBOUND;
-	if (field_str(o, "from", &c->from) < 0)
-		return "from is not a string";
-	if (field_str(o, "to", &c->to) < 0)
-		return "to is not a string";
-	v = jv_get(o, "agent");
-	if (!jv_is_null(v)) {
-		if (jv_type(v) != J_OBJ)
-			return "agent is not an object";
-		if (field_str(v, "id", &c->agent_id) < 0)
-			return "agent.id is not a string";
-		if (field_str(v, "name", &c->agent_name) < 0)
-			return "agent.name is not a string";
-	}
-	if (field_time_iso(o, "created_at", &c->started_at) < 0)
-		return "created_at is not an ISO 8601 time";
-	if (field_int(o, "duration", &dur) < 0 ||
-	    (dur.set && (dur.v < 0 || dur.v > MAX_MS / 1000)))
-		return "duration is not a number of seconds";
+	if (up_field_str(o, "status", &c->provider_status) < 0)
+		return up_why(why, "status is not a string");
+	up_status_map(&statuses, c->provider_status, NULL, c);
+	if (up_field_str(o, "direction", &dir) < 0)
+		return up_why(why, "direction is not a string");
+	c->direction = up_direction(dir, UP_DIR_INOUT);
+	if (up_field_str(o, "from", &c->from) < 0)
+		return up_why(why, "from is not a string");
+	if (up_field_str(o, "to", &c->to) < 0)
+		return up_why(why, "to is not a string");
+	if (up_field_obj(o, "agent", &v) < 0)
+		return up_why(why, "agent is not an object");
+	if (v != NULL && up_field_str(v, "id", &c->agent_id) < 0)
+		return up_why(why, "agent.id is not a string");
+	if (v != NULL && up_field_str(v, "name", &c->agent_name) < 0)
+		return up_why(why, "agent.name is not a string");
+	if (up_field_time_iso(o, "created_at", &c->started_at) < 0)
+		return up_why(why, "created_at is not an ISO 8601 time");
+	if (up_field_seconds(o, "duration", &dur) < 0)
+		return up_why(why, "duration is not a number of seconds");
 	/* Talkover reports 0 until a call completes: only then is it real. */
 	if (c->status == ST_COMPLETED && dur.set) {
-		c->duration_ms.set = true;
-		c->duration_ms.v = dur.v * 1000;
-		if (c->started_at.set) {
-			c->ended_at.set = true;
-			c->ended_at.v = c->started_at.v + c->duration_ms.v;
-		}
+		c->duration_ms = dur;
+		up_end_from(c, &c->started_at);
 	}
-	if (field_bool(o, "is_testing", &c->is_test) < 0)
-		return "is_testing is not a boolean";
-	return NULL;
+	if (up_field_bool(o, "is_testing", &c->is_test) < 0)
+		return up_why(why, "is_testing is not a boolean");
+	return 0;
 }
 
 static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
-    struct page *pg, char *err, size_t errsize)
+    struct uppage *pg, char *err, size_t errsize)
 {
-	const struct jv *root, *data, *pag, *v;
-	struct opt_i64 cur, last, total, per;
-	const char *why;
-	size_t i, n, cap;
+	const struct jv *root, *data, *v;
+	struct up_pages pp;
 	enum cn_err e;
 
-	if (resp->status < 200 || resp->status > 299)
-		return upstream_status_err(resp->status, err, errsize);
-	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
+	e = up_decode_begin(f, resp, a, "data", &root, &data, err, errsize);
+	if (e != CN_OK)
 		return e;
-	if (jv_type(root) != J_OBJ)
-		return bad(err, errsize, "body is not an object");
 	v = jv_get(root, "success");
 	if (v == NULL || jv_bool(v) != 1)
-		return bad(err, errsize, "success is not true");
-	data = jv_get(root, "data");
-	if (data == NULL || jv_type(data) != J_ARR)
-		return bad(err, errsize, "data is not an array");
-	pag = jv_get(root, "pagination");
-	if (pag == NULL || jv_type(pag) != J_OBJ)
-		return bad(err, errsize, "pagination is not an object");
-	if (field_int(pag, "current_page", &cur) < 0 || !cur.set)
-		return bad(err, errsize, "pagination.current_page is missing");
-	if (field_int(pag, "last_page", &last) < 0 || !last.set)
-		return bad(err, errsize, "pagination.last_page is missing");
-	if (field_int(pag, "total", &total) < 0 || (total.set && total.v < 0))
-		return bad(err, errsize, "pagination.total is not a count");
-	if (field_int(pag, "per_page", &per) < 0 ||
-	    (per.set && (per.v < 1 || per.v > INT_MAX)))
-		return bad(err, errsize, "pagination.per_page is not a size");
-	n = jv_count(data);
-	cap = (size_t)(f->page_size > MAX_PAGE ? f->page_size : MAX_PAGE);
-	if (n > cap)
-		return bad(err, errsize, "more calls than the page size");
-	if (n > 0 &&
-	    (pg->calls = arena_calloc(a, n, sizeof(*pg->calls))) == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return CN_INTERNAL;
-	}
-	for (i = 0; i < n; i++) {
-		if ((why = normalize(f, jv_item(data, i), &pg->calls[i])) !=
-		    NULL) {
-			snprintf(err, errsize, "call %zu: %s", i, why);
-			return CN_PROVIDER_BAD_RESPONSE;
-		}
-	}
-	pg->n = n;
-	pg->last = n == 0 || cur.v >= last.v;
-	pg->next.token = NULL;
-	pg->has_total = total.set;
-	pg->total = total.set ? total.v : 0;
-	pg->last_page = last.v;
-	pg->per_page = per.set ? (int)per.v : f->page_size;
+		return up_bad(err, errsize, "success is not true");
+	if ((e = up_pages_read(root, &pages, &pp, err, errsize)) != CN_OK ||
+	    (e = up_decode_records(f, a, data, pg, record, err, errsize)) !=
+	        CN_OK)
+		return e;
+	up_pages_end(f, &pp, pg);
 	return CN_OK;
 }
 
@@ -298,7 +220,7 @@ const struct driver drv_talkover = {
 	.abi = DRIVER_ABI,
 	.kind = "talkover",
 	.paging = PAGING_PAGE1,
-	.max_page_size = MAX_PAGE,
+	.max_page_size = 100,
 	.native_orders = DESC_BIT,
 	.needs_secret = false,
 	.has_test_flag = true,

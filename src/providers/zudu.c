@@ -10,59 +10,33 @@
 #include "common.h"
 
 #define BODY_MAX (64 * 1024)
-/* 0000-01-01 .. 9999-12-31, what our time format can print. */
-#define MIN_MS (-62167219200000LL)
-#define MAX_MS 253402300799999LL
 
-#define ENDED_OUTCOMES \
-	(FBIT(ST_COMPLETED) | FBIT(ST_NO_ANSWER) | FBIT(ST_BUSY) | \
-	    FBIT(ST_VOICEMAIL) | FBIT(ST_FAILED))
-
-/* Upstream statuses and every normalized status each can become. */
-static const struct status {
-	const char *word;
-	unsigned outcomes;
-} statuses[] = {
-	{ "SCHEDULED", FBIT(ST_SCHEDULED) },
-	{ "REGISTERED", FBIT(ST_QUEUED) },
-	{ "ONGOING", FBIT(ST_IN_PROGRESS) },
-	{ "ENDED", ENDED_OUTCOMES },
-	{ "ERROR", FBIT(ST_FAILED) },
-};
-#define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
-
-/* disconnection_reason words of an ENDED call that the SPEC names. */
-static const struct reason {
-	const char *word;
-	enum call_status st;
-	enum end_reason er;
-} reasons[] = {
-	{ "dial_no_answer", ST_NO_ANSWER, ER_NO_ANSWER },
-	{ "dial_busy", ST_BUSY, ER_BUSY },
-	{ "voicemail_reached", ST_VOICEMAIL, ER_VOICEMAIL },
-	{ "dial_failed", ST_FAILED, ER_ERROR },
-	{ "user_hangup", ST_COMPLETED, ER_USER_HANGUP },
-	{ "agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP },
-	{ "call_transfer", ST_COMPLETED, ER_TRANSFERRED },
-	{ "inactivity", ST_COMPLETED, ER_INACTIVITY },
-	{ "max_duration_reached", ST_COMPLETED, ER_MAX_DURATION },
+/* call_status words, in the order the status pushdown lists them; an
+ * ENDED call's outcome lives in disconnection_reason. */
+static const struct up_status words[] = {
+	{ "SCHEDULED", ST_SCHEDULED, ER_NULL, UP_FINAL },
+	{ "REGISTERED", ST_QUEUED, ER_NULL, UP_FINAL },
+	{ "ONGOING", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
+	{ "ENDED", ST_COMPLETED, ER_NULL, UP_BY_REASON },
+	{ "ERROR", ST_FAILED, ER_ERROR, UP_FINAL },
 };
 
-/* Upstream statuses (bit i: statuses[i]) that can yield a wanted one. */
-static unsigned
-upstream_set(unsigned wanted, unsigned *yield)
-{
-	unsigned m = 0;
-	size_t i;
+/* disconnection_reason words of an ENDED call that the normalized table
+ * names; dial_failed aside, the rest are error_* and the like. */
+static const struct up_status reasons[] = {
+	{ "dial_no_answer", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
+	{ "dial_busy", ST_BUSY, ER_BUSY, UP_FINAL },
+	{ "voicemail_reached", ST_VOICEMAIL, ER_VOICEMAIL, UP_FINAL },
+	{ "dial_failed", ST_FAILED, ER_ERROR, UP_FINAL },
+	{ "user_hangup", ST_COMPLETED, ER_USER_HANGUP, UP_FINAL },
+	{ "agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP, UP_FINAL },
+	{ "call_transfer", ST_COMPLETED, ER_TRANSFERRED, UP_FINAL },
+	{ "inactivity", ST_COMPLETED, ER_INACTIVITY, UP_FINAL },
+	{ "max_duration_reached", ST_COMPLETED, ER_MAX_DURATION, UP_FINAL },
+};
 
-	*yield = 0;
-	for (i = 0; i < NSTATUSES; i++)
-		if (statuses[i].outcomes & wanted) {
-			m |= 1u << i;
-			*yield |= statuses[i].outcomes;
-		}
-	return m;
-}
+static const struct up_status_table statuses = { words, UP_NELEM(words),
+	reasons, UP_NELEM(reasons) };
 
 static void
 plan(const struct query *q, struct plan *p)
@@ -74,54 +48,73 @@ plan(const struct query *q, struct plan *p)
 	 * any record may turn out to be one.
 	 */
 	if (q->statuses && !(q->statuses & FBIT(ST_UNKNOWN))) {
-		up = upstream_set(q->statuses, &yield);
+		up = up_status_select(&statuses, q->statuses, &yield);
 		if (up == 0)
 			p->empty = true;
-		else {
-			p->pushed |= FBIT(F_STATUS);
-			/* exact unless a value sent also yields others */
-			if ((yield & ~q->statuses) == 0)
-				p->exact |= FBIT(F_STATUS);
-		}
+		else /* exact unless a value sent also yields others */
+			up_push(p, FBIT(F_STATUS), (yield & ~q->statuses) == 0);
 	}
-	if (q->types) {
-		p->pushed |= FBIT(F_TYPE);
-		p->exact |= FBIT(F_TYPE);
-	}
-	if (q->agent_ids.n) {
-		p->pushed |= FBIT(F_AGENT);
-		p->exact |= FBIT(F_AGENT);
-	}
+	if (q->types)
+		up_push(p, FBIT(F_TYPE), true);
+	if (q->agent_ids.n)
+		up_push(p, FBIT(F_AGENT), true);
 	/*
 	 * Threshold inclusivity is undocumented: both go out 1 ms wider and
 	 * are re-checked here.  A zero minimum excludes nothing.
 	 */
 	if (query_has(q, QP_MIN_DURATION) && q->min_duration > 0)
-		p->pushed |= FBIT(F_MIN_DURATION);
+		up_push(p, FBIT(F_MIN_DURATION), false);
 	if (query_has(q, QP_MAX_DURATION) && q->max_duration < INT64_MAX)
-		p->pushed |= FBIT(F_MAX_DURATION);
+		up_push(p, FBIT(F_MAX_DURATION), false);
 	/*
 	 * transcript_search takes one string; several `q` values are
 	 * alternatives it cannot express.  Its matching rules are
 	 * undocumented, so it is never exact.
 	 */
 	if (q->qs.n == 1)
-		p->pushed |= FBIT(F_Q);
+		up_push(p, FBIT(F_Q), false);
+}
+
+/* filter_criteria's members, for the filters the plan pushes. */
+static void
+criteria(const struct query *q, unsigned pushed, struct buf *b)
+{
+	static const char *const types[TYPE__MAX] = { NULL, "PHONE_CALL",
+		"WEB_CALL" };
+	bool first = true;
+
+	if (pushed & FBIT(F_STATUS)) {
+		up_json_key(b, &first, "call_status");
+		up_json_status_words(b, &statuses, q->statuses);
+	}
+	if (pushed & FBIT(F_AGENT)) {
+		up_json_key(b, &first, "agent_id");
+		up_json_strset(b, &q->agent_ids);
+	}
+	if (pushed & FBIT(F_TYPE)) {
+		up_json_key(b, &first, "call_type");
+		up_json_words(b, q->types, types, TYPE__MAX);
+	}
+	if (pushed & (FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION))) {
+		up_json_key(b, &first, "duration_ms");
+		up_json_threshold(b, pushed & FBIT(F_MIN_DURATION),
+		    q->min_duration - 1, pushed & FBIT(F_MAX_DURATION),
+		    q->max_duration + 1);
+	}
+	if (pushed & FBIT(F_Q)) {
+		up_json_key(b, &first, "transcript_search");
+		buf_json_cstr(b, q->qs.v[0]);
+	}
 }
 
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
-	const struct query *q = f->q;
-	unsigned pushed = f->plan->pushed, up, yield;
-	enum cn_err e = CN_INTERNAL;
-	bool first = true, any;
-	struct buf b, u;
-	char *h;
-	size_t i;
+	unsigned pushed = f->plan->pushed;
+	enum cn_err e;
+	struct buf b;
 
 	buf_init(&b, BODY_MAX);
-	buf_init(&u, 4096);
 	buf_adds(&b, "{\"page\":");
 	buf_json_int(&b, f->pos.page);
 	buf_adds(&b, ",\"limit\":");
@@ -140,97 +133,15 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	    (FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
 	        FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q))) {
 		buf_adds(&b, ",\"filter_criteria\":{");
-		if (pushed & FBIT(F_STATUS)) {
-			json_key(&b, &first, "call_status");
-			up = upstream_set(q->statuses, &yield);
-			buf_addc(&b, '[');
-			for (any = false, i = 0; i < NSTATUSES; i++)
-				if (up & (1u << i)) {
-					if (any)
-						buf_addc(&b, ',');
-					any = true;
-					buf_json_cstr(&b, statuses[i].word);
-				}
-			buf_addc(&b, ']');
-		}
-		if (pushed & FBIT(F_AGENT)) {
-			json_key(&b, &first, "agent_id");
-			buf_addc(&b, '[');
-			for (i = 0; i < q->agent_ids.n; i++) {
-				if (i > 0)
-					buf_addc(&b, ',');
-				buf_json_cstr(&b, q->agent_ids.v[i]);
-			}
-			buf_addc(&b, ']');
-		}
-		if (pushed & FBIT(F_TYPE)) {
-			static const char *const words[TYPE__MAX] = { NULL,
-				"PHONE_CALL", "WEB_CALL" };
-			json_key(&b, &first, "call_type");
-			json_words(&b, q->types, words, TYPE__MAX);
-		}
-		if (pushed & (FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION))) {
-			json_key(&b, &first, "duration_ms");
-			json_threshold(&b, pushed & FBIT(F_MIN_DURATION),
-			    q->min_duration - 1, pushed & FBIT(F_MAX_DURATION),
-			    q->max_duration + 1);
-		}
-		if (pushed & FBIT(F_Q)) {
-			json_key(&b, &first, "transcript_search");
-			buf_json_cstr(&b, q->qs.v[0]);
-		}
+		criteria(f->q, pushed, &b);
 		buf_addc(&b, '}');
 	}
 	buf_addc(&b, '}');
-	url_begin(&u, f->pc, "/api/calls");
-	r->method = "POST";
-	if ((r->url = buf_to_arena(a, &u, NULL)) == NULL ||
-	    (r->body = buf_to_arena(a, &b, &r->body_len)) == NULL)
-		goto out;
-	if (add_header(a, r, "X-API-KEY", f->pc->api_key) < 0)
-		goto out;
-	h = f->pc->api_secret != NULL ? f->pc->api_secret : "";
-	if (add_header(a, r, "X-API-SECRET", h) < 0)
-		goto out;
-	e = CN_OK;
-out:
-	buf_free(&b);
-	buf_free(&u);
-	return e;
-}
-
-static void
-map_status(const char *st, const char *why, struct call *c)
-{
-	size_t i;
-
-	c->status = ST_UNKNOWN;
-	c->end_reason = ER_NULL;
-	if (st == NULL)
-		return;
-	if (word_eq(st, "SCHEDULED"))
-		c->status = ST_SCHEDULED;
-	else if (word_eq(st, "REGISTERED"))
-		c->status = ST_QUEUED;
-	else if (word_eq(st, "ONGOING"))
-		c->status = ST_IN_PROGRESS;
-	else if (word_eq(st, "ERROR")) {
-		c->status = ST_FAILED;
-		c->end_reason = ER_ERROR;
-	} else if (word_eq(st, "ENDED")) {
-		c->status = ST_COMPLETED;
-		if (why == NULL)
-			return;
-		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-			if (word_eq(why, reasons[i].word)) {
-				c->status = reasons[i].st;
-				c->end_reason = reasons[i].er;
-				return;
-			}
-		/* dial_failed aside, the rest are error_* and the like */
-		c->status = ST_FAILED;
-		c->end_reason = ER_ERROR;
-	}
+	if ((e = up_post(a, r, f->pc, "/api/calls", &b)) != CN_OK ||
+	    (e = up_add_header(a, r, "X-API-KEY", f->pc->api_key)) != CN_OK)
+		return e;
+	return up_add_header(a, r, "X-API-SECRET",
+	    f->pc->api_secret != NULL ? f->pc->api_secret : "");
 }
 
 static int
@@ -241,48 +152,36 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	const char *type, *dir, *reason;
 
 	(void)a; /* records keep pointers into the parsed body */
-	*why = "bad call_id";
-	if (record_begin(f, o, "call_id", c) < 0)
-		return -1;
-	*why = "a field has the wrong type";
-	if (field_str(o, "call_type", &type) < 0 ||
-	    field_str(o, "direction", &dir) < 0 ||
-	    field_str(o, "call_status", &c->provider_status) < 0 ||
-	    field_str(o, "disconnection_reason", &reason) < 0 ||
-	    field_str(o, "from_number", &c->from) < 0 ||
-	    field_str(o, "to_number", &c->to) < 0 ||
-	    field_str(o, "agent_id", &c->agent_id) < 0 ||
-	    field_int(o, "start_timestamp", &c->started_at) < 0 ||
-	    field_int(o, "end_timestamp", &c->ended_at) < 0 ||
-	    field_int(o, "call_duration", &c->duration_ms) < 0 ||
-	    field_text(o, "transcript", &c->transcript) < 0)
-		return -1;
+	if (up_record_begin(f, o, "call_id", c) < 0)
+		return up_why(why, "bad call_id");
+	if (up_field_str(o, "call_type", &type) < 0 ||
+	    up_field_str(o, "direction", &dir) < 0 ||
+	    up_field_str(o, "call_status", &c->provider_status) < 0 ||
+	    up_field_str(o, "disconnection_reason", &reason) < 0 ||
+	    up_field_str(o, "from_number", &c->from) < 0 ||
+	    up_field_str(o, "to_number", &c->to) < 0 ||
+	    up_field_str(o, "agent_id", &c->agent_id) < 0 ||
+	    up_field_int(o, "start_timestamp", &c->started_at) < 0 ||
+	    up_field_int(o, "end_timestamp", &c->ended_at) < 0 ||
+	    up_field_int(o, "call_duration", &c->duration_ms) < 0 ||
+	    up_field_text(o, "transcript", &c->transcript) < 0)
+		return up_why(why, "a field has the wrong type");
 	/* created_at: epoch ms in list answers, ISO in some examples */
 	if (!c->started_at.set) {
 		v = jv_get(o, "created_at");
 		if (v != NULL && jv_type(v) == J_STR) {
-			*why = "bad created_at";
-			if (field_time_iso(o, "created_at", &c->started_at) < 0)
-				return -1;
-		} else if (field_int(o, "created_at", &c->started_at) < 0)
-			return -1;
+			if (up_field_time_iso(o, "created_at", &c->started_at) <
+			    0)
+				return up_why(why, "bad created_at");
+		} else if (up_field_int(o, "created_at", &c->started_at) < 0)
+			return up_why(why, "a field has the wrong type");
 	}
-	*why = "timestamp out of range";
-	if ((c->started_at.set &&
-	        (c->started_at.v < MIN_MS || c->started_at.v > MAX_MS)) ||
-	    (c->ended_at.set &&
-	        (c->ended_at.v < MIN_MS || c->ended_at.v > MAX_MS)))
-		return -1;
-	*why = "bad call_duration";
+	if (!up_time_ok(&c->started_at) || !up_time_ok(&c->ended_at))
+		return up_why(why, "timestamp out of range");
 	if (c->duration_ms.set && c->duration_ms.v < 0)
-		return -1;
-	v = jv_get(o, "metadata");
-	if (!jv_is_null(v)) {
-		*why = "metadata is not an object";
-		if (jv_type(v) != J_OBJ)
-			return -1;
-		c->metadata = v;
-	}
+		return up_why(why, "bad call_duration");
+	if (up_field_obj(o, "metadata", &c->metadata) < 0)
+		return up_why(why, "metadata is not an object");
 	if (c->transcript != NULL)
 		c->has_transcript_source = true;
 	else if ((f->plan->requested & FBIT(F_Q)) &&
@@ -292,74 +191,46 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 		 * gives no transcript for has none to match.
 		 */
 		c->transcript = "";
-	if (type != NULL && word_eq(type, "PHONE_CALL"))
-		c->type = TYPE_PHONE;
-	else if (type != NULL && word_eq(type, "WEB_CALL"))
-		c->type = TYPE_WEB;
-	if (dir != NULL && word_eq(dir, "INBOUND"))
-		c->direction = DIR_INBOUND;
-	else if (dir != NULL && word_eq(dir, "OUTBOUND"))
-		c->direction = DIR_OUTBOUND;
-	map_status(c->provider_status, reason, c);
+	c->type = up_call_type(type);
+	c->direction = up_direction(dir, UP_DIR_INOUT);
+	up_status_map(&statuses, c->provider_status, reason, c);
 	return 0;
 }
 
 static enum cn_err
-bad(char *err, size_t errsize, const char *why)
-{
-	snprintf(err, errsize, "%s", why);
-	return CN_PROVIDER_BAD_RESPONSE;
-}
-
-static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
-    struct page *pg, char *err, size_t errsize)
+    struct uppage *pg, char *err, size_t errsize)
 {
-	const struct jv *root, *data, *calls, *pag;
+	const struct jv *root, *calls, *pag;
 	struct opt_i64 total, pages, limit;
 	const char *st;
 	int next;
 	enum cn_err e;
-	size_t cap;
 
-	if (resp->status < 200 || resp->status > 299)
-		return upstream_status_err(resp->status, err, errsize);
-	if ((e = parse_body(resp, a, &root, err, errsize)) != CN_OK)
+	e = up_decode_begin(
+	    f, resp, a, "data.calls", &root, &calls, err, errsize);
+	if (e != CN_OK)
 		return e;
-	if (jv_type(root) != J_OBJ)
-		return bad(err, errsize, "body is not an object");
-	if (field_str(root, "status", &st) < 0)
-		return bad(err, errsize, "status is not a string");
+	if (up_field_str(root, "status", &st) < 0)
+		return up_bad(err, errsize, "status is not a string");
 	if (st != NULL && word_eq(st, "error"))
-		return bad(err, errsize, "status is error");
-	data = jv_get(root, "data");
-	if (data == NULL || jv_type(data) != J_OBJ)
-		return bad(err, errsize, "data is missing or not an object");
-	calls = jv_get(data, "calls");
-	if (calls == NULL || jv_type(calls) != J_ARR)
-		return bad(
-		    err, errsize, "data.calls is missing or not an array");
-	pag = jv_get(data, "pagination");
+		return up_bad(err, errsize, "status is error");
+	pag = jv_get(jv_get(root, "data"), "pagination");
 	if (pag == NULL || jv_type(pag) != J_OBJ)
-		return bad(err, errsize,
+		return up_bad(err, errsize,
 		    "data.pagination is missing or not an object");
 	/* The two documentation pages name the total differently. */
-	if (field_int(pag, "total_count", &total) < 0 ||
-	    (!total.set && field_int(pag, "total", &total) < 0) ||
-	    field_int(pag, "total_pages", &pages) < 0 ||
-	    field_int(pag, "limit", &limit) < 0 ||
-	    field_bool(pag, "has_next_page", &next) < 0)
-		return bad(
+	if (up_field_int(pag, "total_count", &total) < 0 ||
+	    (!total.set && up_field_int(pag, "total", &total) < 0) ||
+	    up_field_int(pag, "total_pages", &pages) < 0 ||
+	    up_field_int(pag, "limit", &limit) < 0 ||
+	    up_field_bool(pag, "has_next_page", &next) < 0)
+		return up_bad(
 		    err, errsize, "a pagination field has the wrong type");
 	if ((total.set && total.v < 0) || (pages.set && pages.v < 0) ||
 	    (limit.set && limit.v <= 0))
-		return bad(err, errsize, "negative pagination values");
-	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
-	        ? f->page_size
-	        : f->pc->driver->max_page_size);
-	if (jv_len(calls) > cap)
-		return bad(err, errsize, "more records than the page size");
-	e = decode_records(f, a, calls, pg, record, err, errsize);
+		return up_bad(err, errsize, "negative pagination values");
+	e = up_decode_records(f, a, calls, pg, record, err, errsize);
 	if (e != CN_OK)
 		return e;
 	pg->next.page = 0;
@@ -368,14 +239,12 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	 * Either signal ends the list; without both, only a short page
 	 * does.
 	 */
-	pg->last = pg->n == 0 || next == 0 ||
-	    (pages.set && f->pos.page + 1 >= pages.v) ||
-	    (next < 0 && !pages.set && pg->n < (size_t)f->page_size);
-	pg->has_total = total.set;
-	pg->total = total.set ? total.v : 0;
-	pg->last_page = pages.set && pages.v > 0 ? pages.v - 1 : -1;
-	pg->per_page =
-	    limit.set && limit.v <= INT32_MAX ? (int)limit.v : f->page_size;
+	up_page_end(pg,
+	    pg->n == 0 || next == 0 ||
+	        (pages.set && f->pos.page + 1 >= pages.v) ||
+	        (next < 0 && !pages.set && pg->n < (size_t)f->page_size),
+	    &total, pages.set && pages.v > 0 ? pages.v - 1 : -1,
+	    limit.set && limit.v <= INT32_MAX ? (int)limit.v : f->page_size);
 	return CN_OK;
 }
 

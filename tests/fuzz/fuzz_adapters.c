@@ -1,9 +1,16 @@
 /*
  * libFuzzer: provider drivers' decode on arbitrary bodies.  The first
- * byte picks the driver (unless FUZZ_KIND fixes it: one target per
- * driver), the HTTP status, the order and the filters; the rest is the
- * body.
+ * byte picks the HTTP status, the order and the filters, and the driver
+ * unless one is fixed; the rest is the body.
+ *
+ * One binary serves every kind in the registry.  Run as fuzz_adapters it
+ * fuzzes them all; run through a link named fuzz_<kind> (scripts/test
+ * makes one per kind), or with FUZZ_KIND=<kind> in the environment, it
+ * fuzzes that kind alone.  FUZZ_LIST_KINDS=1 prints the registered kinds,
+ * one a line, and exits: the fuzz loop reads its list of targets from it.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -12,7 +19,35 @@
 #include "provider.h"
 #include "query.h"
 
+int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The kind fixed by the program name or FUZZ_KIND, or NULL: all kinds. */
+static const struct driver *fixed;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *name, *kind = getenv("FUZZ_KIND");
+	size_t i;
+
+	(void)argc;
+	if (getenv("FUZZ_LIST_KINDS") != NULL) {
+		for (i = 0; drivers[i] != NULL; i++)
+			printf("%s\n", drivers[i]->kind);
+		exit(0);
+	}
+	name = strrchr((*argv)[0], '/');
+	name = name != NULL ? name + 1 : (*argv)[0];
+	if (kind == NULL && strncmp(name, "fuzz_", 5) == 0 &&
+	    strcmp(name, "fuzz_adapters") != 0)
+		kind = name + 5;
+	if (kind != NULL && (fixed = driver_find(kind)) == NULL) {
+		fprintf(stderr, "fuzz_adapters: no kind '%s'\n", kind);
+		exit(2);
+	}
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct plan plan;
 	struct fetch f;
 	struct upresp r;
-	struct page pg;
+	struct uppage pg;
 	size_t nd;
 	char err[200];
 
@@ -36,14 +71,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (a == NULL)
 		a = arena_new(64 * 1024, 256u * 1024 * 1024);
-#ifdef FUZZ_KIND
-	(void)nd;
-	d = driver_find(FUZZ_KIND);
-#else
 	for (nd = 0; drivers[nd] != NULL; nd++)
 		;
-	d = drivers[data[0] % nd];
-#endif
+	d = fixed != NULL ? fixed : drivers[data[0] % nd];
 	memset(&pc, 0, sizeof(pc));
 	strcpy(pc.name, "p");
 	pc.driver = d;

@@ -1,0 +1,194 @@
+/*
+ * The upstream request side of the driver scaffold (providers/common.h):
+ * URLs and their parameters, headers, GET and POST, JSON bodies, and
+ * the plan's pushdown bits.
+ */
+#include "common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+up_url_begin(struct buf *b, const struct provider_conf *pc, const char *path)
+{
+	buf_adds(b, pc->base_url);
+	buf_adds(b, path);
+}
+
+void
+up_url_param(struct buf *b, const char *name, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	/* data is NULL when the buffer's first allocation failed */
+	buf_addc(b, b->len > 0 && memchr(b->data, '?', b->len) ? '&' : '?');
+	buf_adds(b, name);
+	buf_addc(b, '=');
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.' || *p == '~')
+			buf_addc(b, (char)*p);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[*p >> 4]);
+			buf_addc(b, hex[*p & 15]);
+		}
+	}
+}
+
+void
+up_url_param_int(struct buf *b, const char *name, int64_t value)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "%lld", (long long)value);
+	up_url_param(b, name, tmp);
+}
+
+char *
+up_buf_to_arena(struct arena *a, struct buf *b, size_t *len)
+{
+	char *s;
+
+	if (b->failed)
+		return NULL;
+	s = arena_strndup(a, b->data ? b->data : "", b->len);
+	if (s != NULL && len != NULL)
+		*len = b->len;
+	return s;
+}
+
+enum cn_err
+up_add_header(
+    struct arena *a, struct upreq *r, const char *name, const char *value)
+{
+	char *h;
+
+	if (r->nheaders >= sizeof(r->headers) / sizeof(r->headers[0]))
+		return CN_INTERNAL;
+	h = arena_printf(a, "%s: %s", name, value);
+	if (h == NULL)
+		return CN_INTERNAL;
+	r->headers[r->nheaders++] = h;
+	return CN_OK;
+}
+
+enum cn_err
+up_bearer(struct arena *a, struct upreq *r, const char *key)
+{
+	char *auth = arena_printf(a, "Bearer %s", key);
+
+	if (auth == NULL)
+		return CN_INTERNAL;
+	return up_add_header(a, r, "Authorization", auth);
+}
+
+enum cn_err
+up_get(struct arena *a, struct upreq *r, struct buf *url)
+{
+	r->method = "GET";
+	r->body = NULL;
+	r->body_len = 0;
+	r->url = up_buf_to_arena(a, url, NULL);
+	buf_free(url);
+	return r->url != NULL ? CN_OK : CN_INTERNAL;
+}
+
+enum cn_err
+up_post(struct arena *a, struct upreq *r, const struct provider_conf *pc,
+    const char *path, struct buf *body)
+{
+	struct buf u;
+
+	buf_init(&u, 4096);
+	up_url_begin(&u, pc, path);
+	r->method = "POST";
+	r->url = up_buf_to_arena(a, &u, NULL);
+	r->body = up_buf_to_arena(a, body, &r->body_len);
+	buf_free(&u);
+	buf_free(body);
+	return r->url != NULL && r->body != NULL ? CN_OK : CN_INTERNAL;
+}
+
+void
+up_json_key(struct buf *b, bool *first, const char *name)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = false;
+	buf_json_cstr(b, name);
+	buf_addc(b, ':');
+}
+
+void
+up_json_strset(struct buf *b, const struct strset *s)
+{
+	size_t i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_json_cstr(b, s->v[i]);
+	}
+	buf_addc(b, ']');
+}
+
+void
+up_json_words(struct buf *b, unsigned mask, const char *const *words, int n)
+{
+	bool first = true;
+	int i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < n; i++)
+		if ((mask & (1u << i)) && words[i] != NULL) {
+			if (!first)
+				buf_addc(b, ',');
+			first = false;
+			buf_json_cstr(b, words[i]);
+		}
+	buf_addc(b, ']');
+}
+
+void
+up_json_threshold(
+    struct buf *b, bool has_lo, int64_t lo, bool has_hi, int64_t hi)
+{
+	bool first = true;
+
+	buf_addc(b, '{');
+	if (has_lo) {
+		up_json_key(b, &first, "lower_threshold");
+		buf_json_int(b, lo);
+	}
+	if (has_hi) {
+		up_json_key(b, &first, "upper_threshold");
+		buf_json_int(b, hi);
+	}
+	buf_addc(b, '}');
+}
+
+void
+up_push(struct plan *p, unsigned bits, bool exact)
+{
+	p->pushed |= bits;
+	if (exact)
+		p->exact |= bits;
+}
+
+int
+up_single_bit(unsigned mask)
+{
+	int i, found = -1;
+
+	for (i = 0; i < 32; i++)
+		if (mask & (1u << i)) {
+			if (found >= 0)
+				return -1;
+			found = i;
+		}
+	return found;
+}
