@@ -487,7 +487,7 @@ take_result_inner(struct run *r, struct stream *s)
 {
 	struct http_job *j = &s->job, *kept;
 	struct upresp resp;
-	struct page pg;
+	struct uppage pg;
 	char err[200];
 	enum cn_err e;
 	size_t i, first_new;

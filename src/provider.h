@@ -95,7 +95,7 @@ struct fetch {
 	struct position pos;
 };
 
-struct page {
+struct uppage {
 	struct call *calls;
 	size_t n;
 	bool last; /* nothing after this page */
@@ -124,7 +124,7 @@ struct driver {
 	    const struct fetch *, struct arena *, struct upreq *);
 	/* Parses a 2xx body, or maps a non-2xx status to an error. */
 	enum cn_err (*decode)(const struct fetch *, const struct upresp *,
-	    struct arena *, struct page *, char *err, size_t errsize);
+	    struct arena *, struct uppage *, char *err, size_t errsize);
 };
 
 const struct driver *driver_find(const char *kind);

@@ -297,7 +297,7 @@ status_word_find(const struct status_word *t, size_t n, const char *w)
 
 enum cn_err
 decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
-    struct page *pg, record_fn fn, char *err, size_t errsize)
+    struct uppage *pg, record_fn fn, char *err, size_t errsize)
 {
 	const char *why = "";
 	size_t i;

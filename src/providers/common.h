@@ -108,7 +108,7 @@ typedef int (*record_fn)(const struct fetch *, struct arena *,
 
 /* Fills pg->calls/pg->n from an array of record objects. */
 enum cn_err decode_records(const struct fetch *, struct arena *,
-    const struct jv *arr, struct page *pg, record_fn, char *err,
+    const struct jv *arr, struct uppage *pg, record_fn, char *err,
     size_t errsize);
 
 /* Lowercased, '-' as '_' copy for table lookups. */

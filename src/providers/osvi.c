@@ -271,7 +271,7 @@ agent_not_found(const struct upresp *resp, struct arena *a)
 
 static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
-    struct page *pg, char *err, size_t errsize)
+    struct uppage *pg, char *err, size_t errsize)
 {
 	const struct jv *root, *data, *meta, *v;
 	struct opt_i64 cur, pages, total, per;

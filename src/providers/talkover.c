@@ -236,7 +236,7 @@ normalize(const struct fetch *f, const struct jv *o, struct call *c)
 
 static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
-    struct page *pg, char *err, size_t errsize)
+    struct uppage *pg, char *err, size_t errsize)
 {
 	const struct jv *root, *data, *pag, *v;
 	struct opt_i64 cur, last, total, per;

@@ -220,7 +220,7 @@ bad(char *err, size_t errsize, const char *why)
 
 static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
-    struct page *pg, char *err, size_t errsize)
+    struct uppage *pg, char *err, size_t errsize)
 {
 	const struct jv *root, *calls;
 	struct opt_i64 total;

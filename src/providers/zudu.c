@@ -313,7 +313,7 @@ bad(char *err, size_t errsize, const char *why)
 
 static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
-    struct page *pg, char *err, size_t errsize)
+    struct uppage *pg, char *err, size_t errsize)
 {
 	const struct jv *root, *data, *calls, *pag;
 	struct opt_i64 total, pages, limit;

@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct plan plan;
 	struct fetch f;
 	struct upresp r;
-	struct page pg;
+	struct uppage pg;
 	size_t nd;
 	char err[200];
 

@@ -121,7 +121,7 @@ run_case(const char *path, const char *name)
 	struct fetch f;
 	struct upreq r;
 	struct upresp resp;
-	struct page pg;
+	struct uppage pg;
 	const char *kind, *qs, *s;
 	char err[256];
 	enum cn_err e;
