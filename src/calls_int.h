@@ -172,6 +172,18 @@ enum step stream_take(struct walk *, struct stream *, struct uppage *);
 /* Where the next request resumes s. */
 void stream_resume(const struct stream *, struct cursor_pos *);
 
+/* ---- resume.c ---- */
+
+/* Fills next with where the next page starts: the watermark and every
+ * stream's position (not the issue time nor the query hash).  cur is the
+ * incoming cursor (zeroed on a first page). */
+void walk_resume(struct walk *, const struct cursor *cur, struct cursor *next);
+/* True when an empty page would lead back to cur: streams then ask for
+ * larger pages in next, or, at their largest, fail (then true). */
+bool walk_stalled(struct walk *, const struct cursor *cur, struct cursor *next);
+/* Fails the stream with the longest position when next does not fit. */
+void walk_cursor_too_long(struct walk *, const struct cursor *next);
+
 /* ---- merge.c ---- */
 
 int key_cmp(enum order, const struct key *, const struct key *);
