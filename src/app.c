@@ -1,4 +1,5 @@
 #include "app.h"
+#include "calls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "filter.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -170,22 +172,6 @@ handle_metrics(struct worker *w, struct request *rq, struct response *rs)
 	metrics_write(&rs->body, c, mask);
 }
 
-static void
-filter_list(struct buf *b, unsigned mask)
-{
-	int f, first = 1;
-
-	buf_addc(b, '[');
-	for (f = 0; f < F__MAX; f++)
-		if (mask & (1u << f)) {
-			if (!first)
-				buf_addc(b, ',');
-			buf_json_cstr(b, filter_names[f]);
-			first = 0;
-		}
-	buf_addc(b, ']');
-}
-
 void
 handle_providers(struct worker *w, struct request *rq, struct response *rs)
 {
@@ -216,11 +202,11 @@ handle_providers(struct worker *w, struct request *rq, struct response *rs)
 		buf_adds(b, ",\"kind\":");
 		buf_json_cstr(b, d->kind);
 		buf_adds(b, ",\"capabilities\":{\"filters_pushed_down\":");
-		filter_list(b, d->can_push);
+		filter_names_json(b, d->can_push);
 		buf_adds(b, ",\"filters_local\":");
-		filter_list(b, d->can_check);
+		filter_names_json(b, d->can_check);
 		buf_adds(b, ",\"filters_unsupported\":");
-		filter_list(b, all & ~(d->can_push | d->can_check));
+		filter_names_json(b, all & ~(d->can_push | d->can_check));
 		buf_adds(
 		    b, ",\"orders\":[\"desc\",\"asc\"],\"native_orders\":[");
 		if (d->native_orders & 1)

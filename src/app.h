@@ -7,6 +7,7 @@
 #define CN_APP_H
 
 #include "request.h"
+#include "response.h"
 
 struct config;
 struct http;
@@ -30,7 +31,6 @@ void app_handle(struct worker *, struct request *);
 void worker_end_request(struct worker *, struct request *);
 
 /* Handlers */
-void handle_calls(struct worker *, struct request *, struct response *);
 void handle_providers(struct worker *, struct request *, struct response *);
 
 #endif

@@ -3,6 +3,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "provider.h"
+
+const char *const filter_names[F__MAX] = { "status", "direction", "type",
+	"agent_id", "started_after", "started_before", "min_duration_ms",
+	"max_duration_ms", "phone", "q", "include_test" };
+
+void
+filter_names_json(struct buf *b, unsigned mask)
+{
+	int f, first = 1;
+
+	buf_addc(b, '[');
+	for (f = 0; f < F__MAX; f++)
+		if (mask & (1u << f)) {
+			if (!first)
+				buf_addc(b, ',');
+			buf_json_cstr(b, filter_names[f]);
+			first = 0;
+		}
+	buf_addc(b, ']');
+}
+
 unsigned
 filter_requested(const struct query *q)
 {

@@ -11,8 +11,33 @@
 #include <stddef.h>
 
 #include "call.h"
-#include "provider.h"
 #include "query.h"
+
+struct buf;
+struct driver;
+struct plan;
+
+/* Filters, as bits, for capability tables and plans. */
+enum filter {
+	F_STATUS,
+	F_DIRECTION,
+	F_TYPE,
+	F_AGENT,
+	F_STARTED_AFTER,
+	F_STARTED_BEFORE,
+	F_MIN_DURATION,
+	F_MAX_DURATION,
+	F_PHONE,
+	F_Q,
+	F_INCLUDE_TEST,
+	F__MAX
+};
+
+/* The query parameter each filter tests, as the API names it. */
+extern const char *const filter_names[F__MAX];
+
+/* The names of the filters in mask, as a JSON array. */
+void filter_names_json(struct buf *, unsigned mask);
 
 /* Bits of enum filter the query sets (include_test=false counts). */
 unsigned filter_requested(const struct query *);

@@ -72,7 +72,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 
 	/* The cap is enforced here: chunked bodies carry no length. */
 	if (j->body.len + len > HTTP_MAX_BODY) {
-		j->over_cap = true;
+		j->priv.over_cap = true;
 		return 0;
 	}
 	if (buf_add(&j->body, p, len) < 0)
@@ -112,9 +112,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n, k;
 
 	/* libcurl bounds one header line, not how many come */
-	j->header_bytes += len;
-	if (j->header_bytes > HTTP_MAX_HEADERS) {
-		j->over_header_cap = true;
+	j->priv.header_bytes += len;
+	if (j->priv.header_bytes > HTTP_MAX_HEADERS) {
+		j->priv.over_header_cap = true;
 		return 0;
 	}
 	/* A known length is reserved at once instead of growing by
@@ -148,7 +148,7 @@ static enum cn_err
 attempt(struct http *h, struct http_job *j, int64_t deadline)
 {
 	const struct upreq *r = j->req;
-	CURL *e = j->easy;
+	CURL *e = j->priv.easy;
 	struct curl_slist *sl = NULL, *t;
 	int64_t left = deadline - http_now_ms();
 	long timeout;
@@ -161,7 +161,7 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 		e = curl_easy_init();
 		if (e == NULL)
 			return CN_INTERNAL;
-		j->easy = e;
+		j->priv.easy = e;
 	} else
 		curl_easy_reset(e);
 	for (i = 0; i < r->nheaders; i++) {
@@ -181,13 +181,13 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 			goto nomem;
 		sl = t;
 	}
-	if (j->slist != NULL)
-		curl_slist_free_all(j->slist);
-	j->slist = sl;
+	if (j->priv.slist != NULL)
+		curl_slist_free_all(j->priv.slist);
+	j->priv.slist = sl;
 	buf_reset(&j->body);
-	j->over_cap = false;
-	j->over_header_cap = false;
-	j->header_bytes = 0;
+	j->priv.over_cap = false;
+	j->priv.over_header_cap = false;
+	j->priv.header_bytes = 0;
 	j->retry_after_ms = -1;
 	j->errmsg[0] = '\0';
 	/* Every option is checked: a libcurl that refused one of the safety
@@ -235,11 +235,11 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 		(*j->budget)--;
 	}
 	j->attempts++;
-	j->started_ms = http_now_ms();
+	j->priv.started_ms = http_now_ms();
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
 		return CN_INTERNAL;
-	j->active = true;
-	j->next_run = h->runlist;
+	j->priv.active = true;
+	j->priv.next_run = h->runlist;
 	h->runlist = j;
 	h->running++;
 	return CN_OK;
@@ -263,13 +263,13 @@ http_start(struct http *h, struct http_job *j, int64_t deadline)
 	j->attempts = 0;
 	j->elapsed_ms = 0;
 	j->connects = 0;
-	j->active = false;
-	j->next_wait = NULL;
+	j->priv.active = false;
+	j->priv.next_wait = NULL;
 	e = attempt(h, j, deadline);
 	if (e != CN_OK) {
 		j->err = e;
 		snprintf(j->errmsg, sizeof(j->errmsg), "request not sent");
-		j->next_wait = h->done;
+		j->priv.next_wait = h->done;
 		h->done = j;
 	}
 	return CN_OK;
@@ -292,11 +292,11 @@ classify(struct http_job *j, CURLcode rc, bool *retry)
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
 		snprintf(j->errmsg, sizeof(j->errmsg), "%s",
-		    j->over_header_cap ? "headers over 64 KiB"
-		        : j->over_cap || rc == CURLE_FILESIZE_EXCEEDED
+		    j->priv.over_header_cap ? "headers over 64 KiB"
+		        : j->priv.over_cap || rc == CURLE_FILESIZE_EXCEEDED
 		        ? "body over 32 MiB"
 		        : "body could not be stored");
-		return j->over_cap || j->over_header_cap ||
+		return j->priv.over_cap || j->priv.over_header_cap ||
 		        rc == CURLE_FILESIZE_EXCEEDED
 		    ? CN_PROVIDER_BAD_RESPONSE
 		    : CN_INTERNAL;
@@ -331,13 +331,13 @@ unlink_running(struct http *h, struct http_job *j)
 {
 	struct http_job **pp;
 
-	for (pp = &h->runlist; *pp != NULL; pp = &(*pp)->next_run)
+	for (pp = &h->runlist; *pp != NULL; pp = &(*pp)->priv.next_run)
 		if (*pp == j) {
-			*pp = j->next_run;
+			*pp = j->priv.next_run;
 			break;
 		}
-	j->next_run = NULL;
-	j->active = false;
+	j->priv.next_run = NULL;
+	j->priv.active = false;
 	h->running--;
 }
 
@@ -368,7 +368,7 @@ finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
 	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
 	j->connects += connects;
 	now = http_now_ms();
-	j->elapsed_ms += now - j->started_ms;
+	j->elapsed_ms += now - j->priv.started_ms;
 	if (rc != CURLE_OK && j->errmsg[0] == '\0')
 		snprintf(
 		    j->errmsg, sizeof(j->errmsg), "%s", curl_easy_strerror(rc));
@@ -381,13 +381,13 @@ finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
 		wait = j->retry_after_ms >= 0 ? j->retry_after_ms
 		                              : backoff_ms(j->attempts);
 		if (now + wait + 50 < deadline) {
-			j->due_ms = now + wait;
-			j->next_wait = h->waiting;
+			j->priv.due_ms = now + wait;
+			j->priv.next_wait = h->waiting;
 			h->waiting = j;
 			return;
 		}
 	}
-	j->next_wait = h->done;
+	j->priv.next_wait = h->done;
 	h->done = j;
 }
 
@@ -402,8 +402,8 @@ http_wait(struct http *h, int64_t deadline)
 	for (;;) {
 		if (h->done != NULL) {
 			j = h->done;
-			h->done = j->next_wait;
-			j->next_wait = NULL;
+			h->done = j->priv.next_wait;
+			j->priv.next_wait = NULL;
 			return j;
 		}
 		if (h->running == 0 && h->waiting == NULL)
@@ -411,9 +411,9 @@ http_wait(struct http *h, int64_t deadline)
 		now = http_now_ms();
 		/* retries that are due */
 		for (pp = &h->waiting; (j = *pp) != NULL;) {
-			if (j->due_ms <= now || now >= deadline) {
-				*pp = j->next_wait;
-				j->next_wait = NULL;
+			if (j->priv.due_ms <= now || now >= deadline) {
+				*pp = j->priv.next_wait;
+				j->priv.next_wait = NULL;
 				enum cn_err e = now >= deadline
 				    ? CN_PROVIDER_TIMEOUT
 				    : attempt(h, j, deadline);
@@ -421,12 +421,12 @@ http_wait(struct http *h, int64_t deadline)
 					/* keep the last upstream error if out of time */
 					if (now < deadline)
 						j->err = e;
-					j->next_wait = h->done;
+					j->priv.next_wait = h->done;
 					h->done = j;
 				}
 				continue;
 			}
-			pp = &j->next_wait;
+			pp = &j->priv.next_wait;
 		}
 		if (h->done != NULL)
 			continue;
@@ -442,9 +442,9 @@ http_wait(struct http *h, int64_t deadline)
 		if (h->done != NULL)
 			continue;
 		wait = deadline - http_now_ms();
-		for (j = h->waiting; j != NULL; j = j->next_wait)
-			if (j->due_ms - http_now_ms() < wait)
-				wait = j->due_ms - http_now_ms();
+		for (j = h->waiting; j != NULL; j = j->priv.next_wait)
+			if (j->priv.due_ms - http_now_ms() < wait)
+				wait = j->priv.due_ms - http_now_ms();
 		if (wait > 1000)
 			wait = 1000;
 		if (wait < 0)
@@ -468,20 +468,20 @@ http_cancel_all(struct http *h)
 
 	/* Running transfers end as timeouts and are reported as done. */
 	while ((j = h->runlist) != NULL) {
-		curl_multi_remove_handle(h->multi, j->easy);
+		curl_multi_remove_handle(h->multi, j->priv.easy);
 		unlink_running(h, j);
 		j->err = CN_PROVIDER_TIMEOUT;
 		snprintf(j->errmsg, sizeof(j->errmsg), "deadline exceeded");
-		j->next_wait = h->done;
+		j->priv.next_wait = h->done;
 		h->done = j;
 	}
 	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
 		;
 	while ((j = h->waiting) != NULL) {
-		h->waiting = j->next_wait;
+		h->waiting = j->priv.next_wait;
 		j->err = CN_PROVIDER_TIMEOUT;
 		snprintf(j->errmsg, sizeof(j->errmsg), "deadline exceeded");
-		j->next_wait = h->done;
+		j->priv.next_wait = h->done;
 		h->done = j;
 	}
 }
@@ -489,11 +489,32 @@ http_cancel_all(struct http *h)
 void
 http_job_release(struct http_job *j)
 {
-	if (j->easy != NULL)
-		curl_easy_cleanup(j->easy);
-	if (j->slist != NULL)
-		curl_slist_free_all(j->slist);
-	j->easy = NULL;
-	j->slist = NULL;
+	if (j->priv.easy != NULL)
+		curl_easy_cleanup(j->priv.easy);
+	if (j->priv.slist != NULL)
+		curl_slist_free_all(j->priv.slist);
+	j->priv.easy = NULL;
+	j->priv.slist = NULL;
 	buf_free(&j->body);
+}
+
+void
+http_job_move(struct http_job *dst, struct http_job *src)
+{
+	*dst = *src;
+	src->priv.easy = NULL;
+	src->priv.slist = NULL;
+	memset(&src->body, 0, sizeof(src->body));
+}
+
+int
+http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+http_global_cleanup(void)
+{
+	curl_global_cleanup();
 }

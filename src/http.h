@@ -22,6 +22,20 @@ struct http;
 #define HTTP_MAX_HEADERS (64u * 1024)
 #define HTTP_MAX_ATTEMPTS 3
 
+/* A job's transfer state: only http.c reads or writes it. */
+struct http_job_private {
+	void *easy;
+	void *slist;
+	int64_t due_ms; /* retry time when waiting */
+	bool active;
+	bool over_cap;
+	bool over_header_cap;
+	size_t header_bytes;
+	int64_t started_ms;
+	struct http_job *next_wait;
+	struct http_job *next_run;
+};
+
 struct http_job {
 	/* in */
 	const struct upreq *req;
@@ -38,17 +52,8 @@ struct http_job {
 	int64_t elapsed_ms;
 	long connects; /* new connections opened */
 	char errmsg[160];
-	/* private */
-	void *easy;
-	void *slist;
-	int64_t due_ms; /* retry time when waiting */
-	bool active;
-	bool over_cap;
-	bool over_header_cap;
-	size_t header_bytes;
-	int64_t started_ms;
-	struct http_job *next_wait;
-	struct http_job *next_run;
+	/* http.c's own; set by http_start, cleared by http_job_release */
+	struct http_job_private priv;
 };
 
 struct http *http_new(void);
@@ -66,5 +71,16 @@ struct http_job *http_wait(struct http *, int64_t deadline);
 void http_cancel_all(struct http *);
 /* Releases a finished job's buffers. */
 void http_job_release(struct http_job *);
+/*
+ * Moves a finished job into dst (its results, body and handles): src
+ * can start another transfer while dst is released later.  src keeps
+ * copies of its results but owns nothing.
+ */
+void http_job_move(struct http_job *dst, struct http_job *src);
+
+/* libcurl's process-wide setup and teardown, before any thread starts
+ * and after they all ended. */
+int http_global_init(void);
+void http_global_cleanup(void);
 
 #endif

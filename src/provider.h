@@ -18,30 +18,13 @@
 
 #include "call.h"
 #include "err.h"
+#include "filter.h"
 #include "query.h"
 
 struct arena;
 struct provider_conf;
 
 #define DRIVER_ABI 1
-
-/* Filters, as bits, for capability tables and plans. */
-enum filter {
-	F_STATUS,
-	F_DIRECTION,
-	F_TYPE,
-	F_AGENT,
-	F_STARTED_AFTER,
-	F_STARTED_BEFORE,
-	F_MIN_DURATION,
-	F_MAX_DURATION,
-	F_PHONE,
-	F_Q,
-	F_INCLUDE_TEST,
-	F__MAX
-};
-
-extern const char *const filter_names[F__MAX];
 
 enum paging {
 	PAGING_TOKEN, /* opaque next-page token */

@@ -21,10 +21,6 @@ const struct driver *const drivers[] = {
 	NULL,
 };
 
-const char *const filter_names[F__MAX] = { "status", "direction", "type",
-	"agent_id", "started_after", "started_before", "min_duration_ms",
-	"max_duration_ms", "phone", "q", "include_test" };
-
 const char *const paging_names[] = { "token", "keyset", "page", "page0" };
 
 const struct driver *

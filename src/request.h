@@ -1,17 +1,14 @@
 /*
- * One HTTP request as the web server handed it over, and the response
- * being built for it.  Independent of FastCGI/CGI: front.c fills these.
+ * One HTTP request as the web server handed it over.  Independent of
+ * FastCGI/CGI: front.c fills it; the response is in response.h.
  */
 #ifndef CN_REQUEST_H
 #define CN_REQUEST_H
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-
 struct arena;
-struct qerrors;
+struct worker;
 
 struct request {
 	const char *method;
@@ -30,26 +27,6 @@ struct request {
 	char upstream_summary[256];
 	int undelivered; /* the web server closed before the answer went out */
 };
-
-struct response {
-	int status;
-	const char *content_type;
-	struct buf headers; /* extra "Name: value\r\n" lines */
-	struct buf body;
-};
-
-void response_init(struct response *);
-void response_reset(struct response *);
-void response_free(struct response *);
-int response_header(struct response *, const char *name, const char *value);
-void response_json(struct response *, int status);
-
-/*
- * Writes an RFC 9457 problem as the response.  detail and the entries in
- * errs may hold client text: they only ever go into the JSON body.
- */
-void problem_respond(struct request *, struct response *, enum cn_err,
-    const char *detail, const struct qerrors *errs);
 
 /* Keeps the caller's X-Request-Id when it is 1-64 of [A-Za-z0-9._-]. */
 void request_id_init(struct request *);

@@ -4,6 +4,7 @@
 
 #include "query.h"
 #include "request.h"
+#include "response.h"
 
 #define BODY_MAX (256u * 1024 * 1024)
 
@@ -57,6 +58,14 @@ void
 problem_respond(struct request *rq, struct response *rs, enum cn_err e,
     const char *detail, const struct qerrors *errs)
 {
+	problem_respond_with(rq, rs, e, detail, errs, NULL, NULL);
+}
+
+void
+problem_respond_with(struct request *rq, struct response *rs, enum cn_err e,
+    const char *detail, const struct qerrors *errs, problem_extras_fn *extras,
+    void *ctx)
+{
 	struct buf *b = &rs->body;
 	size_t i;
 
@@ -87,6 +96,8 @@ problem_respond(struct request *rq, struct response *rs, enum cn_err e,
 		}
 		buf_addc(b, ']');
 	}
+	if (extras != NULL)
+		extras(b, ctx);
 	buf_addc(b, '}');
 	if (e == CN_METHOD_NOT_ALLOWED)
 		response_header(rs, "Allow", "GET, HEAD");

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "query.h"
 #include "request.h"
+#include "response.h"
 #include "tap.h"
 
 static const char *

@@ -1,0 +1,213 @@
+/*
+ * The /calls engine's private interface: the stages a request flows
+ * through, in order, and the state they share.
+ *
+ *   plan    query x access x capabilities -> streams and plans, or the
+ *           problem to answer (plan.c)
+ *   stream  one provider's walk: position from the cursor, next fetch
+ *           size, taking a decoded page, frontier, watermark, resume
+ *           position (stream.c)
+ *   merge   order keys and the k-way merge (merge.c)
+ *   fanout  prepare -> http -> decode, budget, deadline, retries,
+ *           metrics, cancel and drain (fanout.c: the only one with I/O)
+ *   page    the answer: envelope, meta.providers[], Link (page.c)
+ *
+ * plan, stream and merge are pure: no I/O, no response, and the clock
+ * only through walk.now, so tests drive them with fake pages.
+ */
+#ifndef CN_CALLS_INT_H
+#define CN_CALLS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "provider.h"
+
+struct arena;
+struct buf;
+struct config;
+struct cursor;
+struct cursor_pos;
+struct http;
+struct query;
+
+/*
+ * What a stage tells its caller.  Functions returning enum step say
+ * which of these they can return.
+ */
+enum step {
+	STEP_OK, /* done; go on */
+	STEP_FAILED, /* the request must fail with its providers' errors */
+	STEP_INTERNAL, /* out of memory: a 500 */
+	STEP_SHORT, /* out of budget or time: the page ends short */
+};
+
+/* A record's place in the answer's order. */
+struct key {
+	bool has_time;
+	int64_t time;
+	const char *provider;
+	const char *id;
+};
+
+struct item {
+	struct call *c;
+	const char *src_token; /* token/keyset that fetched its page */
+	int64_t src_offset; /* page styles: index (from start or end) */
+	int seq; /* which fetch of this request brought it */
+};
+
+struct stream {
+	size_t cfg; /* index in the configuration */
+	uint8_t qidx; /* index among the query's providers */
+	const struct provider_conf *pc;
+	const struct driver *d;
+	struct plan plan;
+	enum order native; /* order asked upstream */
+	bool backward; /* page walk from the last page */
+	bool page_style;
+	int base; /* first page number */
+	int budget;
+	int per_page;
+	/*
+	 * Token styles: the fewest records to ask for, and the last size
+	 * asked.  Ties are emitted in id order, so a stream must see past
+	 * every call sharing its frontier's start time; when such a group
+	 * outlasts a request's budget, the next request asks for more.
+	 */
+	int min_page;
+	const char *min_page_at; /* the position min_page was set for */
+	int last_size;
+	/* next fetch */
+	const char *token;
+	int64_t page;
+	bool need_total; /* backward walk: learn the page count first */
+	int64_t total; /* list length (page styles) or reported total */
+	bool total_known;
+	bool exhausted;
+	bool failed;
+	bool fetched_any;
+	/* lower bound of records not yet fetched */
+	bool has_frontier;
+	bool frontier_has_time;
+	int64_t frontier;
+	/* fetched, kept, not yet emitted */
+	struct item *items;
+	size_t nitems, head, cap;
+	/* watermark of this stream */
+	bool own_wm;
+	struct key wm;
+	bool has_wm;
+	bool emitted_any;
+	struct key last_emit;
+	int fetches;
+	int looked; /* fetches whose records were taken (not a re-aim) */
+	/* resume point when nothing is buffered */
+	int64_t next_offset;
+	/* stuck detection */
+	const char *prev_first, *prev_last;
+	size_t prev_n;
+	/* accounting */
+	int requests;
+	int64_t upstream_ms;
+	enum cn_err err;
+	long err_status;
+	int64_t retry_after_ms;
+	char errmsg[200];
+	/* the fetch in flight, or the last one */
+	struct fetch f;
+	bool in_flight;
+};
+
+/* The walk of one request: its streams and what they emitted. */
+struct walk {
+	const struct query *q;
+	struct stream *s;
+	size_t ns;
+	int64_t horizon; /* ms: calls started later are not walked */
+	bool has_wm; /* the last emitted record (or the cursor's) */
+	struct key wm;
+	struct item *out; /* q->limit slots */
+	size_t nout;
+	struct arena *a;
+	/* Local work (decoding, filtering a big page) ends at the deadline
+	 * too; now is the monotonic clock, injected so tests need none. */
+	int64_t (*now)(void);
+	int64_t deadline;
+};
+
+/* ---- plan.c ---- */
+
+/* What a refused request answers. */
+struct problem {
+	enum cn_err code;
+	const char *detail;
+};
+
+/*
+ * Picks the providers the query names (or every readable one), sorts
+ * them by name and plans each.  STEP_OK, STEP_FAILED with *pb set, or
+ * STEP_INTERNAL.
+ */
+enum step plan_streams(struct walk *, const struct config *,
+    const char *remote_user, struct problem *pb);
+
+/* ---- stream.c ---- */
+
+/* True when the plan re-checks a filter here that upstream did not
+ * apply exactly: upstream totals and page sizes say less then. */
+bool stream_discards_locally(const struct stream *);
+/* Sets the walk's start from the cursor's position (NULL: first page). */
+void stream_init(const struct walk *, struct stream *,
+    int max_upstream_requests, const struct cursor_pos *);
+void stream_fail(struct stream *, enum cn_err, long status, const char *msg);
+/* Describes the next fetch in s->f: STEP_OK, or STEP_SHORT when the
+ * budget is spent. */
+enum step stream_aim(const struct walk *, struct stream *);
+/* Takes a decoded page of s->f: STEP_OK (s may have failed) or
+ * STEP_INTERNAL. */
+enum step stream_take(struct walk *, struct stream *, struct uppage *);
+/* Where the next request resumes s. */
+void stream_resume(const struct stream *, struct cursor_pos *);
+
+/* ---- resume.c ---- */
+
+/* Fills next with where the next page starts: the watermark and every
+ * stream's position (not the issue time nor the query hash).  cur is the
+ * incoming cursor (zeroed on a first page). */
+void walk_resume(struct walk *, const struct cursor *cur, struct cursor *next);
+/* True when an empty page would lead back to cur: streams then ask for
+ * larger pages in next, or, at their largest, fail (then true). */
+bool walk_stalled(struct walk *, const struct cursor *cur, struct cursor *next);
+/* Fails the stream with the longest position when next does not fit. */
+void walk_cursor_too_long(struct walk *, const struct cursor *next);
+
+/* ---- merge.c ---- */
+
+int key_cmp(enum order, const struct key *, const struct key *);
+struct key call_key(const struct call *);
+/* Sorts items in o's order (qsort_r: the order is not a global). */
+void items_sort(struct item *, size_t n, enum order o);
+
+enum merge_state {
+	MERGE_FULL, /* the page holds limit records */
+	MERGE_DRAINED, /* every stream is done or failed */
+	MERGE_NEED, /* the streams in *need must fetch before more goes out */
+};
+
+/* Emits what no stream holds back any more. */
+enum merge_state merge_step(struct walk *, uint64_t *need);
+
+/* ---- fanout.c ---- */
+
+/*
+ * Fetches and merges until r->out is full, every stream is drained, or
+ * the budget or timeout_ms ran out; sets r->now and r->deadline.
+ * STEP_OK, STEP_FAILED (a provider failed under partial=deny) or
+ * STEP_INTERNAL.
+ */
+enum step fanout_run(struct walk *r, struct http *, int timeout_ms);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * Planning a /calls request: which providers the caller may read and
+ * asked for, in name order, and per provider which filters go upstream,
+ * which are checked here, and which it cannot honour at all (the request
+ * is refused rather than answered wrong).  Writes no response: a refusal
+ * comes back as the problem to answer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "calls_int.h"
+#include "conf.h"
+#include "filter.h"
+#include "query.h"
+
+static int
+provider_cmp(const void *x, const void *y)
+{
+	const struct stream *a = x, *b = y;
+
+	return strcmp(a->pc->name, b->pc->name);
+}
+
+/* The streams of the query's providers, or of every readable one. */
+static enum step
+pick_providers(
+    struct walk *r, const struct config *c, uint64_t mask, struct problem *pb)
+{
+	const struct query *q = r->q;
+	size_t i, idx;
+
+	r->s = arena_calloc(r->a, c->nproviders, sizeof(*r->s));
+	if (r->s == NULL)
+		return STEP_INTERNAL;
+	if (q->providers.n == 0) {
+		for (i = 0; i < c->nproviders; i++)
+			if (mask & (UINT64_C(1) << i))
+				r->s[r->ns++].cfg = i;
+	} else {
+		for (i = 0; i < q->providers.n; i++) {
+			if (conf_provider(c, q->providers.v[i], &idx) == NULL ||
+			    !(mask & (UINT64_C(1) << idx))) {
+				pb->code = CN_UNKNOWN_PROVIDER;
+				pb->detail = arena_printf(r->a,
+				    "provider '%s' is not configured or not "
+				    "readable",
+				    q->providers.v[i]);
+				return STEP_FAILED;
+			}
+			r->s[r->ns++].cfg = idx;
+		}
+	}
+	for (i = 0; i < r->ns; i++) {
+		struct stream *s = &r->s[i];
+		s->pc = &c->providers[s->cfg];
+		s->d = s->pc->driver;
+	}
+	qsort(r->s, r->ns, sizeof(*r->s), provider_cmp);
+	return STEP_OK;
+}
+
+enum step
+plan_streams(struct walk *r, const struct config *c, const char *remote_user,
+    struct problem *pb)
+{
+	uint64_t mask;
+	size_t i;
+	struct buf detail;
+	bool refused = false;
+	enum step st;
+
+	if (conf_access(c, remote_user, &mask) < 0) {
+		pb->code = CN_ACCESS_DENIED;
+		pb->detail = "this server requires an authenticated user";
+		return STEP_FAILED;
+	}
+	st = pick_providers(r, c, mask, pb);
+	if (st != STEP_OK)
+		return st;
+	buf_init(&detail, 4096);
+	buf_adds(&detail, "filters not supported:");
+	for (i = 0; i < r->ns; i++) {
+		struct stream *s = &r->s[i];
+		s->qidx = (uint8_t)i;
+		filter_plan(s->d, r->q, &s->plan);
+		if (s->plan.unsupported) {
+			int f;
+			refused = true;
+			buf_printf(&detail, " %s (", s->pc->name);
+			for (f = 0; f < F__MAX; f++)
+				if (s->plan.unsupported & (1u << f))
+					buf_printf(&detail, "%s%s",
+					    detail.data[detail.len - 1] == '('
+					        ? ""
+					        : ", ",
+					    filter_names[f]);
+			buf_addc(&detail, ')');
+		}
+	}
+	st = STEP_OK;
+	if (refused) {
+		buf_adds(&detail, "; narrow 'provider' to the others");
+		pb->code = CN_UNSUPPORTED_FILTER;
+		pb->detail = arena_strdup(r->a, buf_cstr(&detail));
+		st = STEP_FAILED;
+	}
+	buf_free(&detail);
+	return st;
+}

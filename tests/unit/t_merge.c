@@ -1,0 +1,538 @@
+/*
+ * The paging core without sockets: every tests/data/merge/<case>.json
+ * gives a query, its providers (paging style, native orders, largest
+ * page), an incoming cursor's positions if any, and each provider's
+ * upstream pages in the order they arrive, already decoded.  The test
+ * drives stream and merge as the fan-out does, serving the next page of
+ * a provider whenever the merge asks for it, then checks the emitted
+ * records, has_more, each provider's resume position and failures.
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "calls_int.h"
+#include "conf.h"
+#include "cursor.h"
+#include "filter.h"
+#include "query.h"
+#include "tap.h"
+
+#define MAX_STREAMS 8
+
+struct fake {
+	struct driver d;
+	struct provider_conf pc;
+	json_object *pages;
+	size_t next; /* the next page to serve */
+};
+
+static const char *
+jstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    json_object_is_type(v, json_type_null))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int64_t
+jint(json_object *o, const char *k, int64_t def)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    json_object_is_type(v, json_type_null))
+		return def;
+	return json_object_get_int64(v);
+}
+
+static bool
+jbool(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return o != NULL && json_object_object_get_ex(o, k, &v) &&
+	    json_object_get_boolean(v);
+}
+
+static enum cn_err
+err_named(const char *code)
+{
+	int e;
+
+	for (e = 0; e < CN_ERR__MAX && code != NULL; e++)
+		if (strcmp(cn_err_code((enum cn_err)e), code) == 0)
+			return (enum cn_err)e;
+	return CN_INTERNAL;
+}
+
+/* Nothing is pushed down: every record the pages hold is a match. */
+static void
+plan_none(const struct query *q, struct plan *p)
+{
+	(void)q;
+	(void)p;
+}
+
+static void
+fake_init(struct fake *fk, json_object *pj)
+{
+	const char *paging = jstr(pj, "paging");
+	json_object *nat;
+	size_t i;
+
+	memset(fk, 0, sizeof(*fk));
+	snprintf(fk->pc.name, sizeof(fk->pc.name), "%s", jstr(pj, "name"));
+	fk->d.abi = DRIVER_ABI;
+	fk->d.kind = "fake";
+	fk->d.paging = paging == NULL       ? PAGING_TOKEN
+	    : strcmp(paging, "keyset") == 0 ? PAGING_KEYSET
+	    : strcmp(paging, "page1") == 0  ? PAGING_PAGE1
+	    : strcmp(paging, "page0") == 0  ? PAGING_PAGE0
+	                                    : PAGING_TOKEN;
+	fk->d.max_page_size = (int)jint(pj, "max_page_size", 100);
+	fk->d.native_orders = 3;
+	if (json_object_object_get_ex(pj, "native", &nat)) {
+		fk->d.native_orders = 0;
+		for (i = 0; i < json_object_array_length(nat); i++)
+			fk->d.native_orders |=
+			    strcmp(json_object_get_string(
+			               json_object_array_get_idx(nat, i)),
+			        "asc") == 0
+			    ? 2u
+			    : 1u;
+	}
+	fk->d.plan = plan_none;
+	fk->pc.driver = &fk->d;
+	json_object_object_get_ex(pj, "pages", &fk->pages);
+}
+
+/* A position of the incoming cursor, from its JSON. */
+static void
+pos_from_json(
+    struct arena *a, json_object *pj, uint8_t index, struct cursor_pos *cp)
+{
+	const char *st = jstr(pj, "state"), *tok = jstr(pj, "token");
+	json_object *own;
+
+	memset(cp, 0, sizeof(*cp));
+	cp->index = index;
+	cp->started = true;
+	cp->state = st == NULL          ? PS_ACTIVE
+	    : strcmp(st, "done") == 0   ? PS_DONE
+	    : strcmp(st, "failed") == 0 ? PS_FAILED
+	                                : PS_ACTIVE;
+	cp->token = tok ? arena_strdup(a, tok) : NULL;
+	cp->offset = jint(pj, "offset", 0);
+	cp->total = jint(pj, "total", -1);
+	cp->per_page = (int32_t)jint(pj, "per_page", 0);
+	if (json_object_object_get_ex(pj, "own_wm", &own)) {
+		const char *id = jstr(own, "id");
+		cp->own_wm = true;
+		cp->own_wm_has_time = jint(own, "at", -1) >= 0;
+		cp->own_wm_time = jint(own, "at", 0) * 1000;
+		cp->own_wm_id = id ? arena_strdup(a, id) : NULL;
+	}
+}
+
+static void
+cursor_from_json(struct arena *a, json_object *cj, struct fake *fk, size_t nf,
+    struct cursor *cur)
+{
+	json_object *wm, *pos;
+	size_t i, k;
+
+	memset(cur, 0, sizeof(*cur));
+	if (json_object_object_get_ex(cj, "wm", &wm)) {
+		const char *p = jstr(wm, "provider");
+		cur->has_wm = true;
+		cur->wm_has_time = jint(wm, "at", -1) >= 0;
+		cur->wm_time = jint(wm, "at", 0) * 1000;
+		cur->wm_id = arena_strdup(a, jstr(wm, "id"));
+		for (k = 0; k < nf; k++)
+			if (p != NULL && strcmp(fk[k].pc.name, p) == 0)
+				cur->wm_provider = (uint8_t)k;
+	}
+	if (!json_object_object_get_ex(cj, "pos", &pos))
+		return;
+	for (i = 0; i < json_object_array_length(pos); i++) {
+		json_object *pj = json_object_array_get_idx(pos, i);
+		const char *p = jstr(pj, "provider");
+		for (k = 0; k < nf; k++)
+			if (p != NULL && strcmp(fk[k].pc.name, p) == 0)
+				pos_from_json(
+				    a, pj, (uint8_t)k, &cur->pos[cur->npos++]);
+	}
+}
+
+/* The records of one page: [id, started_at seconds or null]. */
+static void
+page_from_json(
+    struct arena *a, const struct fake *fk, json_object *pj, struct uppage *pg)
+{
+	json_object *ids;
+	const char *next = jstr(pj, "next");
+	size_t i, n = 0;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->last_page = jint(pj, "last_page", -1);
+	pg->per_page = (int)jint(pj, "per_page", 0);
+	pg->last = jbool(pj, "last");
+	pg->next.token = next ? arena_strdup(a, next) : NULL;
+	pg->has_total = jint(pj, "total", -1) >= 0;
+	pg->total = jint(pj, "total", 0);
+	if (json_object_object_get_ex(pj, "calls", &ids))
+		n = json_object_array_length(ids);
+	pg->calls = arena_calloc(a, n ? n : 1, sizeof(*pg->calls));
+	for (i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(ids, i);
+		json_object *t = json_object_array_get_idx(r, 1);
+		struct call *c = &pg->calls[i];
+		c->provider = fk->pc.name;
+		c->native_id = arena_strdup(
+		    a, json_object_get_string(json_object_array_get_idx(r, 0)));
+		c->started_at.set =
+		    t != NULL && !json_object_is_type(t, json_type_null);
+		c->started_at.v =
+		    c->started_at.set ? json_object_get_int64(t) * 1000 : 0;
+	}
+	pg->n = n;
+}
+
+static int64_t
+clock_zero(void)
+{
+	return 0;
+}
+
+/* What the stream asked for, against the page's "expect". */
+static void
+check_asked(
+    const char *name, const struct stream *s, json_object *pj, size_t nth)
+{
+	json_object *exp, *v;
+
+	if (!json_object_object_get_ex(pj, "expect", &exp))
+		return;
+	if (json_object_object_get_ex(exp, "token", &v))
+		is_str(s->f.pos.token, jstr(exp, "token"),
+		    "%s: %s fetch %zu asks token", name, s->pc->name, nth);
+	if (json_object_object_get_ex(exp, "page", &v))
+		is_int(s->f.pos.page, json_object_get_int64(v),
+		    "%s: %s fetch %zu asks page", name, s->pc->name, nth);
+	if (json_object_object_get_ex(exp, "size", &v))
+		is_int(s->f.page_size, json_object_get_int64(v),
+		    "%s: %s fetch %zu asks size", name, s->pc->name, nth);
+}
+
+/* Serves the next page to s, as the fan-out does with a transfer. */
+static enum step
+serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
+{
+	json_object *pj;
+	struct uppage pg;
+	const char *e;
+
+	s->fetches++;
+	s->requests++;
+	s->budget--;
+	s->fetched_any = true;
+	pj = fk->next < json_object_array_length(fk->pages)
+	    ? json_object_array_get_idx(fk->pages, fk->next)
+	    : NULL;
+	if (!ok(pj != NULL, "%s: %s asks no more than its %zu pages", name,
+	        s->pc->name, json_object_array_length(fk->pages))) {
+		stream_fail(s, CN_INTERNAL, 0, "no page left");
+		return STEP_OK;
+	}
+	check_asked(name, s, pj, ++fk->next);
+	if ((e = jstr(pj, "error")) != NULL) {
+		stream_fail(s, err_named(e), 0, "upstream failed");
+		return STEP_OK;
+	}
+	page_from_json(w->a, fk, pj, &pg);
+	return stream_take(w, s, &pg);
+}
+
+static bool
+must_fail(const struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->ns; i++)
+		if (w->s[i].failed && !w->q->partial_allow)
+			return true;
+	return false;
+}
+
+/* The fan-out's loop, with pages from the fixture for transfers. */
+static enum step
+drive(struct walk *w, struct fake *fk, const char *name)
+{
+	uint64_t need;
+	size_t i, idle = 0;
+	int started;
+	bool short_page;
+
+	for (;;) {
+		if (merge_step(w, &need) != MERGE_NEED)
+			return STEP_OK;
+		started = 0;
+		short_page = false;
+		for (i = 0; i < w->ns; i++) {
+			if (!(need & (UINT64_C(1) << i)))
+				continue;
+			if (stream_aim(w, &w->s[i]) == STEP_SHORT) {
+				short_page = true;
+				continue;
+			}
+			started++;
+			if (serve_page(w, &fk[i], &w->s[i], name) != STEP_OK)
+				return STEP_INTERNAL;
+		}
+		if (must_fail(w))
+			return STEP_FAILED;
+		if (short_page) {
+			(void)merge_step(w, &need);
+			return STEP_OK;
+		}
+		if (started == 0 && ++idle > 2 * w->ns + 2)
+			return STEP_OK;
+	}
+}
+
+static json_object *
+pos_json(const struct cursor_pos *cp)
+{
+	static const char *const states[] = { "active", "done", "failed" };
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(
+	    o, "state", json_object_new_string(states[cp->state]));
+	json_object_object_add(
+	    o, "started", json_object_new_boolean(cp->started));
+	json_object_object_add(
+	    o, "token", cp->token ? json_object_new_string(cp->token) : NULL);
+	json_object_object_add(o, "offset", json_object_new_int64(cp->offset));
+	json_object_object_add(o, "total", json_object_new_int64(cp->total));
+	json_object_object_add(
+	    o, "per_page", json_object_new_int64(cp->per_page));
+	if (cp->own_wm)
+		json_object_object_add(o, "own_wm_id",
+		    cp->own_wm_id ? json_object_new_string(cp->own_wm_id)
+		                  : NULL);
+	return o;
+}
+
+/* Only the members the fixture names are compared. */
+static void
+same_subset(
+    json_object *got, json_object *want, const char *what, const char *name)
+{
+	json_object *sub = json_object_new_object(), *v;
+	int eq;
+
+	json_object_object_foreach(want, k, wv)
+	{
+		(void)wv;
+		v = NULL;
+		json_object_object_get_ex(got, k, &v);
+		json_object_object_add(sub, k, json_object_get(v));
+	}
+	eq = json_object_equal(sub, want);
+	ok(eq, "%s: %s", name, what);
+	if (!eq) {
+		diag("got:      %s", json_object_to_json_string(sub));
+		diag("expected: %s", json_object_to_json_string(want));
+	}
+	json_object_put(sub);
+}
+
+/* Each provider's position in the next cursor, against "resume". */
+static void
+check_resume(const char *name, const struct walk *w, const struct cursor *next,
+    json_object *want)
+{
+	char what[200];
+	size_t i;
+
+	json_object_object_foreach(want, prov, wp)
+	{
+		json_object *got = NULL;
+		for (i = 0; i < next->npos; i++)
+			if (strcmp(w->s[next->pos[i].index].pc->name, prov) ==
+			    0)
+				got = pos_json(&next->pos[i]);
+		if (!ok(got != NULL, "%s: %s resumes", name, prov))
+			continue;
+		snprintf(what, sizeof(what), "%s resume position", prov);
+		same_subset(got, wp, what, name);
+		json_object_put(got);
+	}
+}
+
+static void
+check_outcome(const char *name, struct walk *w, struct cursor *cur,
+    json_object *exp, enum step st)
+{
+	json_object *ids = json_object_new_array(), *errs, *v, *want;
+	struct cursor next;
+	bool has_more = false;
+	size_t i;
+
+	for (i = 0; i < w->nout; i++) {
+		char id[300];
+		snprintf(id, sizeof(id), "%s:%s", w->out[i].c->provider,
+		    w->out[i].c->native_id);
+		json_object_array_add(ids, json_object_new_string(id));
+	}
+	for (i = 0; i < w->ns; i++)
+		if (w->s[i].failed || w->s[i].head < w->s[i].nitems ||
+		    !w->s[i].exhausted)
+			has_more = true;
+	memset(&next, 0, sizeof(next));
+	if (st == STEP_OK && has_more) {
+		walk_resume(w, cur, &next);
+		if (w->nout == 0 && walk_stalled(w, cur, &next))
+			st = STEP_FAILED;
+	}
+	errs = json_object_new_object();
+	for (i = 0; i < w->ns; i++)
+		if (w->s[i].failed)
+			json_object_object_add(errs, w->s[i].pc->name,
+			    json_object_new_string(cn_err_code(w->s[i].err)));
+	if (json_object_object_get_ex(exp, "errors", &want))
+		same_subset(errs, want, "errors", name);
+	else
+		is_int(
+		    json_object_object_length(errs), 0, "%s: no errors", name);
+	is_int(st == STEP_FAILED, jbool(exp, "fails"), "%s: fails", name);
+	if (json_object_object_get_ex(exp, "ids", &want)) {
+		ok(json_object_equal(ids, want), "%s: emitted ids", name);
+		if (!json_object_equal(ids, want))
+			diag("got: %s", json_object_to_json_string(ids));
+	}
+	if (json_object_object_get_ex(exp, "has_more", &v))
+		is_int(
+		    has_more, json_object_get_boolean(v), "%s: has_more", name);
+	if (json_object_object_get_ex(exp, "resume", &want))
+		check_resume(name, w, &next, want);
+	json_object_put(ids);
+	json_object_put(errs);
+}
+
+static void
+run_case(const char *path, const char *name)
+{
+	struct arena *a = arena_new(64 * 1024, 64u * 1024 * 1024);
+	struct fake fk[MAX_STREAMS];
+	struct stream s[MAX_STREAMS];
+	struct cursor cur;
+	struct query q;
+	struct qerrors qe;
+	struct walk w;
+	json_object *tc, *provs, *cj, *exp;
+	const char *qs;
+	size_t i, k;
+	int budget;
+
+	tc = json_object_from_file(path);
+	if (!ok(tc != NULL, "%s: fixture parses", name))
+		goto out;
+	qs = jstr(tc, "query");
+	if (qs == NULL)
+		qs = "";
+	if (!ok(query_parse(a, qs, strlen(qs), &q, &qe) == 0,
+	        "%s: query parses", name))
+		goto out;
+	memset(&w, 0, sizeof(w));
+	memset(s, 0, sizeof(s));
+	w.q = &q;
+	w.a = a;
+	w.s = s;
+	w.now = clock_zero;
+	w.deadline = INT64_MAX;
+	w.horizon = jint(tc, "horizon", INT64_MAX / 1000) * 1000;
+	w.out = arena_calloc(a, (size_t)q.limit, sizeof(*w.out));
+	budget = (int)jint(tc, "max_upstream_requests", 10);
+	json_object_object_get_ex(tc, "providers", &provs);
+	for (i = 0; i < json_object_array_length(provs) && i < MAX_STREAMS;
+	     i++) {
+		fake_init(&fk[i], json_object_array_get_idx(provs, i));
+		s[i].pc = &fk[i].pc;
+		s[i].d = &fk[i].d;
+		s[i].qidx = (uint8_t)i;
+		s[i].cfg = i;
+		filter_plan(&fk[i].d, &q, &s[i].plan);
+		w.ns++;
+	}
+	memset(&cur, 0, sizeof(cur));
+	if (json_object_object_get_ex(tc, "cursor", &cj)) {
+		q.cursor = "incoming";
+		cursor_from_json(a, cj, fk, w.ns, &cur);
+		w.horizon = jint(cj, "horizon", INT64_MAX / 1000) * 1000;
+		w.has_wm = cur.has_wm;
+		w.wm.has_time = cur.wm_has_time;
+		w.wm.time = cur.wm_time;
+		w.wm.id = cur.wm_id;
+		w.wm.provider = cur.has_wm ? fk[cur.wm_provider].pc.name : "";
+	}
+	for (i = 0; i < w.ns; i++) {
+		const struct cursor_pos *cp = NULL;
+		for (k = 0; k < cur.npos; k++)
+			if (cur.pos[k].index == i)
+				cp = &cur.pos[k];
+		stream_init(&w, &s[i], budget, cp);
+	}
+	if (json_object_object_get_ex(tc, "expect", &exp))
+		check_outcome(name, &w, &cur, exp, drive(&w, fk, name));
+	for (i = 0; i < w.ns; i++)
+		is_int((int64_t)fk[i].next,
+		    (int64_t)json_object_array_length(fk[i].pages),
+		    "%s: %s served every page", name, fk[i].pc.name);
+out:
+	json_object_put(tc);
+	arena_free(a);
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+main(void)
+{
+	const char *dirpath = srcpath("tests/data/merge");
+	char *names[512];
+	struct dirent *de;
+	size_t n = 0, i;
+	DIR *dir;
+
+	dir = opendir(dirpath);
+	if (!ok(dir != NULL, "fixtures in %s", dirpath))
+		return done_testing();
+	while ((de = readdir(dir)) != NULL && n < 512)
+		if (strlen(de->d_name) > 5 &&
+		    strcmp(de->d_name + strlen(de->d_name) - 5, ".json") == 0)
+			names[n++] = strdup(de->d_name);
+	closedir(dir);
+	qsort(names, n, sizeof(char *), cmp);
+	ok(n >= 15, "at least 15 cases (%zu)", n);
+	for (i = 0; i < n; i++) {
+		char full[4096];
+		snprintf(full, sizeof(full), "%s/%s", dirpath, names[i]);
+		run_case(full, names[i]);
+		free(names[i]);
+	}
+	return done_testing();
+}
