@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "provider.h"
+#include "timefmt.h"
 
 #define ARENA_CHUNK (64 * 1024)
 #define ARENA_CAP (512u * 1024 * 1024)
@@ -67,15 +68,6 @@ route_of(const char *path)
 static void handle_metrics(
     struct worker *, struct request *, struct response *);
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void
 app_handle(struct worker *w, struct request *rq)
 {
@@ -83,7 +75,7 @@ app_handle(struct worker *w, struct request *rq)
 	enum route_id r;
 	const char *path = rq->path_info;
 
-	rq->start_us = now_us();
+	rq->start_us = time_mono_us();
 	rq->arena = w->arena;
 	rq->worker = w;
 	request_id_init(rq);
@@ -138,7 +130,7 @@ void
 worker_end_request(struct worker *w, struct request *rq)
 {
 	log_request(rq->request_id, rq->method_copy, rq->route, w->rs.status,
-	    (now_us() - rq->start_us) / 1000, rq->upstream_summary,
+	    (time_mono_us() - rq->start_us) / 1000, rq->upstream_summary,
 	    !rq->undelivered);
 	arena_reset(w->arena);
 }

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "query.h"
+#include "timefmt.h"
 
 /* One stream's transfer in flight. */
 struct slot {
@@ -252,7 +253,7 @@ run(struct fanout *fo)
 static int64_t
 mono_ms(void)
 {
-	return http_now_ms();
+	return time_mono_ms();
 }
 
 enum step

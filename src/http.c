@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "provider.h"
+#include "timefmt.h"
 
 struct http {
 	CURLM *multi;
@@ -19,15 +20,6 @@ struct http {
 	struct http_job *runlist; /* the same jobs, linked */
 	struct http_job *done; /* finished, not yet returned */
 };
-
-int64_t
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct http *
 http_new(void)
@@ -150,7 +142,7 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	const struct upreq *r = j->req;
 	CURL *e = j->priv.easy;
 	struct curl_slist *sl = NULL, *t;
-	int64_t left = deadline - http_now_ms();
+	int64_t left = deadline - time_mono_ms();
 	long timeout;
 	size_t i;
 
@@ -235,7 +227,7 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 		(*j->budget)--;
 	}
 	j->attempts++;
-	j->priv.started_ms = http_now_ms();
+	j->priv.started_ms = time_mono_ms();
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
 		return CN_INTERNAL;
 	j->priv.active = true;
@@ -367,7 +359,7 @@ finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->status);
 	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
 	j->connects += connects;
-	now = http_now_ms();
+	now = time_mono_ms();
 	j->elapsed_ms += now - j->priv.started_ms;
 	if (rc != CURLE_OK && j->errmsg[0] == '\0')
 		snprintf(
@@ -408,7 +400,7 @@ http_wait(struct http *h, int64_t deadline)
 		}
 		if (h->running == 0 && h->waiting == NULL)
 			return NULL;
-		now = http_now_ms();
+		now = time_mono_ms();
 		/* retries that are due */
 		for (pp = &h->waiting; (j = *pp) != NULL;) {
 			if (j->priv.due_ms <= now || now >= deadline) {
@@ -441,10 +433,10 @@ http_wait(struct http *h, int64_t deadline)
 				    msg->data.result, deadline);
 		if (h->done != NULL)
 			continue;
-		wait = deadline - http_now_ms();
+		wait = deadline - time_mono_ms();
 		for (j = h->waiting; j != NULL; j = j->priv.next_wait)
-			if (j->priv.due_ms - http_now_ms() < wait)
-				wait = j->priv.due_ms - http_now_ms();
+			if (j->priv.due_ms - time_mono_ms() < wait)
+				wait = j->priv.due_ms - time_mono_ms();
 		if (wait > 1000)
 			wait = 1000;
 		if (wait < 0)

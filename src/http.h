@@ -58,7 +58,6 @@ struct http_job {
 
 struct http *http_new(void);
 void http_free(struct http *);
-int64_t http_now_ms(void); /* monotonic */
 /* Starts job now; CN_INTERNAL if curl cannot take it. */
 enum cn_err http_start(struct http *, struct http_job *, int64_t deadline);
 /*

@@ -233,6 +233,9 @@ time_format_offset(int64_t ms, int offset_min, char *out, size_t size)
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
+/* The two clocks of the program: the wall clock for what is dated
+ * (cursors, horizons, log lines), the monotonic one for what is timed
+ * (deadlines, durations), which a clock step must not move. */
 int64_t
 time_now_ms(void)
 {
@@ -240,4 +243,19 @@ time_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+time_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+time_mono_ms(void)
+{
+	return time_mono_us() / 1000;
 }

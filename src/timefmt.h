@@ -31,7 +31,10 @@ size_t time_format_ms(int64_t ms, char *out, size_t size);
 size_t time_format_date(int64_t ms, int offset_min, char *out, size_t size);
 /* ISO 8601 with an explicit offset, seconds precision rounded down. */
 size_t time_format_offset(int64_t ms, int offset_min, char *out, size_t size);
+/* Wall clock (dates) and monotonic clock (deadlines, durations). */
 int64_t time_now_ms(void);
+int64_t time_mono_ms(void);
+int64_t time_mono_us(void);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif
