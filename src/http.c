@@ -497,3 +497,15 @@ http_job_release(struct http_job *j)
 	j->slist = NULL;
 	buf_free(&j->body);
 }
+
+int
+http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}

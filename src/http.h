@@ -51,6 +51,10 @@ struct http_job {
 	struct http_job *next_run;
 };
 
+/* Sets libcurl up once per process, before any thread starts; -1 on failure. */
+int http_global_init(void);
+/* Undoes http_global_init at exit, once no thread uses libcurl. */
+void http_global_cleanup(void);
 struct http *http_new(void);
 void http_free(struct http *);
 int64_t http_now_ms(void); /* monotonic */
