@@ -5,20 +5,13 @@
 
 #include "arena.h"
 #include "ascii.h"
+#include "query_int.h"
 #include "buf.h"
-#include "timefmt.h"
 
 const char *const qparam_names[QP__MAX] = { "provider", "status", "direction",
 	"type", "agent_id", "started_after", "started_before",
 	"min_duration_ms", "max_duration_ms", "phone", "q", "include_test",
 	"order", "limit", "cursor", "include", "partial" };
-
-/* Parameters that take one value (repeats must agree). */
-#define SINGLE \
-	((1u << QP_STARTED_AFTER) | (1u << QP_STARTED_BEFORE) | \
-	    (1u << QP_MIN_DURATION) | (1u << QP_MAX_DURATION) | \
-	    (1u << QP_INCLUDE_TEST) | (1u << QP_ORDER) | (1u << QP_LIMIT) | \
-	    (1u << QP_CURSOR) | (1u << QP_INCLUDE) | (1u << QP_PARTIAL))
 
 #define MAX_VALUES 100
 
@@ -120,57 +113,6 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool
-valid_provider_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 32)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '-')))
-			return false;
-	}
-	return true;
-}
-
-static bool
-valid_phone(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (n > 0 && s[0] == '+')
-		i = 1;
-	if (n - i < 1 || n - i > 20)
-		return false;
-	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* Non-negative decimal integer without sign or leading zeros beyond "0";
- * values past cap saturate to cap + 1 so "too large" is detectable. */
-static int
-parse_uint(const char *s, size_t n, int64_t cap, int64_t *out)
-{
-	int64_t v = 0;
-	size_t i;
-
-	if (n == 0 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v <= cap)
-			v = v * 10 + (s[i] - '0');
-	}
-	*out = v > cap ? cap + 1 : v;
-	return 0;
-}
-
 static const char *
 lowercase(struct arena *a, const char *s, size_t n)
 {
@@ -182,107 +124,6 @@ lowercase(struct arena *a, const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		d[i] = (char)ascii_lower((unsigned char)d[i]);
 	return d;
-}
-
-static const char *
-check_value(struct arena *a, struct query *q, int p, const char *v, size_t n)
-{
-	int64_t t;
-	int idx;
-
-	switch (p) {
-	case QP_PROVIDER:
-		return valid_provider_name(v, n)
-		    ? NULL
-		    : "must be a provider name ([a-z0-9][a-z0-9_-]{0,31})";
-	case QP_STATUS:
-		idx = name_lookup(call_status_names, ST__MAX, v, n);
-		if (idx < 0)
-			return "must be one of scheduled, queued, ringing, "
-			       "in_progress, completed, no_answer, busy, "
-			       "voicemail, failed, canceled, unknown";
-		q->statuses |= 1u << idx;
-		return NULL;
-	case QP_DIRECTION:
-		idx = name_lookup(call_dir_names, DIR__MAX, v, n);
-		if (idx < 0)
-			return "must be inbound or outbound";
-		q->directions |= 1u << idx;
-		return NULL;
-	case QP_TYPE:
-		idx = name_lookup(call_type_names, TYPE__MAX, v, n);
-		if (idx < 0)
-			return "must be phone or web";
-		q->types |= 1u << idx;
-		return NULL;
-	case QP_AGENT_ID:
-	case QP_Q:
-		return NULL;
-	case QP_PHONE:
-		return valid_phone(v, n)
-		    ? NULL
-		    : "must be digits with an optional leading +";
-	case QP_STARTED_AFTER:
-	case QP_STARTED_BEFORE:
-		if (time_parse_rfc3339(v, n, &t) < 0)
-			return "must be an RFC 3339 instant with Z or an "
-			       "offset";
-		if (p == QP_STARTED_AFTER)
-			q->started_after = t;
-		else
-			q->started_before = t;
-		return NULL;
-	case QP_MIN_DURATION:
-	case QP_MAX_DURATION:
-		if (parse_uint(v, n, INT64_C(1) << 53, &t) < 0)
-			return "must be an integer >= 0";
-		if (t > (INT64_C(1) << 53))
-			return "is too large";
-		if (p == QP_MIN_DURATION)
-			q->min_duration = t;
-		else
-			q->max_duration = t;
-		return NULL;
-	case QP_INCLUDE_TEST:
-		if (n == 4 && memcmp(v, "true", 4) == 0)
-			q->include_test = true;
-		else if (n == 5 && memcmp(v, "false", 5) == 0)
-			q->include_test = false;
-		else
-			return "must be true or false";
-		return NULL;
-	case QP_ORDER:
-		if (n == 4 && memcmp(v, "desc", 4) == 0)
-			q->order = ORDER_DESC;
-		else if (n == 3 && memcmp(v, "asc", 3) == 0)
-			q->order = ORDER_ASC;
-		else
-			return "must be asc or desc";
-		return NULL;
-	case QP_LIMIT:
-		if (parse_uint(v, n, 1000, &t) < 0 || t < 1)
-			return "must be an integer from 1 to 1000";
-		q->limit = (int)(t > 1000 ? 1000 : t);
-		return NULL;
-	case QP_CURSOR:
-		q->cursor = arena_strndup(a, v, n);
-		return NULL;
-	case QP_INCLUDE:
-		if (n == 3 && memcmp(v, "raw", 3) == 0)
-			q->include_raw = true;
-		else
-			return "must be raw";
-		return NULL;
-	case QP_PARTIAL:
-		if (n == 4 && memcmp(v, "deny", 4) == 0)
-			q->partial_allow = false;
-		else if (n == 5 && memcmp(v, "allow", 5) == 0)
-			q->partial_allow = true;
-		else
-			return "must be deny or allow";
-		return NULL;
-	}
-	return "unknown parameter";
 }
 
 static int
@@ -471,8 +312,8 @@ check_values(struct scan *sc)
 	size_t i;
 
 	for (i = 0; i < sc->nitems; i++) {
-		why = check_value(sc->a, q, sc->items[i].param, sc->items[i].v,
-		    sc->items[i].len);
+		why = query_check_value(sc->a, q, sc->items[i].param,
+		    sc->items[i].v, sc->items[i].len);
 		if (why != NULL &&
 		    refuse(sc, qparam_names[sc->items[i].param], why) !=
 		        QUERY_OK)
