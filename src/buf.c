@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "ascii.h"
 #include "timefmt.h"
 
 #if defined(__SSE2__)
@@ -208,7 +209,7 @@ plain_run(const unsigned char *p, size_t i, size_t n)
 int
 buf_json_str(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = ASCII_HEX_LOWER;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, l;
 

@@ -52,11 +52,16 @@ void conf_free(struct config *);
 void conf_summary(const struct config *, const char *path, FILE *out);
 const struct provider_conf *conf_provider(
     const struct config *, const char *name, size_t *index);
-/*
- * Providers a caller may read (bit i: providers[i]).  -1 when access is
- * configured and the caller is not authenticated (ACCESS_DENIED).
- */
-int conf_access(const struct config *, const char *remote_user, uint64_t *mask);
+/* Whether conf_access lets a caller in at all. */
+enum conf_verdict {
+	CONF_ALLOWED = 0, /* *mask says which providers (it may be 0) */
+	CONF_DENIED = -1 /* access is configured and the caller is not
+	                    authenticated: ACCESS_DENIED */
+};
+
+/* Providers a caller may read (bit i: providers[i]). */
+enum conf_verdict conf_access(
+    const struct config *, const char *remote_user, uint64_t *mask);
 bool conf_loopback_host(const char *host, size_t len);
 
 #endif

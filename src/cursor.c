@@ -366,19 +366,106 @@ out:
 	return out;
 }
 
+/* One provider's position from the plaintext; r->bad when malformed. */
+static void
+decode_pos(struct rd *r, struct arena *a, struct cursor_pos *p)
+{
+	unsigned flags;
+
+	p->index = (uint8_t)get_u8(r);
+	flags = get_u8(r);
+	p->state = flags & 3;
+	p->started = (flags & 4) != 0;
+	p->per_page = (int32_t)get_int(r);
+	p->offset = get_int(r);
+	p->total = get_int(r);
+	p->token = get_token(r, a);
+	flags = get_u8(r);
+	p->own_wm = flags & 1;
+	p->own_wm_has_time = (flags & 2) != 0;
+	if (p->own_wm) {
+		p->own_wm_time = get_int(r);
+		/* NULL: the provider has emitted nothing yet */
+		p->own_wm_id = get_str(r, a, CURSOR_MAX_ID);
+	}
+	if (p->state > PS_FAILED || p->offset < 0 || p->per_page < 0)
+		r->bad = true;
+}
+
+/* The inverse of encode (strings in the arena); false when the
+ * plaintext is not one that encode writes. */
+static bool
+decode(struct rd *r, struct arena *a, struct cursor *c)
+{
+	unsigned flags;
+	size_t i;
+
+	c->issued_at = get_int(r);
+	c->horizon = get_int(r);
+	if (r->n - r->at < 16)
+		return false;
+	memcpy(c->query_hash, r->p + r->at, 16);
+	r->at += 16;
+	flags = get_u8(r);
+	c->has_wm = flags & 1;
+	c->wm_has_time = (flags & 2) != 0;
+	if (c->has_wm) {
+		c->wm_time = get_int(r);
+		c->wm_provider = (uint8_t)get_u8(r);
+		c->wm_id = get_str(r, a, CURSOR_MAX_ID);
+		if (c->wm_id == NULL)
+			r->bad = true;
+	}
+	c->npos = get_u8(r);
+	if (c->npos > CURSOR_MAX_PROVIDERS)
+		return false;
+	for (i = 0; i < c->npos && !r->bad; i++)
+		decode_pos(r, a, &c->pos[i]);
+	return !r->bad && r->at == r->n;
+}
+
+/*
+ * Decrypts the clen bytes after sealed's version and nonce into plain;
+ * false when they do not open: forged, cut, sealed under another key or
+ * for another caller.
+ */
+static bool
+unseal(const unsigned char *key, size_t keylen, const char *user,
+    const unsigned char *sealed, size_t clen, unsigned char *plain)
+{
+	unsigned char k[32];
+	EVP_CIPHER_CTX *ctx;
+	int len, fin;
+	bool ok;
+
+	derive(key, keylen, k);
+	ctx = EVP_CIPHER_CTX_new();
+	ok = ctx != NULL &&
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) ==
+	        1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &len, sealed, 1) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &len,
+	        (const unsigned char *)(user ? user : ""),
+	        (int)strlen(user ? user : "")) == 1 &&
+	    EVP_DecryptUpdate(
+	        ctx, plain, &len, sealed + 1 + NONCE, (int)clen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
+	        (void *)(sealed + 1 + NONCE + clen)) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, plain + len, &fin) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof(k));
+	return ok;
+}
+
 enum cn_err
 cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
     const char *user, const char *text, const unsigned char query_hash[16],
     int64_t now, int64_t ttl, struct cursor *c)
 {
 	unsigned char sealed[1 + NONCE + MAX_PLAIN + TAG], plain[MAX_PLAIN];
-	unsigned char k[32];
-	EVP_CIPHER_CTX *ctx = NULL;
 	enum cn_err rc = CN_INVALID_CURSOR;
 	struct rd r;
-	size_t n, i, clen;
-	int len, fin;
-	unsigned flags;
+	size_t n, clen;
 
 	memset(c, 0, sizeof(*c));
 	if (strlen(text) > 4 * sizeof(sealed) / 3 + 4 ||
@@ -386,66 +473,13 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 	    n < 1 + NONCE + TAG || sealed[0] != CURSOR_VERSION)
 		return CN_INVALID_CURSOR;
 	clen = n - 1 - NONCE - TAG;
-	derive(key, keylen, k);
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL ||
-	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k, sealed + 1) !=
-	        1 ||
-	    EVP_DecryptUpdate(ctx, NULL, &len, sealed, 1) != 1 ||
-	    EVP_DecryptUpdate(ctx, NULL, &len,
-	        (const unsigned char *)(user ? user : ""),
-	        (int)strlen(user ? user : "")) != 1 ||
-	    EVP_DecryptUpdate(
-	        ctx, plain, &len, sealed + 1 + NONCE, (int)clen) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
-	        sealed + 1 + NONCE + clen) != 1 ||
-	    EVP_DecryptFinal_ex(ctx, plain + len, &fin) != 1)
+	if (!unseal(key, keylen, user, sealed, clen, plain))
 		goto out;
 	r.p = plain;
 	r.n = clen;
 	r.at = 0;
 	r.bad = false;
-	c->issued_at = get_int(&r);
-	c->horizon = get_int(&r);
-	if (r.n - r.at < 16)
-		goto out;
-	memcpy(c->query_hash, plain + r.at, 16);
-	r.at += 16;
-	flags = get_u8(&r);
-	c->has_wm = flags & 1;
-	c->wm_has_time = (flags & 2) != 0;
-	if (c->has_wm) {
-		c->wm_time = get_int(&r);
-		c->wm_provider = (uint8_t)get_u8(&r);
-		c->wm_id = get_str(&r, a, CURSOR_MAX_ID);
-		if (c->wm_id == NULL)
-			r.bad = true;
-	}
-	c->npos = get_u8(&r);
-	if (c->npos > CURSOR_MAX_PROVIDERS)
-		goto out;
-	for (i = 0; i < c->npos && !r.bad; i++) {
-		struct cursor_pos *p = &c->pos[i];
-		p->index = (uint8_t)get_u8(&r);
-		flags = get_u8(&r);
-		p->state = flags & 3;
-		p->started = (flags & 4) != 0;
-		p->per_page = (int32_t)get_int(&r);
-		p->offset = get_int(&r);
-		p->total = get_int(&r);
-		p->token = get_token(&r, a);
-		flags = get_u8(&r);
-		p->own_wm = flags & 1;
-		p->own_wm_has_time = (flags & 2) != 0;
-		if (p->own_wm) {
-			p->own_wm_time = get_int(&r);
-			/* NULL: the provider has emitted nothing yet */
-			p->own_wm_id = get_str(&r, a, CURSOR_MAX_ID);
-		}
-		if (p->state > PS_FAILED || p->offset < 0 || p->per_page < 0)
-			r.bad = true;
-	}
-	if (r.bad || r.at != r.n)
+	if (!decode(&r, a, c))
 		goto out;
 	/* Sealed by us: the checks below are about time and reuse. */
 	if (now - c->issued_at > ttl || c->issued_at > now + 300) {
@@ -458,8 +492,6 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 	}
 	rc = CN_OK;
 out:
-	EVP_CIPHER_CTX_free(ctx);
-	OPENSSL_cleanse(k, sizeof(k));
 	OPENSSL_cleanse(plain, sizeof(plain));
 	return rc;
 }

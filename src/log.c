@@ -16,32 +16,40 @@ stamp(char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
+/* One line: time, pid, the message and, when err is not NULL, ": err". */
+static void emit(const char *err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+emit(const char *err, const char *fmt, va_list ap)
+{
+	char ts[32], msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	stamp(ts, sizeof(ts));
+	fprintf(stderr, "%s callnorm[%ld]: %s%s%s\n", ts, (long)getpid(), msg,
+	    err != NULL ? ": " : "", err != NULL ? err : "");
+}
+
 void
 log_warnx(const char *fmt, ...)
 {
-	char ts[32], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	emit(NULL, fmt, ap);
 	va_end(ap);
-	stamp(ts, sizeof(ts));
-	fprintf(stderr, "%s callnorm[%ld]: %s\n", ts, (long)getpid(), msg);
 }
 
 void
 log_warn(const char *fmt, ...)
 {
-	char ts[32], msg[1024];
-	int saved = errno;
+	const char *err = strerror(errno);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	emit(err, fmt, ap);
 	va_end(ap);
-	stamp(ts, sizeof(ts));
-	fprintf(stderr, "%s callnorm[%ld]: %s: %s\n", ts, (long)getpid(), msg,
-	    strerror(saved));
 }
 
 void

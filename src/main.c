@@ -3,6 +3,7 @@
  * FastCGI or CGI responder.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -10,13 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "app.h"
 #include "arena.h"
 #include "conf.h"
 #include "cursor.h"
 #include "front.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -68,8 +68,19 @@ fail_alloc_from_env(void)
 	return n;
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+	const char *path; /* of the configuration */
+	const char *listen_addr; /* NULL: fd 0 (FastCGI) or CGI */
+	int threads, workers;
+	bool check; /* --check-config */
+};
+
+/* What parse_args decided: go on, or exit with this status at once. */
+enum args_result { ARGS_RUN = -1, ARGS_EXIT_OK = 0, ARGS_USAGE = 64 };
+
+static enum args_result
+parse_args(int argc, char *argv[], struct options *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -81,88 +92,129 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL, *listen_addr = NULL;
-	int ch, threads = 1, workers = 1, check = 0, fd, rc;
-	long fail_alloc;
-	struct app app;
-	const struct rlimit no_core = { 0, 0 };
+	int ch;
 
+	memset(o, 0, sizeof(*o));
+	o->threads = o->workers = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 'l':
-			listen_addr = optarg;
+			o->listen_addr = optarg;
 			break;
 		case 't':
-			if ((threads = parse_count(optarg, 1024)) < 0) {
+			if ((o->threads = parse_count(optarg, 1024)) < 0) {
 				fprintf(stderr,
 				    "callnorm: --threads takes 1..1024\n");
-				return 64;
+				return ARGS_USAGE;
 			}
 			break;
 		case 'w':
-			if ((workers = parse_count(optarg, 256)) < 0) {
+			if ((o->workers = parse_count(optarg, 256)) < 0) {
 				fprintf(stderr,
 				    "callnorm: --workers takes 1..256\n");
-				return 64;
+				return ARGS_USAGE;
 			}
 			break;
 		case 'C':
-			check = 1;
+			o->check = true;
 			break;
 		case 'V':
 			printf("callnorm %s\n", PACKAGE_VERSION);
-			return 0;
+			return ARGS_EXIT_OK;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return ARGS_EXIT_OK;
 		default:
 			usage(stderr);
-			return 64;
+			return ARGS_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 64;
+		return ARGS_USAGE;
 	}
-	if (path == NULL)
-		path = getenv("CALLNORM_CONFIG");
-	if (path == NULL || *path == '\0')
-		path = SYSCONFDIR "/callnorm/callnorm.conf";
+	if (o->path == NULL)
+		o->path = getenv("CALLNORM_CONFIG");
+	if (o->path == NULL || *o->path == '\0')
+		o->path = SYSCONFDIR "/callnorm/callnorm.conf";
+	return ARGS_RUN;
+}
 
-	/* The process holds provider keys and the cursor key: no core
-	 * dumps, and no ptrace or /proc/PID/mem for other users. */
+/*
+ * The process holds provider keys and the cursor key: no core dumps,
+ * and no ptrace or /proc/PID/mem for other users.  A proxy must never
+ * come from the environment: under CGI, HTTP_PROXY is whatever the
+ * client sent as "Proxy:".
+ */
+static void
+harden(void)
+{
+	const struct rlimit no_core = { 0, 0 };
+
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	setrlimit(RLIMIT_CORE, &no_core);
-
-	/* A proxy must never come from the environment: under CGI,
-	 * HTTP_PROXY is whatever the client sent as "Proxy:". */
 	unsetenv("HTTP_PROXY");
 	unsetenv("http_proxy");
 	unsetenv("HTTPS_PROXY");
 	unsetenv("https_proxy");
 	unsetenv("ALL_PROXY");
 	unsetenv("all_proxy");
+}
 
+/* Serves FastCGI (on --listen or fd 0) or answers one CGI request. */
+static int
+run(struct app *app, const struct options *o)
+{
+	long fail_alloc;
+	int fd, rc;
+
+	if (o->listen_addr != NULL) {
+		fd = front_listen(o->listen_addr);
+		if (fd < 0)
+			return 1;
+		return front_serve(app, fd, o->threads, o->workers);
+	}
+	if (front_is_fastcgi())
+		return front_serve(app, 0, o->threads, o->workers);
+	fail_alloc = fail_alloc_from_env();
+	rc = front_cgi(app);
+	if (fail_alloc > 0)
+		fprintf(stderr, "callnorm: CALLNORM_FAIL_ALLOC=%ld %s\n",
+		    fail_alloc,
+		    cn_alloc_fail_pending() > 0 ? "not reached" : "failed");
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct app app;
+	enum args_result ar;
+	int rc;
+
+	if ((ar = parse_args(argc, argv, &o)) != ARGS_RUN)
+		return ar;
+	harden();
 	if (cursor_crypto_init() < 0) {
 		log_warnx("cannot initialise libcrypto (out of memory?)");
 		return 1;
 	}
 	/* Configuration and secrets are loaded before the first accept. */
 	memset(&app, 0, sizeof(app));
-	app.conf = conf_load(path, stderr);
+	app.conf = conf_load(o.path, stderr);
 	if (app.conf == NULL)
 		return EX_CONFIG_ERROR;
-	if (check) {
-		conf_summary(app.conf, path, stdout);
+	if (o.check) {
+		conf_summary(app.conf, o.path, stdout);
 		conf_free(app.conf);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    metrics_init(app.conf->nproviders) < 0) {
+	if (http_global_init() < 0 || metrics_init(app.conf->nproviders) < 0) {
 		log_warnx("cannot initialise libraries");
 		conf_free(app.conf);
 		return 1;
@@ -171,27 +223,8 @@ main(int argc, char *argv[])
 		log_warnx(
 		    "no cursor_key configured: using a random key; cursors "
 		    "will not survive a restart or cross processes");
-	if (listen_addr != NULL) {
-		fd = front_listen(listen_addr);
-		if (fd < 0) {
-			rc = 1;
-			goto out;
-		}
-		rc = front_serve(&app, fd, threads, workers);
-	} else if (front_is_fastcgi()) {
-		rc = front_serve(&app, 0, threads, workers);
-	} else {
-		fail_alloc = fail_alloc_from_env();
-		rc = front_cgi(&app);
-		if (fail_alloc > 0)
-			fprintf(stderr,
-			    "callnorm: CALLNORM_FAIL_ALLOC=%ld %s\n",
-			    fail_alloc,
-			    cn_alloc_fail_pending() > 0 ? "not reached"
-			                                : "failed");
-	}
-out:
-	curl_global_cleanup();
+	rc = run(&app, &o);
+	http_global_cleanup();
 	conf_free(app.conf);
 	return rc;
 }

@@ -4,20 +4,14 @@
 #include <string.h>
 
 #include "arena.h"
+#include "ascii.h"
+#include "query_int.h"
 #include "buf.h"
-#include "timefmt.h"
 
 const char *const qparam_names[QP__MAX] = { "provider", "status", "direction",
 	"type", "agent_id", "started_after", "started_before",
 	"min_duration_ms", "max_duration_ms", "phone", "q", "include_test",
 	"order", "limit", "cursor", "include", "partial" };
-
-/* Parameters that take one value (repeats must agree). */
-#define SINGLE \
-	((1u << QP_STARTED_AFTER) | (1u << QP_STARTED_BEFORE) | \
-	    (1u << QP_MIN_DURATION) | (1u << QP_MAX_DURATION) | \
-	    (1u << QP_INCLUDE_TEST) | (1u << QP_ORDER) | (1u << QP_LIMIT) | \
-	    (1u << QP_CURSOR) | (1u << QP_INCLUDE) | (1u << QP_PARTIAL))
 
 #define MAX_VALUES 100
 
@@ -27,20 +21,9 @@ struct item {
 	size_t len;
 };
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* application/x-www-form-urlencoded decoding; -1 on a bad escape. */
-static int
+/* application/x-www-form-urlencoded decoding; QUERY_INVALID on a bad
+ * escape. */
+static enum query_result
 urldecode(struct arena *a, const char *s, size_t n, char **out, size_t *olen)
 {
 	char *d;
@@ -49,17 +32,17 @@ urldecode(struct arena *a, const char *s, size_t n, char **out, size_t *olen)
 
 	d = arena_alloc(a, n + 1);
 	if (d == NULL)
-		return -2;
+		return QUERY_NOMEM;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			d[j++] = ' ';
 		} else if (s[i] == '%') {
 			if (i + 2 >= n)
-				return -1;
-			h = hexv((unsigned char)s[i + 1]);
-			l = hexv((unsigned char)s[i + 2]);
+				return QUERY_INVALID;
+			h = ascii_hexval((unsigned char)s[i + 1]);
+			l = ascii_hexval((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
-				return -1;
+				return QUERY_INVALID;
 			d[j++] = (char)(h * 16 + l);
 			i += 2;
 		} else
@@ -68,7 +51,7 @@ urldecode(struct arena *a, const char *s, size_t n, char **out, size_t *olen)
 	d[j] = '\0';
 	*out = d;
 	*olen = j;
-	return 0;
+	return QUERY_OK;
 }
 
 static bool
@@ -130,57 +113,6 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool
-valid_provider_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 32)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '-')))
-			return false;
-	}
-	return true;
-}
-
-static bool
-valid_phone(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (n > 0 && s[0] == '+')
-		i = 1;
-	if (n - i < 1 || n - i > 20)
-		return false;
-	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* Non-negative decimal integer without sign or leading zeros beyond "0";
- * values past cap saturate to cap + 1 so "too large" is detectable. */
-static int
-parse_uint(const char *s, size_t n, int64_t cap, int64_t *out)
-{
-	int64_t v = 0;
-	size_t i;
-
-	if (n == 0 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v <= cap)
-			v = v * 10 + (s[i] - '0');
-	}
-	*out = v > cap ? cap + 1 : v;
-	return 0;
-}
-
 static const char *
 lowercase(struct arena *a, const char *s, size_t n)
 {
@@ -190,110 +122,8 @@ lowercase(struct arena *a, const char *s, size_t n)
 	if (d == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (d[i] >= 'A' && d[i] <= 'Z')
-			d[i] = (char)(d[i] - 'A' + 'a');
+		d[i] = (char)ascii_lower((unsigned char)d[i]);
 	return d;
-}
-
-static const char *
-check_value(struct arena *a, struct query *q, int p, const char *v, size_t n)
-{
-	int64_t t;
-	int idx;
-
-	switch (p) {
-	case QP_PROVIDER:
-		return valid_provider_name(v, n)
-		    ? NULL
-		    : "must be a provider name ([a-z0-9][a-z0-9_-]{0,31})";
-	case QP_STATUS:
-		idx = name_lookup(call_status_names, ST__MAX, v, n);
-		if (idx < 0)
-			return "must be one of scheduled, queued, ringing, "
-			       "in_progress, completed, no_answer, busy, "
-			       "voicemail, failed, canceled, unknown";
-		q->statuses |= 1u << idx;
-		return NULL;
-	case QP_DIRECTION:
-		idx = name_lookup(call_dir_names, DIR__MAX, v, n);
-		if (idx < 0)
-			return "must be inbound or outbound";
-		q->directions |= 1u << idx;
-		return NULL;
-	case QP_TYPE:
-		idx = name_lookup(call_type_names, TYPE__MAX, v, n);
-		if (idx < 0)
-			return "must be phone or web";
-		q->types |= 1u << idx;
-		return NULL;
-	case QP_AGENT_ID:
-	case QP_Q:
-		return NULL;
-	case QP_PHONE:
-		return valid_phone(v, n)
-		    ? NULL
-		    : "must be digits with an optional leading +";
-	case QP_STARTED_AFTER:
-	case QP_STARTED_BEFORE:
-		if (time_parse_rfc3339(v, n, &t) < 0)
-			return "must be an RFC 3339 instant with Z or an "
-			       "offset";
-		if (p == QP_STARTED_AFTER)
-			q->started_after = t;
-		else
-			q->started_before = t;
-		return NULL;
-	case QP_MIN_DURATION:
-	case QP_MAX_DURATION:
-		if (parse_uint(v, n, INT64_C(1) << 53, &t) < 0)
-			return "must be an integer >= 0";
-		if (t > (INT64_C(1) << 53))
-			return "is too large";
-		if (p == QP_MIN_DURATION)
-			q->min_duration = t;
-		else
-			q->max_duration = t;
-		return NULL;
-	case QP_INCLUDE_TEST:
-		if (n == 4 && memcmp(v, "true", 4) == 0)
-			q->include_test = true;
-		else if (n == 5 && memcmp(v, "false", 5) == 0)
-			q->include_test = false;
-		else
-			return "must be true or false";
-		return NULL;
-	case QP_ORDER:
-		if (n == 4 && memcmp(v, "desc", 4) == 0)
-			q->order = ORDER_DESC;
-		else if (n == 3 && memcmp(v, "asc", 3) == 0)
-			q->order = ORDER_ASC;
-		else
-			return "must be asc or desc";
-		return NULL;
-	case QP_LIMIT:
-		if (parse_uint(v, n, 1000, &t) < 0 || t < 1)
-			return "must be an integer from 1 to 1000";
-		q->limit = (int)(t > 1000 ? 1000 : t);
-		return NULL;
-	case QP_CURSOR:
-		q->cursor = arena_strndup(a, v, n);
-		return NULL;
-	case QP_INCLUDE:
-		if (n == 3 && memcmp(v, "raw", 3) == 0)
-			q->include_raw = true;
-		else
-			return "must be raw";
-		return NULL;
-	case QP_PARTIAL:
-		if (n == 4 && memcmp(v, "deny", 4) == 0)
-			q->partial_allow = false;
-		else if (n == 5 && memcmp(v, "allow", 5) == 0)
-			q->partial_allow = true;
-		else
-			return "must be deny or allow";
-		return NULL;
-	}
-	return "unknown parameter";
 }
 
 static int
@@ -359,18 +189,158 @@ url_length(const char *qs, size_t len)
 	return n;
 }
 
-int
+/*
+ * One query string being parsed: its values in order, and for each
+ * parameter how many it had and the first (a single-valued parameter's
+ * repeats must agree with it).
+ */
+struct scan {
+	struct arena *a;
+	struct query *q;
+	struct qerrors *errs;
+	struct item *items;
+	size_t nitems;
+	size_t count[QP__MAX];
+	const char *first[QP__MAX];
+};
+
+/* Reports detail for param; QUERY_NOMEM when even that fails. */
+static enum query_result
+refuse(struct scan *sc, const char *param, const char *detail)
+{
+	return add_error(sc->a, sc->errs, param, detail) < 0 ? QUERY_NOMEM
+	                                                     : QUERY_OK;
+}
+
+/*
+ * At most how many values qs holds: one per value, and values end at '&'
+ * and at commas, which clients such as URLSearchParams send as "%2C" and
+ * which split all the same.
+ */
+static size_t
+max_values(const char *qs, size_t len)
+{
+	size_t i, bound = 1;
+
+	for (i = 0; i < len; i++)
+		if (qs[i] == '&' || qs[i] == ',' ||
+		    (qs[i] == '%' && len - i > 2 && qs[i + 1] == '2' &&
+		        (qs[i + 2] == 'C' || qs[i + 2] == 'c')))
+			bound++;
+	return bound;
+}
+
+/* Adds the values of parameter p, val[0..vlen) split at commas, up to
+ * the first one refused. */
+static enum query_result
+add_values(struct scan *sc, int p, const char *key, char *val, size_t vlen)
+{
+	const char *why;
+	size_t vs, ve;
+
+	/* Comma-separated values unite with repeated ones. */
+	for (vs = 0; vs <= vlen; vs = ve + 1) {
+		for (ve = vs; ve < vlen && val[ve] != ','; ve++)
+			;
+		why = NULL;
+		if (ve == vs)
+			why = "must not contain an empty value";
+		else if (ve - vs >
+		    (p == QP_CURSOR ? QUERY_MAX_BYTES : QUERY_MAX_VALUE))
+			why = "has a value longer than 256 bytes";
+		else if (++sc->count[p] > MAX_VALUES)
+			why = "has more than 100 values";
+		else if ((SINGLE & (1u << p)) && sc->first[p] != NULL &&
+		    (strlen(sc->first[p]) != ve - vs ||
+		        memcmp(sc->first[p], val + vs, ve - vs) != 0))
+			why = "takes one value";
+		if (why != NULL)
+			return refuse(sc, key, why);
+		val[ve] = '\0';
+		if (sc->first[p] == NULL)
+			sc->first[p] = val + vs;
+		sc->items[sc->nitems].param = p;
+		sc->items[sc->nitems].v = val + vs;
+		sc->items[sc->nitems].len = ve - vs;
+		sc->nitems++;
+	}
+	return QUERY_OK;
+}
+
+/* One "key=value" (or bare "key") between two '&'. */
+static enum query_result
+add_pair(struct scan *sc, const char *s, size_t n)
+{
+	enum query_result rc;
+	size_t eq, klen, vlen;
+	char *key, *val;
+	int p;
+
+	for (eq = 0; eq < n && s[eq] != '='; eq++)
+		;
+	rc = urldecode(sc->a, s, eq, &key, &klen);
+	if (rc == QUERY_NOMEM)
+		return rc;
+	if (rc != QUERY_OK || !valid_utf8(key, klen) || klen == 0)
+		return refuse(sc, rc != QUERY_OK || klen == 0 ? "" : key,
+		    "is not a valid parameter name");
+	for (p = 0; p < QP__MAX; p++)
+		if (strcmp(key, qparam_names[p]) == 0)
+			break;
+	if (p == QP__MAX)
+		return refuse(sc, key, "is not a known parameter");
+	sc->q->given |= 1u << p;
+	val = (char *)"";
+	vlen = 0;
+	rc = eq < n ? urldecode(sc->a, s + eq + 1, n - eq - 1, &val, &vlen)
+	            : QUERY_OK;
+	if (rc == QUERY_NOMEM)
+		return rc;
+	if (rc != QUERY_OK || !valid_utf8(val, vlen))
+		return refuse(sc, key, "is not valid percent-encoded UTF-8");
+	if (vlen == 0)
+		return refuse(sc, key, "must not be empty");
+	return add_values(sc, p, key, val, vlen);
+}
+
+/* Checks every value; when all are valid, gathers the sets. */
+static enum query_result
+check_values(struct scan *sc)
+{
+	struct query *q = sc->q;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sc->nitems; i++) {
+		why = query_check_value(sc->a, q, sc->items[i].param,
+		    sc->items[i].v, sc->items[i].len);
+		if (why != NULL &&
+		    refuse(sc, qparam_names[sc->items[i].param], why) !=
+		        QUERY_OK)
+			return QUERY_NOMEM;
+	}
+	if (query_has(q, QP_CURSOR) && q->cursor == NULL && sc->errs->n == 0)
+		return QUERY_NOMEM;
+	if (sc->errs->n > 0)
+		return QUERY_INVALID;
+	if (collect_set(sc->a, sc->items, sc->nitems, QP_PROVIDER, false,
+	        &q->providers) ||
+	    collect_set(sc->a, sc->items, sc->nitems, QP_AGENT_ID, false,
+	        &q->agent_ids) ||
+	    collect_set(
+	        sc->a, sc->items, sc->nitems, QP_PHONE, false, &q->phones) ||
+	    collect_set(sc->a, sc->items, sc->nitems, QP_Q, true, &q->qs))
+		return QUERY_NOMEM;
+	return QUERY_OK;
+}
+
+enum query_result
 query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
     struct qerrors *errs)
 {
-	struct item *items = NULL;
-	size_t bound = 1, i, nitems = 0, start, end, eq;
-	size_t count[QP__MAX] = { 0 };
-	const char *first[QP__MAX] = { 0 };
-	const char *why;
-	char *key, *val;
-	size_t klen, vlen, vs, ve;
-	int p, rc;
+	enum query_result rc = QUERY_NOMEM;
+	struct scan sc;
+	size_t bound, start, end;
 
 	memset(q, 0, sizeof(*q));
 	memset(errs, 0, sizeof(*errs));
@@ -379,116 +349,32 @@ query_parse(struct arena *a, const char *qs, size_t len, struct query *q,
 	if (len > 2 * QUERY_MAX_BYTES ||
 	    url_length(qs, len) > QUERY_MAX_BYTES) {
 		errs->detail = "the query string is longer than 8192 bytes";
-		return -1;
+		return QUERY_INVALID;
 	}
-	/*
-	 * One item per value: values end at '&' and at commas, which clients
-	 * such as URLSearchParams send as "%2C" and which split all the same.
-	 */
-	for (i = 0; i < len; i++)
-		if (qs[i] == '&' || qs[i] == ',' ||
-		    (qs[i] == '%' && len - i > 2 && qs[i + 1] == '2' &&
-		        (qs[i + 2] == 'C' || qs[i + 2] == 'c')))
-			bound++;
-	items = arena_calloc(a, bound, sizeof(*items));
+	memset(&sc, 0, sizeof(sc));
+	sc.a = a;
+	sc.q = q;
+	sc.errs = errs;
+	bound = max_values(qs, len);
+	sc.items = arena_calloc(a, bound, sizeof(*sc.items));
 	errs->v = arena_calloc(a, bound + QP__MAX, sizeof(*errs->v));
-	if (items == NULL || errs->v == NULL)
+	if (sc.items == NULL || errs->v == NULL)
 		goto nomem;
-
 	for (start = 0; start <= len; start = end + 1) {
 		for (end = start; end < len && qs[end] != '&'; end++)
 			;
 		if (end == start)
 			continue; /* "a=1&&b=2" or a trailing '&' */
-		for (eq = start; eq < end && qs[eq] != '='; eq++)
-			;
-		rc = urldecode(a, qs + start, eq - start, &key, &klen);
-		if (rc == -2)
-			goto nomem;
-		if (rc < 0 || !valid_utf8(key, klen) || klen == 0) {
-			if (add_error(a, errs, rc < 0 || klen == 0 ? "" : key,
-			        "is not a valid parameter name") < 0)
-				goto nomem;
-			continue;
-		}
-		for (p = 0; p < QP__MAX; p++)
-			if (strcmp(key, qparam_names[p]) == 0)
-				break;
-		if (p == QP__MAX) {
-			if (add_error(
-			        a, errs, key, "is not a known parameter") < 0)
-				goto nomem;
-			continue;
-		}
-		q->given |= 1u << p;
-		rc = eq < end
-		    ? urldecode(a, qs + eq + 1, end - eq - 1, &val, &vlen)
-		    : (val = (char *)"", vlen = 0, 0);
-		if (rc == -2)
-			goto nomem;
-		if (rc < 0 || !valid_utf8(val, vlen)) {
-			if (add_error(a, errs, key,
-			        "is not valid percent-encoded UTF-8") < 0)
-				goto nomem;
-			continue;
-		}
-		if (vlen == 0) {
-			if (add_error(a, errs, key, "must not be empty") < 0)
-				goto nomem;
-			continue;
-		}
-		/* Comma-separated values unite with repeated ones. */
-		for (vs = 0; vs <= vlen; vs = ve + 1) {
-			for (ve = vs; ve < vlen && val[ve] != ','; ve++)
-				;
-			why = NULL;
-			if (ve == vs)
-				why = "must not contain an empty value";
-			else if (ve - vs > (p == QP_CURSOR ? QUERY_MAX_BYTES
-			                                   : QUERY_MAX_VALUE))
-				why = "has a value longer than 256 bytes";
-			else if (++count[p] > MAX_VALUES)
-				why = "has more than 100 values";
-			else if ((SINGLE & (1u << p)) && first[p] != NULL &&
-			    (strlen(first[p]) != ve - vs ||
-			        memcmp(first[p], val + vs, ve - vs) != 0))
-				why = "takes one value";
-			if (why != NULL) {
-				if (add_error(a, errs, key, why) < 0)
-					goto nomem;
-				break;
-			}
-			val[ve] = '\0';
-			if (first[p] == NULL)
-				first[p] = val + vs;
-			items[nitems].param = p;
-			items[nitems].v = val + vs;
-			items[nitems].len = ve - vs;
-			nitems++;
-		}
-	}
-
-	for (i = 0; i < nitems; i++) {
-		why =
-		    check_value(a, q, items[i].param, items[i].v, items[i].len);
-		if (why != NULL &&
-		    add_error(a, errs, qparam_names[items[i].param], why) < 0)
+		if (add_pair(&sc, qs + start, end - start) != QUERY_OK)
 			goto nomem;
 	}
-	if (query_has(q, QP_CURSOR) && q->cursor == NULL && errs->n == 0)
-		goto nomem;
-	if (errs->n > 0)
-		return -1;
-	if (collect_set(a, items, nitems, QP_PROVIDER, false, &q->providers) ||
-	    collect_set(a, items, nitems, QP_AGENT_ID, false, &q->agent_ids) ||
-	    collect_set(a, items, nitems, QP_PHONE, false, &q->phones) ||
-	    collect_set(a, items, nitems, QP_Q, true, &q->qs))
-		goto nomem;
-	return 0;
+	rc = check_values(&sc);
+	if (rc != QUERY_NOMEM)
+		return rc;
 nomem:
 	errs->n = 0;
 	errs->detail = NULL;
-	return -2;
+	return QUERY_NOMEM;
 }
 
 static void

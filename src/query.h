@@ -79,9 +79,15 @@ struct qerrors {
 	const char *detail; /* set when the whole query is refused */
 };
 
-/* 0 and *q filled, or -1 with errs filled (INVALID_ARGUMENT). */
-int query_parse(struct arena *, const char *qs, size_t len, struct query *q,
-    struct qerrors *errs);
+/* What query_parse made of the query string. */
+enum query_result {
+	QUERY_OK = 0, /* *q filled */
+	QUERY_INVALID = -1, /* errs filled: the answer is INVALID_ARGUMENT */
+	QUERY_NOMEM = -2 /* out of memory: the answer is INTERNAL */
+};
+
+enum query_result query_parse(struct arena *, const char *qs, size_t len,
+    struct query *q, struct qerrors *errs);
 
 static inline bool
 query_has(const struct query *q, enum qparam p)

@@ -1,0 +1,63 @@
+/*
+ * Private to the transport, shared by its files:
+ *   front.c         entry points, and the FastCGI request loop of one
+ *                   thread: accept, answer, accept failures (the only
+ *                   file that includes fcgiapp.h)
+ *   front_answer.c  the bytes of an answer: the CGI head, the fixed 500,
+ *                   FastCGI STDOUT records and sendmsg
+ *   front_serve.c   a process of threads, its signals, and the
+ *                   --workers master
+ */
+#ifndef CN_FRONT_INT_H
+#define CN_FRONT_INT_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "front.h"
+
+struct app;
+struct buf;
+struct request;
+struct response;
+
+/* One request thread, as front_serve.c starts and stops it. */
+struct thread_arg {
+	struct app *app;
+	int fd;
+	pthread_t tid;
+	int started;
+	volatile int done;
+	/* Set while the thread waits for a connection: only then may it be
+	 * woken by a signal, which would otherwise interrupt the writing of
+	 * an answer. */
+	volatile sig_atomic_t in_accept;
+};
+
+/* front.c: a request thread's body (arg: its struct thread_arg). */
+void *front_thread(void *arg);
+
+/* front_answer.c */
+/* Status line and headers in CGI response form (RFC 3875 6.2). */
+void front_head(struct buf *out, struct request *, struct response *);
+/* True for HEAD: the answer has no body. */
+int front_is_head(const struct request *);
+/*
+ * When the head could not be built (out of memory), a fixed 500 from a
+ * stack buffer takes the place of head and body.  Returns its length.
+ */
+size_t front_fallback(
+    char *dst, size_t size, struct request *, struct response *);
+/* Sends head, then body (NULL: none), as FastCGI STDOUT records of
+ * request id on fd: 0 when every byte went out, -1 when the web server
+ * is gone. */
+int front_send(
+    int fd, unsigned id, const struct buf *head, const struct buf *body);
+
+/* front_serve.c: the process's state, as request threads see it */
+int front_quitting(void); /* set once shutdown has begun */
+/* A thread can no longer serve: the process shuts down and exits 1. */
+void front_lose_process(void);
+
+#endif
