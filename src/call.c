@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 const char *const call_status_names[ST__MAX] = { "scheduled", "queued",
 	"ringing", "in_progress", "completed", "no_answer", "busy", "voicemail",
 	"failed", "canceled", "unknown" };
@@ -25,14 +27,12 @@ name_lookup(const char *const *names, int n, const char *s, size_t len)
 	return -1;
 }
 
+/* Provider words compare case-insensitively, with '-' and '_' equal. */
 static int
 fold(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	if (c == '-')
-		return '_';
-	return c;
+	c = ascii_lower(c);
+	return c == '-' ? '_' : c;
 }
 
 bool

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "buf.h"
 #include "provider.h"
 
@@ -103,12 +104,6 @@ contains_any(const struct strset *s, const char *hay)
 	return false;
 }
 
-static unsigned char
-fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /*
  * Knuth-Morris-Pratt over ASCII-folded bytes: the text is read once,
  * never backed up, so a transcript costs O(text + needle) comparisons
@@ -139,7 +134,7 @@ filter_icontains(const char *hay, const char *needle, size_t *steps)
 		}
 	}
 	for (i = 0; i < n; i++)
-		nd[i] = fold((unsigned char)needle[i]);
+		nd[i] = ascii_lower((unsigned char)needle[i]);
 	/* next[i]: length of the longest proper border of nd[0..i]. */
 	next[0] = 0;
 	for (i = 1, k = 0; i < n; i++) {
@@ -152,7 +147,7 @@ filter_icontains(const char *hay, const char *needle, size_t *steps)
 	/* Each step either reads a new text byte or shortens the match,
 	 * which only ever grew one per byte: at most 2 x strlen(hay). */
 	for (k = 0; *h != '\0'; h++) {
-		unsigned char c = fold(*h);
+		unsigned char c = ascii_lower(*h);
 		st++;
 		while (k > 0 && c != nd[k]) {
 			k = next[k - 1];
@@ -183,8 +178,8 @@ filter_icontains_naive(const char *hay, const char *needle)
 		return true;
 	for (h = hay; *h != '\0'; h++) {
 		for (i = 0; i < n && h[i] != '\0'; i++)
-			if (fold((unsigned char)h[i]) !=
-			    fold((unsigned char)needle[i]))
+			if (ascii_lower((unsigned char)h[i]) !=
+			    ascii_lower((unsigned char)needle[i]))
 				break;
 		if (i == n)
 			return true;

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "front_int.h"
 #include "log.h"
+#include "timefmt.h"
 
 int
 front_cgi(struct app *app)
@@ -184,7 +185,7 @@ accept_transient(int err)
 }
 
 static pthread_mutex_t accept_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct timespec accept_logged;
+static int64_t accept_logged; /* monotonic ms */
 static int accept_logged_once;
 static unsigned long accept_unlogged;
 
@@ -192,13 +193,12 @@ static unsigned long accept_unlogged;
 static void
 log_accept_error(int err)
 {
-	struct timespec now;
+	int64_t now = time_mono_ms();
 	unsigned long more;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&accept_log_mu);
 	if (accept_logged_once &&
-	    now.tv_sec - accept_logged.tv_sec < ACCEPT_LOG_EVERY) {
+	    now - accept_logged < ACCEPT_LOG_EVERY * 1000) {
 		accept_unlogged++;
 		pthread_mutex_unlock(&accept_log_mu);
 		return;

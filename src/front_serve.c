@@ -14,6 +14,7 @@
 
 #include "front_int.h"
 #include "log.h"
+#include "timefmt.h"
 
 /* Set by the process's main thread, read by every request thread. */
 static volatile sig_atomic_t quit;
@@ -144,15 +145,6 @@ serve_process(struct app *app, int fd, int threads)
 
 static volatile sig_atomic_t master_quit;
 
-static time_t
-monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static void
 on_master_signal(int sig)
 {
@@ -165,7 +157,7 @@ struct master {
 	struct app *app;
 	int fd, threads, workers;
 	pid_t *pids; /* 0: that slot has no process */
-	time_t *born;
+	int64_t *born; /* monotonic ms */
 	sigset_t set; /* the signals that stop the master */
 };
 
@@ -198,7 +190,7 @@ fork_missing(struct master *m)
 			continue;
 		}
 		m->pids[i] = pid;
-		m->born[i] = monotonic_s();
+		m->born[i] = time_mono_ms();
 	}
 }
 
@@ -218,7 +210,7 @@ reap(struct master *m, pid_t pid, int status)
 			/* one that cannot even start (its socket is gone) is
 			 * not forked again in a tight loop; a signal cuts the
 			 * wait */
-			if (monotonic_s() - m->born[i] < 1)
+			if (time_mono_ms() - m->born[i] < 1000)
 				sleep(1);
 		}
 }

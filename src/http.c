@@ -136,35 +136,20 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static enum cn_err
-attempt(struct http *h, struct http_job *j, int64_t deadline)
+/* The request's headers as a libcurl list, or NULL out of memory. */
+static struct curl_slist *
+header_list(const struct upreq *r)
 {
-	const struct upreq *r = j->req;
-	CURL *e = j->priv.easy;
 	struct curl_slist *sl = NULL, *t;
-	int64_t left = deadline - time_mono_ms();
-	long timeout;
 	size_t i;
 
-	if (left <= 0)
-		return CN_PROVIDER_TIMEOUT;
-	timeout = j->timeout_ms < left ? j->timeout_ms : (long)left;
-	if (e == NULL) {
-		e = curl_easy_init();
-		if (e == NULL)
-			return CN_INTERNAL;
-		j->priv.easy = e;
-	} else
-		curl_easy_reset(e);
 	for (i = 0; i < r->nheaders; i++) {
-		t = curl_slist_append(sl, r->headers[i]);
-		if (t == NULL)
+		if ((t = curl_slist_append(sl, r->headers[i])) == NULL)
 			goto nomem;
 		sl = t;
 	}
 	/* libcurl would send "Expect: 100-continue" on larger POSTs. */
-	t = curl_slist_append(sl, "Expect:");
-	if (t == NULL)
+	if ((t = curl_slist_append(sl, "Expect:")) == NULL)
 		goto nomem;
 	sl = t;
 	if (r->body != NULL) {
@@ -173,21 +158,27 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 			goto nomem;
 		sl = t;
 	}
-	if (j->priv.slist != NULL)
-		curl_slist_free_all(j->priv.slist);
-	j->priv.slist = sl;
-	buf_reset(&j->body);
-	j->priv.over_cap = false;
-	j->priv.over_header_cap = false;
-	j->priv.header_bytes = 0;
-	j->retry_after_ms = -1;
-	j->errmsg[0] = '\0';
-	/* Every option is checked: a libcurl that refused one of the safety
-	 * settings (protocols, proxy, TLS) must not send the request. */
+	return sl;
+nomem:
+	curl_slist_free_all(sl);
+	return NULL;
+}
+
+/*
+ * Every option is checked: a libcurl that refused one of the safety
+ * settings (protocols, proxy, TLS) must not send the request.  -1 when
+ * one was refused.
+ */
+static int
+set_options(struct http *h, struct http_job *j, CURL *e, struct curl_slist *sl,
+    long timeout)
+{
+	const struct upreq *r = j->req;
+
 #define SET(opt, val) \
 	do { \
 		if (curl_easy_setopt(e, opt, val) != CURLE_OK) \
-			goto badopt; \
+			return -1; \
 	} while (0)
 	SET(CURLOPT_URL, r->url);
 	SET(CURLOPT_PROTOCOLS_STR, j->allow_http ? "http,https" : "https");
@@ -221,6 +212,45 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	} else
 		SET(CURLOPT_HTTPGET, 1L);
 #undef SET
+	return 0;
+}
+
+/* One try of a job: a fresh (or reset) easy handle, added to the multi. */
+static enum cn_err
+attempt(struct http *h, struct http_job *j, int64_t deadline)
+{
+	CURL *e = j->priv.easy;
+	struct curl_slist *sl;
+	int64_t left = deadline - time_mono_ms();
+	long timeout;
+
+	if (left <= 0)
+		return CN_PROVIDER_TIMEOUT;
+	timeout = j->timeout_ms < left ? j->timeout_ms : (long)left;
+	if (e == NULL) {
+		e = curl_easy_init();
+		if (e == NULL)
+			return CN_INTERNAL;
+		j->priv.easy = e;
+	} else
+		curl_easy_reset(e);
+	if ((sl = header_list(j->req)) == NULL)
+		return CN_INTERNAL;
+	if (j->priv.slist != NULL)
+		curl_slist_free_all(j->priv.slist);
+	/* the list now belongs to the job and is freed with it */
+	j->priv.slist = sl;
+	buf_reset(&j->body);
+	j->priv.over_cap = false;
+	j->priv.over_header_cap = false;
+	j->priv.header_bytes = 0;
+	j->retry_after_ms = -1;
+	j->errmsg[0] = '\0';
+	if (set_options(h, j, e, sl, timeout) < 0) {
+		snprintf(
+		    j->errmsg, sizeof(j->errmsg), "libcurl refused an option");
+		return CN_INTERNAL;
+	}
 	if (j->budget != NULL) {
 		if (*j->budget <= 0)
 			return CN_PROVIDER_UNAVAILABLE;
@@ -235,13 +265,6 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 	h->runlist = j;
 	h->running++;
 	return CN_OK;
-badopt:
-	/* the list now belongs to the job and is freed with it */
-	snprintf(j->errmsg, sizeof(j->errmsg), "libcurl refused an option");
-	return CN_INTERNAL;
-nomem:
-	curl_slist_free_all(sl);
-	return CN_INTERNAL;
 }
 
 enum cn_err

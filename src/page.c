@@ -19,6 +19,7 @@
 #include "request.h"
 #include "response.h"
 #include "timefmt.h"
+#include "url.h"
 
 static void
 opt_int(struct buf *b, const struct opt_i64 *v)
@@ -232,17 +233,7 @@ append_name(struct buf *b, const char *name, bool more)
 static void
 append_value(struct buf *b, const char *value)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)value; *p; p++) {
-		if (query_byte_plain(*p))
-			buf_addc(b, (char)*p);
-		else if (*p == ' ')
-			buf_addc(b, '+');
-		else
-			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
-	}
+	url_encode(b, value, URL_QUERY);
 }
 
 static void

@@ -5,8 +5,9 @@
 
 #include "arena.h"
 #include "ascii.h"
-#include "query_int.h"
 #include "buf.h"
+#include "query_int.h"
+#include "url.h"
 
 const char *const qparam_names[QP__MAX] = { "provider", "status", "direction",
 	"type", "agent_id", "started_after", "started_before",
@@ -156,14 +157,6 @@ collect_set(struct arena *a, struct item *items, size_t nitems, int p,
 	return 0;
 }
 
-bool
-query_byte_plain(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("-._~:@!$'()*;/?", c));
-}
-
 /*
  * The query's length as a URL carries it: a byte a web server passed
  * raw that a URL must escape (UTF-8, '"', a control) counts as its %XX,
@@ -184,7 +177,7 @@ url_length(const char *qs, size_t len)
 			    len - i >= 7 && memcmp(qs + i, "cursor=", 7) == 0;
 		if (cursor)
 			continue;
-		n += query_byte_plain(c) || (c && strchr("&=+%,", c)) ? 1 : 3;
+		n += url_query_plain(c) || (c && strchr("&=+%,", c)) ? 1 : 3;
 	}
 	return n;
 }

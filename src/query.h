@@ -101,11 +101,4 @@ query_has(const struct query *q, enum qparam p)
  * cursor is bound to a hash of it.
  */
 char *query_canonical(struct arena *, const struct query *);
-/*
- * Bytes a query value may carry unescaped in a URL we write: unreserved,
- * sub-delims other than those the parser reads ('&', '=', '+', ','),
- * ':', '@', '/' and '?'.  A space is written '+', anything else %XX.
- */
-bool query_byte_plain(unsigned char c);
-
 #endif

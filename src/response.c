@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include "ascii.h"
 #include "query.h"
 #include "request.h"
 #include "response.h"
@@ -106,7 +107,7 @@ problem_respond_with(struct request *rq, struct response *rs, enum cn_err e,
 void
 request_id_init(struct request *rq)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = ASCII_HEX_LOWER;
 	const char *in = rq->request_id_in;
 	unsigned char rnd[16];
 	size_t n, i;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "url.h"
+
 void
 up_url_begin(struct buf *b, const struct provider_conf *pc, const char *path)
 {
@@ -18,24 +20,11 @@ up_url_begin(struct buf *b, const struct provider_conf *pc, const char *path)
 void
 up_url_param(struct buf *b, const char *name, const char *value)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
 	/* data is NULL when the buffer's first allocation failed */
 	buf_addc(b, b->len > 0 && memchr(b->data, '?', b->len) ? '&' : '?');
 	buf_adds(b, name);
 	buf_addc(b, '=');
-	for (p = (const unsigned char *)value; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.' || *p == '~')
-			buf_addc(b, (char)*p);
-		else {
-			buf_addc(b, '%');
-			buf_addc(b, hex[*p >> 4]);
-			buf_addc(b, hex[*p & 15]);
-		}
-	}
+	url_encode(b, value, URL_UNRESERVED);
 }
 
 void
