@@ -454,3 +454,25 @@ up_pages_end(const struct fetch *f, const struct up_pages *p, struct uppage *pg)
 	up_page_end(pg, pg->n == 0 || p->cur.v >= p->last.v, &p->total,
 	    p->last.v, p->per.set ? (int)p->per.v : f->page_size);
 }
+
+enum cn_err
+up_decode_pages(const struct fetch *f, const struct upresp *resp,
+    struct arena *a, const struct up_pages_names *names, up_record_fn fn,
+    bool success_optional, struct uppage *pg, char *err, size_t errsize)
+{
+	const struct jv *root, *data, *v;
+	struct up_pages pp;
+	enum cn_err e;
+
+	e = up_decode_begin(f, resp, a, "data", &root, &data, err, errsize);
+	if (e != CN_OK)
+		return e;
+	v = jv_get(root, "success");
+	if ((v != NULL || !success_optional) && (v == NULL || jv_bool(v) != 1))
+		return up_bad(err, errsize, "success is not true");
+	if ((e = up_pages_read(root, names, &pp, err, errsize)) != CN_OK ||
+	    (e = up_decode_records(f, a, data, pg, fn, err, errsize)) != CN_OK)
+		return e;
+	up_pages_end(f, &pp, pg);
+	return CN_OK;
+}

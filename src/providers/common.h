@@ -67,6 +67,10 @@ void up_push(struct plan *, unsigned bits, bool exact);
 /* Highest bit index set, for single-valued pushdowns; -1 if not one. */
 int up_single_bit(unsigned mask);
 
+/* For a provider that lists phone calls only: type=phone excludes
+ * nothing, and type=web can hold nowhere. */
+void up_phone_only(const struct query *, struct plan *);
+
 /* ---- vocabularies ---- */
 
 /*
@@ -237,5 +241,14 @@ enum cn_err up_pages_read(const struct jv *root, const struct up_pages_names *,
     struct up_pages *, char *err, size_t errsize);
 void up_pages_end(
     const struct fetch *, const struct up_pages *, struct uppage *);
+
+/*
+ * A whole Laravel-style answer: the records in `data`, a `success` that
+ * must be true (when the provider documents it as optional and it is
+ * absent, success_optional lets that pass), then the page facts.
+ */
+enum cn_err up_decode_pages(const struct fetch *, const struct upresp *,
+    struct arena *, const struct up_pages_names *, up_record_fn,
+    bool success_optional, struct uppage *, char *err, size_t errsize);
 
 #endif

@@ -66,13 +66,7 @@ plan(const struct query *q, struct plan *p)
 {
 	char list[96];
 
-	/* OSVI lists phone calls only: type=phone excludes nothing and
-	 * type=web can hold nowhere. */
-	if (q->types) {
-		p->noop |= FBIT(F_TYPE);
-		if (!(q->types & (1u << TYPE_PHONE)))
-			p->empty = true;
-	}
+	up_phone_only(q, p); /* OSVI lists phone calls only */
 	if (q->statuses) {
 		switch (status_list(q, list, sizeof(list))) {
 		case -1:
@@ -246,10 +240,6 @@ static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
     struct uppage *pg, char *err, size_t errsize)
 {
-	const struct jv *root, *data, *v;
-	struct up_pages pp;
-	enum cn_err e;
-
 	/*
 	 * The agent asked for does not exist there, so it has no calls: an
 	 * empty list, not a failure.  Only when we sent agent_uuid; a 404
@@ -264,19 +254,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 		up_page_end(pg, true, &zero, 0, f->page_size);
 		return CN_OK;
 	}
-	e = up_decode_begin(f, resp, a, "data", &root, &data, err, errsize);
-	if (e != CN_OK)
-		return e;
 	/* the schema does not require success; when sent it must hold */
-	v = jv_get(root, "success");
-	if (v != NULL && jv_bool(v) != 1)
-		return up_bad(err, errsize, "success is not true");
-	if ((e = up_pages_read(root, &pages, &pp, err, errsize)) != CN_OK ||
-	    (e = up_decode_records(f, a, data, pg, record, err, errsize)) !=
-	        CN_OK)
-		return e;
-	up_pages_end(f, &pp, pg);
-	return CN_OK;
+	return up_decode_pages(
+	    f, resp, a, &pages, record, true, pg, err, errsize);
 }
 
 const struct driver drv_osvi = {

@@ -181,3 +181,13 @@ up_single_bit(unsigned mask)
 		}
 	return found;
 }
+
+void
+up_phone_only(const struct query *q, struct plan *p)
+{
+	if (q->types) {
+		p->noop |= FBIT(F_TYPE);
+		if (!(q->types & (1u << TYPE_PHONE)))
+			p->empty = true;
+	}
+}
