@@ -104,16 +104,18 @@ decode(struct walk *r, struct stream *s, struct http_job *j, struct uppage *pg)
 	buf_free(&j->body);
 	if (e == CN_INTERNAL || (e != CN_OK && arena_failed(r->a)))
 		return STEP_INTERNAL;
-	if (r->now() >= r->deadline) {
-		stream_fail(s, CN_PROVIDER_TIMEOUT, 0,
-		    "deadline exceeded while decoding and filtering the "
-		    "answer");
-		return STEP_FAILED;
-	}
+	/* What the provider said (a 429 and its Retry-After, a 401) comes
+	 * before how long it took us to read it. */
 	if (e != CN_OK) {
 		stream_fail(s, e, failed_status(resp.status), err);
 		if (e == CN_PROVIDER_RATE_LIMITED)
 			s->retry_after_ms = j->retry_after_ms;
+		return STEP_FAILED;
+	}
+	if (r->now() >= r->deadline) {
+		stream_fail(s, CN_PROVIDER_TIMEOUT, 0,
+		    "deadline exceeded while decoding and filtering the "
+		    "answer");
 		return STEP_FAILED;
 	}
 	return STEP_OK;
