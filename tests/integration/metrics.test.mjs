@@ -67,10 +67,12 @@ test('promtool accepts /metrics after every kind of traffic', async () => {
 test('requests in flight are counted while they run', async () => {
   const s = await startServer(config, { threads: 4 });
   try {
-    await sim.control('verbex/latency', 'POST', { ms: 1500 });
+    // upstream latency long enough for a loaded machine to see them
+    // (under the providers' timeout_ms of 3 s)
+    await sim.control('verbex/latency', 'POST', { ms: 2500 });
     const slow = [s.request('/calls?provider=verbex&limit=2'), s.request('/calls?provider=verbex&limit=3')];
     // both slow requests and this /metrics request itself
-    await waitFor(async () => get(parse((await s.request('/metrics')).text), 'callnorm_requests_in_flight', {}) === 3, 1200, 'three requests in flight');
+    await waitFor(async () => get(parse((await s.request('/metrics')).text), 'callnorm_requests_in_flight', {}) === 3, 2300, 'three requests in flight');
     await Promise.all(slow);
     assert.equal(get(parse((await s.request('/metrics')).text), 'callnorm_requests_in_flight', {}), 1);
   } finally { await sim.reset(); await s.stop(); }
