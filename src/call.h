@@ -66,6 +66,9 @@ struct call {
 	struct opt_i64 started_at;
 	struct opt_i64 ended_at;
 	struct opt_i64 duration_ms;
+	/* Creation time, for kinds that list in creation order (not part
+	 * of the record; the engine's order key comes from it). */
+	struct opt_i64 created_at;
 	int is_test; /* -1 unknown, 0, 1 */
 	const char *campaign_id;
 	const char **tags;

@@ -83,6 +83,93 @@ main_key(struct loader *ld, int line, const char *k, const char *v)
 		conf_problem(ld, line, "unknown key '%s' in [callnorm]", k);
 }
 
+/*
+ * A key the common set does not name may be one the provider's kind
+ * adds (struct driver_key).  The kind may be named later in the
+ * section, so the value is kept as written, with its line, and checked
+ * when the section ends (extra_check).
+ */
+static void
+extra_key(struct loader *ld, int line, const char *k, const char *v)
+{
+	struct provider_conf *p = ld->prov;
+	struct conf_extra *x;
+
+	if (p->nextra == CONF_MAX_EXTRA) {
+		conf_problem(
+		    ld, line, "unknown key '%s' in [provider %s]", k, p->name);
+		return;
+	}
+	x = &p->extra[p->nextra];
+	if ((x->value = strdup(v)) == NULL ||
+	    (ld->extra_key[p->nextra] = strdup(k)) == NULL) {
+		free(x->value);
+		x->value = NULL;
+		conf_problem(ld, line, "out of memory");
+		return;
+	}
+	ld->extra_line[p->nextra++] = line;
+}
+
+/* The kept names, and the values extra_check did not take. */
+static void
+extra_free(struct loader *ld)
+{
+	struct provider_conf *p = ld->prov;
+	size_t i;
+
+	for (i = 0; i < CONF_MAX_EXTRA; i++) {
+		free(ld->extra_key[i]);
+		ld->extra_key[i] = NULL;
+	}
+	if (p->driver != NULL)
+		return;
+	for (i = 0; i < p->nextra; i++)
+		conf_wipe_free(p->extra[i].value);
+	p->nextra = 0;
+}
+
+/* The kept keys against the kind's own: unknown ones are errors, secret
+ * ones are resolved like api_key, required ones must be there. */
+static void
+extra_check(struct loader *ld)
+{
+	struct provider_conf *p = ld->prov;
+	const struct driver *d = p->driver;
+	size_t i, j, n = 0;
+	char *v;
+
+	for (i = 0; i < p->nextra; i++) {
+		const char *k = ld->extra_key[i];
+		for (j = 0; j < d->nkeys; j++)
+			if (strcmp(k, d->keys[j].name) == 0)
+				break;
+		v = p->extra[i].value;
+		p->extra[i].value = NULL;
+		if (j == d->nkeys) {
+			conf_problem(ld, ld->extra_line[i],
+			    "unknown key '%s' in [provider %s]", k, p->name);
+			conf_wipe_free(v);
+			continue;
+		}
+		p->extra[n].name = d->keys[j].name;
+		if (d->keys[j].secret) {
+			p->extra[n].value =
+			    conf_secret(ld, ld->extra_line[i], k, v);
+			conf_wipe_free(v);
+		} else
+			p->extra[n].value = v;
+		if (p->extra[n].value != NULL)
+			n++;
+	}
+	p->nextra = n;
+	for (j = 0; j < d->nkeys; j++)
+		if (d->keys[j].required && !conf_seen(ld, d->keys[j].name))
+			conf_problem(ld, ld->sec_line,
+			    "[provider %s] of kind %s needs '%s'", p->name,
+			    d->kind, d->keys[j].name);
+}
+
 static void
 provider_key(struct loader *ld, int line, const char *k, char *v)
 {
@@ -112,9 +199,15 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 			    ld, line, "timeout_ms must be from 100 to 600000");
 		else
 			p->timeout_ms = (int)n;
+	} else if (strcmp(k, "start_lag_ms") == 0) {
+		/* Whether the kind takes it is known when the section ends. */
+		if (conf_parse_int(v, 0, 86400000, &n) < 0)
+			conf_problem(ld, line,
+			    "start_lag_ms must be from 0 to 86400000");
+		else
+			p->start_lag_ms = n;
 	} else
-		conf_problem(
-		    ld, line, "unknown key '%s' in [provider %s]", k, p->name);
+		extra_key(ld, line, k, v);
 }
 
 /* Required keys are checked when their section ends; a key that was
@@ -128,12 +221,21 @@ end_section(struct loader *ld)
 
 	if (ld->sec != SEC_PROVIDER || p == NULL)
 		return;
+
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!conf_seen(ld, required[i]))
 			conf_problem(ld, ld->sec_line,
 			    "[provider %s] has no '%s'", p->name, required[i]);
+	if (p->driver != NULL)
+		extra_check(ld);
+	extra_free(ld);
 	if (p->driver == NULL)
 		return;
+	if (!p->driver->creation_order && conf_seen(ld, "start_lag_ms"))
+		conf_problem(ld, ld->sec_line,
+		    "[provider %s]: kind %s lists by start time and takes no "
+		    "'start_lag_ms'",
+		    p->name, p->driver->kind);
 	if (p->driver->needs_secret && !conf_seen(ld, "api_secret"))
 		conf_problem(ld, ld->sec_line,
 		    "[provider %s] of kind %s needs 'api_secret'", p->name,
@@ -200,6 +302,7 @@ section(struct loader *ld, int line, char *s)
 		ld->prov = &c->providers[c->nproviders++];
 		strcpy(ld->prov->name, name);
 		ld->prov->timeout_ms = 10000;
+		ld->prov->start_lag_ms = 300000;
 		ld->prov->line = line;
 	} else {
 		ld->sec = SEC_NONE;
@@ -374,7 +477,7 @@ conf_load(const char *path, FILE *errs)
 void
 conf_free(struct config *c)
 {
-	size_t i;
+	size_t i, j;
 
 	if (c == NULL)
 		return;
@@ -382,6 +485,8 @@ conf_free(struct config *c)
 		free(c->providers[i].base_url);
 		conf_wipe_free(c->providers[i].api_key);
 		conf_wipe_free(c->providers[i].api_secret);
+		for (j = 0; j < c->providers[i].nextra; j++)
+			conf_wipe_free(c->providers[i].extra[j].value);
 	}
 	for (i = 0; i < c->nrules; i++)
 		free(c->rules[i].user);
@@ -430,4 +535,15 @@ conf_summary(const struct config *c, const char *path, FILE *out)
 	else
 		fprintf(
 		    out, "  access: every caller may read every provider\n");
+}
+
+const char *
+conf_extra(const struct provider_conf *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nextra; i++)
+		if (strcmp(p->extra[i].name, name) == 0)
+			return p->extra[i].value;
+	return NULL;
 }

@@ -16,6 +16,14 @@
 
 struct driver;
 
+/* A key only some kinds take (struct driver_key), as configured. */
+struct conf_extra {
+	const char *name; /* the driver's spelling */
+	char *value; /* secrets resolved, like api_key */
+};
+
+#define CONF_MAX_EXTRA 8
+
 struct provider_conf {
 	char name[33];
 	const struct driver *driver;
@@ -23,8 +31,16 @@ struct provider_conf {
 	char *api_key;
 	char *api_secret;
 	int timeout_ms;
+	/* Creation-order kinds: a call starts at most this long after it
+	 * is created (start_lag_ms, default 300000). */
+	int64_t start_lag_ms;
+	struct conf_extra extra[CONF_MAX_EXTRA];
+	size_t nextra;
 	int line;
 };
+
+/* The value of a kind's own key (struct driver_key), or NULL. */
+const char *conf_extra(const struct provider_conf *, const char *name);
 
 struct access_rule {
 	char *user; /* "*" for every other authenticated user */

@@ -49,6 +49,9 @@ struct loader {
 	enum section sec;
 	int sec_line;
 	struct provider_conf *prov;
+	/* a provider's keys of its kind's own, until the section ends */
+	char *extra_key[CONF_MAX_EXTRA];
+	int extra_line[CONF_MAX_EXTRA];
 	/* keys seen in the current section, for duplicates */
 	struct keyset seen;
 	int main_line; /* of [callnorm]; 0: none yet */

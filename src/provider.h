@@ -78,6 +78,14 @@ struct fetch {
 	enum order order; /* the order asked of the provider */
 	int page_size;
 	struct position pos;
+	/*
+	 * The started_at range this fetch reads, [after, before): the
+	 * query's bounds, narrowed by the engine when it serves ascending
+	 * order from a newest-first-only kind by walking time windows
+	 * upward (driver.windows).  Drivers of such kinds push these, not
+	 * the query's own bounds, and the engine re-checks them.
+	 */
+	struct opt_i64 after, before;
 };
 
 struct uppage {
@@ -91,6 +99,13 @@ struct uppage {
 	int per_page; /* page styles: size the provider applied */
 };
 
+/* A provider-section key only this kind takes (twilio's account_sid). */
+struct driver_key {
+	const char *name;
+	bool required;
+	bool secret; /* env:/file: like api_key; never printed */
+};
+
 struct driver {
 	unsigned abi;
 	const char *kind;
@@ -99,6 +114,21 @@ struct driver {
 	unsigned native_orders; /* bit 0: desc, bit 1: asc */
 	bool needs_secret; /* api_secret required */
 	bool has_test_flag; /* records say whether they are test calls */
+	/*
+	 * The list is ordered by creation time, not start time: records
+	 * fill call.created_at, and the engine reads start_lag_ms further
+	 * before it emits (the config key is refused on other kinds).
+	 */
+	bool creation_order;
+	/*
+	 * Newest first only, but fetch.after/before are pushed down (at
+	 * least as a superset): the engine serves order=asc by walking
+	 * time windows upward from the lower bound.
+	 */
+	bool windows;
+	/* Keys this kind adds to its provider section. */
+	const struct driver_key *keys;
+	size_t nkeys;
 	/* Filters this kind can push down at all, and check locally. */
 	unsigned can_push;
 	unsigned can_check;

@@ -136,6 +136,11 @@ stream_aim(const struct walk *r, struct stream *s)
 	s->last_size = s->f.page_size;
 	s->f.pos.page = s->page;
 	s->f.pos.token = s->token;
+	/* the query's own bounds; windowed walks narrow them */
+	s->f.after.set = (r->q->given & (1u << QP_STARTED_AFTER)) != 0;
+	s->f.after.v = r->q->started_after;
+	s->f.before.set = (r->q->given & (1u << QP_STARTED_BEFORE)) != 0;
+	s->f.before.v = r->q->started_before;
 	return STEP_OK;
 }
 

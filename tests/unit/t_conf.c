@@ -149,6 +149,16 @@ main(void)
 	/* the error cases of the acceptance list */
 	fails_at(
 	    PROV "colour = blue\n", 5, "unknown key 'colour'", "unknown key");
+	fails_at("[provider vx]\ncolour = blue\nkind = verbex\n"
+	         "base_url = https://api.verbex.ai\napi_key = k1\n",
+	    2, "unknown key 'colour'",
+	    "an unknown key before the kind is named: its own line");
+	fails_at("[provider vx]\ncolour = blue\n", 1, "has no 'kind'",
+	    "a section without a kind: its kept keys are dropped");
+	fails_at(PROV "start_lag_ms = 1000\n", 1, "takes no 'start_lag_ms'",
+	    "start_lag_ms on a kind that lists by start time");
+	fails_at(PROV "start_lag_ms = -1\n", 5, "start_lag_ms must be",
+	    "start_lag_ms out of range");
 	fails_at(
 	    PROV "[extras]\nx = 1\n", 5, "unknown section", "unknown section");
 	fails_at(PROV "api_key = k2\n", 5, "duplicate key 'api_key'",
