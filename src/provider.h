@@ -86,6 +86,8 @@ struct fetch {
 	 * the query's own bounds, and the engine re-checks them.
 	 */
 	struct opt_i64 after, before;
+	/* Which of the kind's walks this fetch belongs to (driver.walks). */
+	int walk;
 };
 
 struct uppage {
@@ -126,6 +128,13 @@ struct driver {
 	 * time windows upward from the lower bound.
 	 */
 	bool windows;
+	/*
+	 * How many walks a query needs: 1, or 2 when the filters pushed
+	 * down cannot reach some records and a second walk fetches them
+	 * (twilio: calls not yet dialed match no StartTime filter).  NULL
+	 * means 1.  The engine merges the walks as one provider.
+	 */
+	int (*walks)(const struct query *, const struct plan *);
 	/* Keys this kind adds to its provider section. */
 	const struct driver_key *keys;
 	size_t nkeys;
