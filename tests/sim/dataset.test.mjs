@@ -4,9 +4,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, nativeId } from './helpers.mjs';
+import { startSim, nativeId, KIND_NAMES } from './helpers.mjs';
 
-const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'];
+const KINDS = KIND_NAMES;
 let sim;
 const ds = {};
 before(async () => {
@@ -54,7 +54,7 @@ test('expected records carry every SPEC 4.3 key with valid values', () => {
       assert.equal(e.id, k + ':' + e.native_id);
       assert.ok(!seen.has(e.id), 'duplicate id ' + e.id);
       seen.add(e.id);
-      assert.ok(['phone', 'web'].includes(e.type));
+      assert.ok(['phone', 'web', null].includes(e.type));
       assert.ok([null, 'inbound', 'outbound'].includes(e.direction));
       assert.ok(STATUSES.includes(e.status), e.status);
       assert.ok(END_REASONS.includes(e.end_reason), e.end_reason);
@@ -94,6 +94,10 @@ function verbexStatus(st, r) {
   if (st === 'ended') return r ? R[r] || ['failed', 'error'] : ['completed', null];
   return ['unknown', null];
 }
+
+const EL_PHONE = ['twilio', 'sip_trunk', 'exotel', 'genesys', 'vonage', 'plivo', 'telnyx'];
+const EL_WEB = ['widget', 'react_sdk', 'js_sdk', 'swift_sdk', 'android_sdk', 'flutter_sdk', 'web'];
+const EL_STATUS = { initiated: ['queued', null], in_progress: ['in_progress', null], processing: ['completed', null], done: ['completed', null], failed: ['failed', 'error'] };
 
 function normalize(kind, x) {
   const e = {
@@ -166,6 +170,17 @@ function normalize(kind, x) {
     e.ended_at = x.call_picked_at && x.duration_seconds !== null ? iso(Date.parse(x.call_picked_at) + x.duration_seconds * 1000) : null;
     e.campaign_id = x.campaign_id === null ? null : String(x.campaign_id);
     e.tags = x.tag ? [x.tag.name] : [];
+  } else if (kind === 'elevenlabs') {
+    const src = x.conversation_initiation_source;
+    e.type = EL_PHONE.includes(src) ? 'phone' : EL_WEB.includes(src) ? 'web' : null;
+    e.direction = x.direction ?? null;
+    [e.status, e.end_reason] = EL_STATUS[n(x.status)] || ['unknown', null];
+    e.provider_status = x.status;
+    e.agent = { id: x.agent_id, name: x.agent_name, version: x.version_id };
+    const t = x.start_time_unix_secs * 1000;
+    e.started_at = iso(t);
+    e.duration_ms = x.call_duration_secs * 1000;
+    e.ended_at = ['processing', 'done', 'failed'].includes(n(x.status)) ? iso(t + e.duration_ms) : null;
   } else if (kind === 'zudu') {
     const R = {
       dial_no_answer: ['no_answer', 'no_answer'], dial_busy: ['busy', 'busy'], voicemail_reached: ['voicemail', 'voicemail'],
@@ -238,6 +253,10 @@ test('the SPEC status table: every provider value occurs in a 50-record data set
   assert.ok(has('zudu', (x) => x.disconnection_reason && x.disconnection_reason === x.disconnection_reason.toLowerCase()));
   assert.ok(has('zudu', (x) => x.start_timestamp === null) && has('zudu', (x) => x.call_type === 'WEB_CALL'));
   assert.ok(has('zudu', (x) => typeof x.transcript === 'string') && has('zudu', (x) => x.call_status === 'ENDED' && !('transcript' in x)));
+  for (const st of ['initiated', 'in-progress', 'processing', 'done', 'failed']) assert.ok(has('elevenlabs', (x) => x.status === st), st);
+  for (const src of [...EL_PHONE, ...EL_WEB, 'whatsapp', 'twilio_sms', 'unknown']) assert.ok(has('elevenlabs', (x) => x.conversation_initiation_source === src), src);
+  assert.ok(has('elevenlabs', (x) => !('conversation_initiation_source' in x)));
+  assert.ok(has('elevenlabs', (x) => x.version_id === null) && has('elevenlabs', (x) => !('direction' in x)));
   // every normalized status and end reason except `unknown` is produced somewhere
   const st = new Set();
   const er = new Set();
@@ -255,7 +274,7 @@ test('identical start instants across providers and within a provider', () => {
     assert.ok(new Set(all).size < all.length, k + ' has no repeated instant');
   }
   // whole seconds where the native format carries no fraction
-  for (const k of ['talkover', 'osvi']) for (const r of ds[k]) assert.ok(r.expected.started_at.endsWith('.000Z'));
+  for (const k of ['talkover', 'osvi', 'elevenlabs']) for (const r of ds[k]) assert.ok(r.expected.started_at.endsWith('.000Z'));
   assert.ok(ds.osvi.every((r) => r.native.created_at.endsWith('+05:30')));
 });
 

@@ -21,6 +21,7 @@ const SHAPES = {
   talkover: (b) => b.success === false && typeof b.message === 'string',
   osvi: (b) => b.success === false && typeof b.error === 'string',
   zudu: (b) => b.status === 'error' && typeof b.message === 'string' && 'error' in b,
+  elevenlabs: (b) => typeof b.detail === 'object' && typeof b.detail.status === 'string' && typeof b.detail.message === 'string',
 };
 
 function raw(name, opts = {}) {
@@ -153,7 +154,7 @@ test('wrongtypes: valid envelope, records of the wrong types', async () => {
     assert.ok(Array.isArray(recs) && recs.length > 1);
     assert.ok(Array.isArray(recs[0]), 'a record as an array');
     const rec = recs[1];
-    const idKey = name === 'verbex' ? '_id' : name === 'talkover' ? 'id' : 'call_id';
+    const idKey = name === 'verbex' ? '_id' : name === 'talkover' ? 'id' : name === 'elevenlabs' ? 'conversation_id' : 'call_id';
     assert.equal(typeof rec[idKey], 'number', name);
   }
   await fault('voicy', { mode: 'wrongtypes' });

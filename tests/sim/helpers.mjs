@@ -147,11 +147,12 @@ export function rawRequest(port, method, p, headers = {}, body = null, timeout =
   });
 }
 
-export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'];
+export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'elevenlabs'];
 
 export function nativeId(kind, rec) {
   if (kind === 'verbex') return rec._id;
   if (kind === 'talkover') return rec.id;
+  if (kind === 'elevenlabs') return rec.conversation_id;
   return rec.call_id;
 }
 
@@ -159,5 +160,6 @@ export function nativeId(kind, rec) {
 export function recordsOf(kind, body) {
   if (kind === 'verbex' || kind === 'voicy') return body.calls;
   if (kind === 'zudu') return body.data.calls;
+  if (kind === 'elevenlabs') return body.conversations;
   return body.data;
 }
