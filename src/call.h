@@ -63,6 +63,9 @@ struct call {
 	const char *agent_id;
 	const char *agent_name;
 	struct opt_i64 agent_version;
+	/* A version named by an id (ElevenLabs' version_id): written as
+	 * agent.version instead of agent_version when set. */
+	const char *agent_version_id;
 	struct opt_i64 started_at;
 	struct opt_i64 ended_at;
 	struct opt_i64 duration_ms;

@@ -83,7 +83,10 @@ page_write_call(struct buf *b, const struct call *c, bool include_raw)
 	buf_adds(b, ",\"name\":");
 	buf_json_cstr(b, c->agent_name);
 	buf_adds(b, ",\"version\":");
-	opt_int(b, &c->agent_version);
+	if (c->agent_version_id != NULL)
+		buf_json_cstr(b, c->agent_version_id);
+	else
+		opt_int(b, &c->agent_version);
 	buf_adds(b, "},\"started_at\":");
 	opt_time(b, &c->started_at);
 	buf_adds(b, ",\"ended_at\":");

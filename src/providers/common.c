@@ -4,6 +4,7 @@
  * the page facts.
  */
 #include "common.h"
+#include "../cursor.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -515,5 +516,24 @@ up_decode_count(const struct jv *o, const char *key, struct opt_i64 *out,
 {
 	if (up_field_int(o, key, out) < 0 || (out->set && out->v < 0))
 		return up_bad(err, errsize, "bad %s", key);
+	return CN_OK;
+}
+
+enum cn_err
+up_decode_token(struct arena *a, const struct jv *o, const char *key,
+    const char **out, char *err, size_t errsize)
+{
+	const struct jv *t = jv_get(o, key);
+
+	*out = NULL;
+	if (jv_is_null(t))
+		return CN_OK;
+	if (jv_type(t) != J_STR)
+		return up_bad(err, errsize, "%s is not a string", key);
+	/* the token travels in the cursor, which has room for this much */
+	if (jv_len(t) > CURSOR_MAX_TOKEN)
+		return up_bad(err, errsize, "%s is too long", key);
+	if ((*out = arena_strdup(a, jv_str(t))) == NULL)
+		return CN_INTERNAL;
 	return CN_OK;
 }

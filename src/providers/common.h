@@ -317,6 +317,12 @@ enum cn_err up_decode_records(const struct fetch *, struct arena *,
 enum cn_err up_decode_count(const struct jv *obj, const char *key,
     struct opt_i64 *out, char *err, size_t errsize);
 
+/* The optional next-page token `key` of obj, copied into the arena: NULL
+ * when absent or null, else a string of at most CURSOR_MAX_TOKEN bytes
+ * (it travels in the cursor), else PROVIDER_BAD_RESPONSE. */
+enum cn_err up_decode_token(struct arena *, const struct jv *obj,
+    const char *key, const char **out, char *err, size_t errsize);
+
 /* The page facts every decode ends with. */
 void up_page_end(struct uppage *, bool last, const struct opt_i64 *total,
     int64_t last_page, int per_page);

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir, writeConfig, simConfig, startServer, startSim } from '../lib/callnorm.mjs';
 import { expect, toQueryString, rng } from '../lib/oracle.mjs';
-import { loadRecords, randomQuery, walk } from '../lib/walk.mjs';
+import { loadRecords, randomQuery, walk, servableQuery } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu', 'elevenlabs'];
 const DATA_SETS = Number(process.env.CALLNORM_PROPERTY_SETS || 6);
 const QUERIES = 8;
 
@@ -30,7 +30,7 @@ test(`paging is exact over ${DATA_SETS} random data sets`, async () => {
       server = await startServer(config, { threads: 2 });
       const { records, agentsBy } = await loadRecords(sim);
       for (let i = 0; i < QUERIES; i++) {
-        const q = randomQuery(rand, ALL, agentsBy);
+        const q = servableQuery(randomQuery(rand, ALL, agentsBy), ALL);
         const inserting = rand() < 0.35;
         const varying = rand() < 0.3;
         const label = `${what}: ${toQueryString(q)}${inserting ? ' (inserting)' : ''}${varying ? ' (limit varies)' : ''}`;

@@ -75,3 +75,18 @@ export function randomQuery(rand, all, agentsBy) {
   if (q.limit[0] === '1' && providers.length > 2) q.status = ['completed'];
   return q;
 }
+
+// Ascending order from a newest-first-only kind (driver.windows) is the
+// engine's windowed walk; until it serves them, ascending walks over
+// every kind leave these out.
+export const WINDOWED = ['elevenlabs'];
+// The filters a kind refuses with UNSUPPORTED_FILTER (tested on their own).
+export const REFUSES = { elevenlabs: ['phone', 'q'], voicy: ['q'], talkover: ['q'], osvi: ['q'] };
+
+// q narrowed to what every provider it names (default: all) serves.
+export function servableQuery(q, all) {
+  for (const p of q.provider ?? all) for (const f of REFUSES[p] ?? []) delete q[f];
+  if (q.order?.[0] === 'asc') q.provider = (q.provider ?? all).filter((p) => !WINDOWED.includes(p));
+  if (q.provider?.length === 0) q.provider = [all[0]];
+  return q;
+}

@@ -171,6 +171,19 @@ run_case(const char *path, const char *name)
 	f.order =
 	    s ? (strcmp(s, "asc") == 0 ? ORDER_ASC : ORDER_DESC) : q.order;
 	f.page_size = jint(tc, "page_size", 100);
+	/* the range a fetch reads: the query's bounds, as the engine sets
+	 * them, or a fixture's "window" {after, before} (epoch ms) */
+	f.after.set = query_has(&q, QP_STARTED_AFTER);
+	f.after.v = q.started_after;
+	f.before.set = query_has(&q, QP_STARTED_BEFORE);
+	f.before.v = q.started_before;
+	if (json_object_object_get_ex(tc, "window", &v)) {
+		json_object *w;
+		if ((f.after.set = json_object_object_get_ex(v, "after", &w)))
+			f.after.v = json_object_get_int64(w);
+		if ((f.before.set = json_object_object_get_ex(v, "before", &w)))
+			f.before.v = json_object_get_int64(w);
+	}
 	if (json_object_object_get_ex(tc, "position", &v)) {
 		f.pos.page = jint(v, "page", 0);
 		s = jstr(v, "token");
