@@ -271,6 +271,12 @@ async function onControl(req, res, url, bodyText) {
       s.tokenBytes = { bytes: b.bytes, opaque: b.opaque === true };
       return send(res, 200, { ok: true, token: s.tokenBytes });
     }
+    if (what === 'quirk' && m === 'POST') {
+      if (!s.K.quirk) return send(res, 400, { error: 'bad_request', message: 'no quirks for kind ' + s.kind });
+      const e = s.K.quirk(s, b);
+      if (e) return send(res, 400, { error: 'bad_request', message: e });
+      return send(res, 200, { ok: true, quirks: s.quirks });
+    }
     if (what === 'log' && m === 'GET') return send(res, 200, s.log);
     if (what === 'log' && m === 'DELETE') {
       s.log = [];

@@ -61,6 +61,7 @@ export class Store {
     this.log = [];
     this.lastPage = null;
     this.tokenBytes = null; // verbex: page tokens padded to this length
+    this.quirks = {}; // POST /_control/NAME/quirk (kinds that have some)
   }
 
   get byId() {

@@ -183,7 +183,7 @@ function handle(store, req) {
     else if (hi !== undefined && n > hi) detail.push({ type: 'less_than_equal', loc: ['query', k], msg: 'Input should be less than or equal to ' + hi, input: v, ctx: { le: hi } });
     return n;
   };
-  const pageSize = int('page_size', 1, 100) ?? 30;
+  let pageSize = int('page_size', 1, 100) ?? 30;
   const after = int('call_start_after_unix');
   const before = int('call_start_before_unix');
   const minDur = int('call_duration_min_secs');
@@ -210,6 +210,9 @@ function handle(store, req) {
     pos = decodeCursor(cur);
     if (!pos) return { status: 400, body: err('invalid_cursor', 'The cursor is invalid') };
   }
+  // quirk first_page_default: the first page ignores page_size (as a
+  // documentation issue reports) and holds the default 30
+  if (store.quirks.first_page_default && !pos) pageSize = 30;
   const agentId = last('agent_id');
   const exclSet = new Set(excl);
   // The documentation does not say whether the bounds are inclusive: the
@@ -247,8 +250,20 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// POST /_control/NAME/quirk {"first_page_default": true|false}
+function quirk(store, b) {
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return 'body must be a JSON object';
+  for (const [k, v] of Object.entries(b)) {
+    if (k !== 'first_page_default') return 'unknown quirk ' + k;
+    if (typeof v !== 'boolean') return k + ' must be true or false';
+    store.quirks[k] = v;
+  }
+  return null;
+}
+
 export default {
   kind: 'elevenlabs',
+  quirk,
   method: 'GET',
   path: '/v1/convai/conversations',
   wholeSeconds: true,

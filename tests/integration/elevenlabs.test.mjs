@@ -154,6 +154,17 @@ test('conversations starting during a newest-first walk: no duplicate, no gap', 
   } finally { await sim.reset(); }
 });
 
+test('a first page larger than asked for (page_size ignored) keeps the walk exact', async () => {
+  try {
+    await sim.control(`${P}/quirk`, 'POST', { first_page_default: true });
+    for (const limit of ['3', '10', '29']) {
+      const q = { provider: [P], limit: [limit] };
+      const { out } = await walk(server, q);
+      check(q, out);
+    }
+  } finally { await sim.reset(); }
+});
+
 test('401 from ElevenLabs is PROVIDER_AUTH_FAILED', async () => {
   const cfg = simConfig(sim.port, { providers: [P], kinds: { [P]: 'elevenlabs' } }).replace(`sim-${P}-key`, 'wrong');
   const s2 = await startServer(writeConfig(tmpdir(), cfg));

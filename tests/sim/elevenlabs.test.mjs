@@ -129,3 +129,14 @@ test('repeat fault: the page again, with the cursor the client just sent', async
   assert.equal(p2.next_cursor, p1.next_cursor);
   assert.equal(p2.has_more, true);
 });
+
+test('quirk first_page_default: the first page ignores page_size, later pages do not', async () => {
+  assert.equal((await sim.control('POST', '/el/quirk', { first_page_default: true })).ok, true);
+  const p1 = (await list({ page_size: 5 })).json();
+  assert.equal(p1.conversations.length, 30);
+  const p2 = (await list({ page_size: 5, cursor: p1.next_cursor })).json();
+  assert.equal(p2.conversations.length, 5);
+  assert.equal((await sim.request('POST', '/_control/el/quirk', { body: { nope: 1 } })).status, 400);
+  await sim.control('POST', '/reset');
+  assert.equal((await list({ page_size: 5 })).json().conversations.length, 5);
+});
