@@ -148,6 +148,9 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	        &c->provider_status, &src, &dir, &c->agent_id, &c->agent_name,
 	        &c->agent_version_id, &c->started_at, &c->duration_ms) < 0)
 		return -1;
+	/* required: a conversation without a start fits no time window */
+	if (!c->started_at.set)
+		return up_why(why, "no start_time_unix_secs");
 	up_status_map(&statuses, c->provider_status, NULL, c);
 	/* processing, done and failed: the conversation is over */
 	if (c->status == ST_COMPLETED || c->status == ST_FAILED)

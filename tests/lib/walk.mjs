@@ -76,10 +76,9 @@ export function randomQuery(rand, all, agentsBy) {
   return q;
 }
 
-// Ascending order from a newest-first-only kind (driver.windows) is the
-// engine's windowed walk; until it serves them, ascending walks over
-// every kind leave these out.
-export const WINDOWED = ['elevenlabs'];
+// Kinds whose order=asc ascending walks leave out (none: newest-first-only
+// kinds are served by the engine's windowed walk).
+export const WINDOWED = [];
 // The filters a kind refuses with UNSUPPORTED_FILTER (tested on their own).
 export const REFUSES = { elevenlabs: ['phone', 'q'], voicy: ['q'], talkover: ['q'], osvi: ['q'] };
 
