@@ -6,7 +6,7 @@ import { Rng, hash32 } from '../rng.mjs';
 
 export const STATUSES = ['initiated', 'in-progress', 'processing', 'done', 'failed'];
 const STATUS_SET = new Set(STATUSES);
-// SPEC 7: the elevenlabs status table.
+// The elevenlabs status table (docs/providers-elevenlabs.md).
 const MAP = {
   initiated: ['queued', null],
   'in-progress': ['in_progress', null],
