@@ -159,6 +159,8 @@ fake_init(struct fake *fk, json_object *pj)
 			    : 1u;
 	}
 	fk->d.plan = plan_none;
+	/* every filter is checked here, none pushed down */
+	fk->d.can_check = ~0u;
 	fk->d.windows = jbool(pj, "windows");
 	if (jint(pj, "walks", 1) == 2)
 		fk->d.walks = two_walks;
