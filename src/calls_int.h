@@ -142,9 +142,11 @@ struct stream {
 	int64_t retry_after_ms;
 	char errmsg[200];
 	struct window win;
-	/* this provider's second walk (driver.walks): merged into the
-	 * stream `first` for meta.providers */
+	/* Which of the provider's walks (driver.walks): a second walk is a
+	 * stream of its own, after every provider's first, and is reported
+	 * as part of its first, the stream at index `first`. */
 	int walk;
+	size_t first;
 	/* the fetch in flight, or the last one */
 	struct fetch f;
 	bool in_flight;
@@ -182,6 +184,14 @@ struct problem {
  */
 enum step plan_streams(struct walk *, const struct config *,
     const char *remote_user, struct problem *pb);
+
+/* Adds a stream for each provider whose kind walks twice for the query
+ * (driver.walks), after all the first walks: STEP_OK, or STEP_FAILED
+ * with *pb set when they do not fit in one request. */
+enum step plan_second_walks(struct walk *, struct problem *pb);
+/* The streams reported as one provider: s and, for a first walk, its
+ * second; NULL when there is none. */
+const struct stream *stream_second(const struct walk *, const struct stream *);
 
 /* ---- stream.c ---- */
 

@@ -174,6 +174,11 @@ merge_step(struct walk *r, uint64_t *need)
 			blocked = blocks(r, &r->s[i], &k);
 		if (blocked)
 			break;
+		/* a provider's two walks can both hold one record */
+		if (r->has_wm && key_cmp(r->q->order, &k, &r->wm) == 0) {
+			b->head++;
+			continue;
+		}
 		emit(r, b);
 	}
 	if (r->nout >= (size_t)r->q->limit)

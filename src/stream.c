@@ -128,6 +128,7 @@ stream_aim(const struct walk *r, struct stream *s)
 	s->f.pc = s->pc;
 	s->f.q = r->q;
 	s->f.plan = &s->plan;
+	s->f.walk = s->walk;
 	s->f.order = s->native;
 	s->f.page_size = s->per_page;
 	if (!s->page_style && !stream_discards_locally(s)) {

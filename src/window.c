@@ -13,7 +13,9 @@
  * The size of a window adapts: a window whose first page does not end
  * it holds more than a page and is narrowed (the page is dropped), an
  * empty or half-empty one makes the next twice as wide.  A window of
- * one millisecond cannot be narrowed and is read page by page.  Without
+ * a second or less is not narrowed, nor one whose first page holds
+ * nothing of it (only what a superset adds around it): those are read
+ * page by page.  Without
  * started_after the walk first looks for the bottom of the history: the
  * window (-inf, hi) moves twice as far below the top each time its
  * first page is full, until one holds less than a page.
@@ -34,6 +36,8 @@
 
 /* 0000-01-01T00:00:00Z: the search for the oldest call stops there. */
 #define WINDOW_FLOOR (-62167219200000LL)
+/* The narrowest a window is narrowed to, ms. */
+#define WINDOW_MIN 1000
 
 static int64_t
 sat_add(int64_t a, int64_t b)
@@ -162,10 +166,14 @@ narrow(struct stream *s, const struct uppage *pg)
 		if (window_holds(s, &k) && k.time < t)
 			t = k.time;
 	}
+	/* Nothing of the window on the page: what fills it lies outside
+	 * (the superset of a coarse bound, or a walk whose filters cannot
+	 * bound time at all), and a narrower window would bring the same
+	 * page back.  Read on through the window instead. */
+	if (t == INT64_MAX)
+		return false;
 	if (!w->lo_set) {
 		int64_t d;
-		if (t == INT64_MAX)
-			t = w->hi - 1;
 		/* twice as far below the top as this page reached */
 		d = sat_sub(w->top, t);
 		if (d <= 0 || sat_sub(t, d) <= WINDOW_FLOOR)
@@ -175,17 +183,19 @@ narrow(struct stream *s, const struct uppage *pg)
 		w->hi = t - d;
 		return true;
 	}
+	/* Not below a second: kinds with whole-second bounds ask for the
+	 * same seconds whatever happens inside one */
 	span = sat_sub(w->hi, w->lo);
-	if (span <= 1)
+	if (span <= WINDOW_MIN)
 		return false;
 	/* as wide as held half a page up there, but at least a sixteenth
 	 * and at most half of the window */
-	est = t != INT64_MAX && t > w->lo ? sat_sub(w->hi, t) / 2 : span / 2;
+	est = t > w->lo ? sat_sub(w->hi, t) / 2 : span / 2;
 	width = est > span / 2 ? span / 2 : est;
 	if (width < span / 16)
 		width = span / 16;
-	if (width < 1)
-		width = 1;
+	if (width < WINDOW_MIN)
+		width = WINDOW_MIN;
 	w->hi = w->lo + width;
 	w->width = width;
 	return true;

@@ -41,6 +41,9 @@ struct fake {
 	struct provider_conf pc;
 	json_object *pages;
 	size_t next; /* the next page to serve */
+	/* "walks": 2, the second walk's pages */
+	json_object *pages2;
+	size_t next2;
 	/* a list answered from its records (see the top) */
 	json_object *records, *arrive;
 	int64_t granularity; /* ms */
@@ -119,6 +122,14 @@ plan_none(const struct query *q, struct plan *p)
 	(void)p;
 }
 
+static int
+two_walks(const struct query *q, const struct plan *p)
+{
+	(void)q;
+	(void)p;
+	return 2;
+}
+
 static void
 fake_init(struct fake *fk, json_object *pj)
 {
@@ -148,7 +159,12 @@ fake_init(struct fake *fk, json_object *pj)
 			    : 1u;
 	}
 	fk->d.plan = plan_none;
+	/* every filter is checked here, none pushed down */
+	fk->d.can_check = ~0u;
 	fk->d.windows = jbool(pj, "windows");
+	if (jint(pj, "walks", 1) == 2)
+		fk->d.walks = two_walks;
+	json_object_object_get_ex(pj, "pages2", &fk->pages2);
 	fk->d.creation_order = jbool(pj, "creation_order");
 	fk->pc.start_lag_ms = jint(pj, "lag", 300) * 1000;
 	fk->pc.driver = &fk->d;
@@ -222,10 +238,17 @@ cursor_from_json(struct arena *a, json_object *cj, struct fake *fk, size_t nf,
 	for (i = 0; i < json_object_array_length(pos); i++) {
 		json_object *pj = json_object_array_get_idx(pos, i);
 		const char *p = jstr(pj, "provider");
-		for (k = 0; k < nf; k++)
+		/* a second walk's stream comes after every first one */
+		size_t second = nf;
+		for (k = 0; k < nf; k++) {
 			if (p != NULL && strcmp(fk[k].pc.name, p) == 0)
-				pos_from_json(
-				    a, pj, (uint8_t)k, &cur->pos[cur->npos++]);
+				pos_from_json(a, pj,
+				    (uint8_t)(jint(pj, "walk", 1) == 2 ? second
+				                                       : k),
+				    &cur->pos[cur->npos++]);
+			if (fk[k].d.walks != NULL)
+				second++;
+		}
 	}
 }
 
@@ -436,7 +459,8 @@ log_fetch(struct fake *fk, const struct fetch *f)
 static enum step
 serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
 {
-	json_object *pj;
+	json_object *pj, *pages = s->walk ? fk->pages2 : fk->pages;
+	size_t *next = s->walk ? &fk->next2 : &fk->next;
 	struct uppage pg;
 	const char *e;
 
@@ -450,15 +474,16 @@ serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
 		records_page(w->a, fk, &s->f, &pg);
 		return stream_take(w, s, &pg);
 	}
-	pj = fk->next < json_object_array_length(fk->pages)
-	    ? json_object_array_get_idx(fk->pages, fk->next)
+	pj = *next < json_object_array_length(pages)
+	    ? json_object_array_get_idx(pages, *next)
 	    : NULL;
-	if (!ok(pj != NULL, "%s: %s asks no more than its %zu pages", name,
-	        s->pc->name, json_object_array_length(fk->pages))) {
+	if (!ok(pj != NULL, "%s: %s walk %d asks no more than its %zu pages",
+	        name, s->pc->name, s->walk + 1,
+	        json_object_array_length(pages))) {
 		stream_fail(s, CN_INTERNAL, 0, "no page left");
 		return STEP_OK;
 	}
-	check_asked(name, s, pj, ++fk->next);
+	check_asked(name, s, pj, ++*next);
 	if ((e = jstr(pj, "error")) != NULL) {
 		stream_fail(s, err_named(e), 0, "upstream failed");
 		return STEP_OK;
@@ -500,7 +525,8 @@ drive(struct walk *w, struct fake *fk, const char *name)
 				continue;
 			}
 			started++;
-			if (serve_page(w, &fk[i], &w->s[i], name) != STEP_OK)
+			if (serve_page(w, &fk[w->s[i].first], &w->s[i], name) !=
+			    STEP_OK)
 				return STEP_INTERNAL;
 		}
 		if (must_fail(w))
@@ -581,10 +607,15 @@ check_resume(const char *name, const struct walk *w, const struct cursor *next,
 	json_object_object_foreach(want, prov, wp)
 	{
 		json_object *got = NULL;
-		for (i = 0; i < next->npos; i++)
-			if (strcmp(w->s[next->pos[i].index].pc->name, prov) ==
-			    0)
+		/* "a" is a's first walk, "a/2" its second */
+		for (i = 0; i < next->npos; i++) {
+			const struct stream *s = &w->s[next->pos[i].index];
+			char key[64];
+			snprintf(key, sizeof(key), "%s%s", s->pc->name,
+			    s->walk ? "/2" : "");
+			if (strcmp(key, prov) == 0)
 				got = pos_json(&next->pos[i]);
+		}
 		if (!ok(got != NULL, "%s: %s resumes", name, prov))
 			continue;
 		snprintf(what, sizeof(what), "%s resume position", prov);
@@ -671,6 +702,7 @@ one_request(struct arena *a, struct query *q, struct fake *fk, size_t nf,
     int budget, int64_t horizon, const struct cursor *cur, struct walk *w,
     struct stream *s, const char *name)
 {
+	struct problem pb;
 	size_t i, k;
 
 	memset(w, 0, sizeof(*w));
@@ -687,9 +719,12 @@ one_request(struct arena *a, struct query *q, struct fake *fk, size_t nf,
 		s[i].d = &fk[i].d;
 		s[i].qidx = (uint8_t)i;
 		s[i].cfg = i;
+		s[i].first = i;
 		filter_plan(&fk[i].d, q, &s[i].plan);
 		w->ns++;
 	}
+	if (plan_second_walks(w, &pb) != STEP_OK)
+		return STEP_FAILED;
 	w->has_wm = cur->has_wm;
 	w->wm.has_time = cur->wm_has_time;
 	w->wm.time = cur->wm_time;
@@ -812,11 +847,17 @@ run_case(const char *path, const char *name)
 		json_object_put(ids);
 	}
 	check_fetches(name, fk, nf, tc);
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
 		if (fk[i].pages != NULL)
 			is_int((int64_t)fk[i].next,
 			    (int64_t)json_object_array_length(fk[i].pages),
 			    "%s: %s served every page", name, fk[i].pc.name);
+		if (fk[i].pages2 != NULL)
+			is_int((int64_t)fk[i].next2,
+			    (int64_t)json_object_array_length(fk[i].pages2),
+			    "%s: %s served every page of its second walk", name,
+			    fk[i].pc.name);
+	}
 out:
 	for (i = 0; i < nf; i++)
 		json_object_put(fk[i].log);
