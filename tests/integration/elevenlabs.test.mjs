@@ -173,6 +173,30 @@ test('401 from ElevenLabs is PROVIDER_AUTH_FAILED', async () => {
   } finally { await s2.stop(); }
 });
 
+test('provider failures in the ElevenLabs shapes map to the documented codes', async () => {
+  const cases = [
+    [{ mode: 'status:403' }, 502, 'PROVIDER_AUTH_FAILED', 403],
+    [{ mode: 'status:429', retry_after: '0' }, 429, 'PROVIDER_RATE_LIMITED', 429],
+    [{ mode: 'status:503' }, 502, 'PROVIDER_UNAVAILABLE', 503],
+    [{ mode: 'status:404' }, 502, 'PROVIDER_BAD_RESPONSE', 404],
+    [{ mode: 'malformed' }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'truncated' }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'deep' }, 502, 'PROVIDER_BAD_RESPONSE'],
+    [{ mode: 'redirect' }, 502, 'PROVIDER_BAD_RESPONSE'],
+  ];
+  try {
+    for (const [fault, status, code, upstream] of cases) {
+      await sim.control(`${P}/fault`, 'POST', { count: -1, ...fault });
+      const r = await server.request(`/calls?provider=${P}&limit=5`);
+      assert.equal(r.status, status, fault.mode + ' ' + r.text);
+      assert.equal(json(r).code, code, fault.mode);
+      assert.equal(json(r).provider, P);
+      if (upstream) assert.equal(json(r).provider_status, upstream, fault.mode);
+    }
+  } finally { await sim.reset(); }
+});
+
 test('start_lag_ms and api_secret are refused on elevenlabs', () => {
   for (const extra of ['start_lag_ms = 1000\n', 'api_secret = s\n']) {
     const cfg = simConfig(sim.port, { providers: [P], kinds: { [P]: 'elevenlabs' } }).replace('timeout_ms = 3000\n', 'timeout_ms = 3000\n' + extra);
