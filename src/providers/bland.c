@@ -9,6 +9,7 @@
  * The status is no single word: a row-ordered table over queue_status,
  * completed, answered_by and error_message, first matching row wins.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,20 +95,32 @@ plan(const struct query *q, struct plan *p)
 		up_push(p, FBIT(F_MAX_DURATION), false);
 }
 
+/* The offset of the fetch's page: from = page * size (clamped; the page
+ * number comes from our own sealed cursor, the size from the plan). */
+static int64_t
+offset_of(const struct fetch *f)
+{
+	int64_t from;
+
+	if (f->pos.page <= 0)
+		return 0;
+	if (__builtin_mul_overflow(f->pos.page, (int64_t)f->page_size, &from) ||
+	    from > INT64_MAX - f->page_size)
+		return INT64_MAX - f->page_size;
+	return from;
+}
+
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
 	const struct query *q = f->q;
 	unsigned pushed = f->plan->pushed;
-	int64_t from = 0;
+	int64_t from = offset_of(f);
 	enum cn_err e;
 	char day[16];
 	struct buf b;
 	int dir;
 
-	if (f->pos.page > 0 &&
-	    __builtin_mul_overflow(f->pos.page, (int64_t)f->page_size, &from))
-		from = INT64_MAX - f->page_size;
 	buf_init(&b, URL_MAX);
 	up_url_begin(&b, f->pc, "/v1/calls");
 	up_url_param_int(&b, "from", from);
@@ -196,7 +209,7 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 {
 	const struct jv *root, *calls;
 	struct opt_i64 total;
-	int64_t from = f->pos.page > 0 ? f->pos.page * f->page_size : 0;
+	int64_t from = offset_of(f);
 	enum cn_err e;
 	bool last;
 
@@ -213,6 +226,23 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	if ((e = up_decode_records(f, a, calls, pg, record, err, errsize)) !=
 	    CN_OK)
 		return e;
+	/*
+	 * Offsets move by whole pages, so a page shorter than the limit
+	 * that does not reach total_count would leave a gap after it, and
+	 * calls at or past total_count contradict it: either way the answer
+	 * is not the list Bland documents (a provider repeating a page it
+	 * gave for other offsets looks like this).
+	 */
+	if (total.set && pg->n > 0 && from + (int64_t)pg->n < total.v &&
+	    pg->n < (size_t)f->page_size)
+		return up_bad(err, errsize,
+		    "%zu calls from offset %" PRId64 " for a limit of %d, "
+		    "but total_count is %" PRId64,
+		    pg->n, from, f->page_size, total.v);
+	if (total.set && pg->n > 0 && from >= total.v)
+		return up_bad(err, errsize,
+		    "calls from offset %" PRId64 ", past total_count %" PRId64,
+		    from, total.v);
 	/* the end: total_count reached, or an empty page */
 	last = pg->n == 0 || (total.set && from + (int64_t)pg->n >= total.v);
 	up_page_end(pg, last, &total, -1, f->page_size);
