@@ -17,7 +17,6 @@
 #include "common.h"
 
 #define URL_MAX 16384
-#define MS_PER_DAY INT64_C(86400000)
 #define MS_PER_MIN INT64_C(60000)
 
 /*
@@ -207,25 +206,18 @@ static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
     struct uppage *pg, char *err, size_t errsize)
 {
-	const struct jv *root, *calls;
 	struct opt_i64 total;
 	int64_t from = offset_of(f);
 	enum cn_err e;
 	bool last;
 
-	if ((e = up_decode_begin(
-	         f, resp, a, "calls", &root, &calls, err, errsize)) != CN_OK)
-		return e;
 	/* `count` is not read: Bland's example gives one larger than the page */
-	if ((e = up_decode_count(root, "total_count", &total, err, errsize)) !=
-	    CN_OK)
+	if ((e = up_decode_list(f, resp, a, "calls", "total_count", record, pg,
+	         &total, err, errsize)) != CN_OK)
 		return e;
-	if (jv_count(calls) > (size_t)f->page_size)
+	if (pg->n > (size_t)f->page_size)
 		return up_bad(err, errsize, "%zu calls for a limit of %d",
-		    jv_count(calls), f->page_size);
-	if ((e = up_decode_records(f, a, calls, pg, record, err, errsize)) !=
-	    CN_OK)
-		return e;
+		    pg->n, f->page_size);
 	/*
 	 * Offsets move by whole pages, so a page shorter than the limit
 	 * that does not reach total_count would leave a gap after it, and
