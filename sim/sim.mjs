@@ -190,8 +190,9 @@ async function streamDataset(store, res) {
 
 function providerInfo(s) {
   const key = 'sim-' + s.name + '-key';
-  const auth =
-    s.kind === 'osvi'
+  const auth = s.K.authHeaders
+    ? s.K.authHeaders(s.name)
+    : s.kind === 'osvi'
       ? { 'API-Token': key }
       : s.kind === 'zudu'
         ? { 'X-API-KEY': key, 'X-API-SECRET': 'sim-' + s.name + '-secret' }
