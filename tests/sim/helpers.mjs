@@ -159,5 +159,6 @@ export function nativeId(kind, rec) {
 export function recordsOf(kind, body) {
   if (kind === 'verbex' || kind === 'voicy') return body.calls;
   if (kind === 'zudu') return body.data.calls;
+  if (kind === 'retell') return body.items;
   return body.data;
 }
