@@ -3,11 +3,11 @@
 // expectation computed from the simulators' data sets.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi, KIND_NAMES } from '../lib/callnorm.mjs';
 import { expect, toQueryString, rng, STATUSES } from '../lib/oracle.mjs';
 import { loadRecords, randomQuery, walk as walkPages } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = [...KIND_NAMES].sort();
 let sim, server, config, records, agentsBy = {};
 
 before(async () => {
