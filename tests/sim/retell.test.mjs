@@ -273,3 +273,23 @@ test('retell: the repeat fault returns the key just sent; wrongtypes and malform
   assert.throws(() => JSON.parse(m.text));
   assert.ok(m.text.startsWith('{"items":['));
 });
+
+test('retell: oversize and deep bodies keep the provider envelope; empty and status faults', async () => {
+  await sim.control('POST', '/retell/fault', { mode: 'oversize', bytes: 2 * 1024 * 1024 });
+  const o = await list({}, { timeout: 20000 });
+  assert.equal(o.buf.length, 2 * 1024 * 1024);
+  const ob = o.json();
+  assert.ok(ob.items.length > 100 && ob.has_more === false);
+  await sim.control('POST', '/retell/fault', { mode: 'deep', depth: 500 });
+  const d = await list({});
+  assert.ok(d.text.startsWith('{"items":[' + '['.repeat(500)));
+  assert.equal(d.json().has_more, false);
+  await sim.control('POST', '/retell/fault', { mode: 'empty' });
+  assert.equal((await list({})).buf.length, 0);
+  await sim.control('POST', '/retell/fault', { mode: 'status:429', retry_after: '3' });
+  const r = await list({});
+  assert.equal(r.status, 429);
+  assert.equal(r.headers['retry-after'], '3');
+  assert.deepEqual(Object.keys(r.json()).sort(), ['message', 'status']);
+  assert.equal((await list({})).status, 200, 'fault consumed');
+});
