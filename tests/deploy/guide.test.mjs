@@ -1,20 +1,19 @@
 // docs/usage.md runs as written: its `sh` blocks, verbatim and in order,
 // as root, in a copy of the source tree.  They install into and configure
-// the machine's own paths, so they run in private namespaces: a mount
-// namespace where /etc, /usr/local, /run, /var and /tmp are overlays whose
-// writes vanish with it, a network namespace with its own loopback (ports
-// 8700 and 8080 are the guide's), and a PID namespace whose processes all
-// end when the guide's shell does.  The `sh packages` block needs the
+// the machine's own paths, so they run isolated (tests/lib/scratchroot.mjs:
+// overlays over /etc, /usr, /run, /var and /tmp, a loopback of their own
+// for the guide's ports 8700 and 8080, no process left behind).  The `sh packages` block needs the
 // network, so it is checked instead: every package it names is installed.
 // Then the calls the guide fetched are compared with the simulators' own
 // data, and the guide's fetch script must fail loudly on a wrong password.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, before } from 'node:test';
+import { cannotIsolate, copyTree, runIsolated, sections } from '../lib/scratchroot.mjs';
 
 const top = path.resolve(process.env.top_srcdir || path.join(import.meta.dirname, '../..'));
 const guide = fs.readFileSync(path.join(top, 'docs/usage.md'), 'utf8');
@@ -26,16 +25,6 @@ function blocks(text) {
   let m;
   while ((m = re.exec(text)) !== null) out.push({ tag: (m[1] || '').trim(), body: m[2] });
   return out;
-}
-
-function root() {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-function canUnshare() {
-  if (!root()) return 'needs root (namespaces)';
-  const r = spawnSync('unshare', ['--mount', '--net', '--pid', '--fork', 'true']);
-  return r.status === 0 ? false : 'unshare is not available here';
 }
 
 const MARK = '::callnorm-guide::';
@@ -61,23 +50,14 @@ describe('docs/usage.md', () => {
     }
   });
 
-  describe('the sh blocks, verbatim', { skip: canUnshare() }, () => {
+  describe('the sh blocks, verbatim', { skip: cannotIsolate() }, () => {
     const res = {};
 
     before(() => {
       const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'callnorm-guide-'));
       fs.chmodSync(scratch, 0o755);
       const tree = path.join(scratch, 'tree');
-      const files = execFileSync('git', ['-C', top, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8' })
-        .split('\0').filter(Boolean);
-      for (const f of files) {
-        const from = path.join(top, f);
-        if (!fs.existsSync(from) || fs.statSync(from).isDirectory()) continue;
-        fs.mkdirSync(path.dirname(path.join(tree, f)), { recursive: true });
-        fs.copyFileSync(from, path.join(tree, f));
-        fs.chmodSync(path.join(tree, f), fs.statSync(from).mode & 0o777);
-      }
-      execFileSync('chmod', ['-R', 'a+rX', scratch]);
+      copyTree(top, tree);
       const script = [
         'set -euo pipefail',
         ...steps.map((b) => b.body),
@@ -89,32 +69,8 @@ describe('docs/usage.md', () => {
         'echo',
       ].join('\n');
       fs.writeFileSync(path.join(scratch, 'guide.sh'), script);
-      // the namespaces' scaffolding: private mounts, overlays, loopback
-      const wrap = [
-        'set -e',
-        'mount --make-rprivate /',
-        'mount -t tmpfs tmpfs /mnt',
-        'for d in /etc /usr/local /run /var /tmp; do',
-        '  mkdir -p "/mnt/u$d" "/mnt/w$d"',
-        '  mount -t overlay overlay -o "lowerdir=$d,upperdir=/mnt/u$d,workdir=/mnt/w$d" "$d"',
-        'done',
-        'ip link set lo up',
-        // a root login shell's PATH (su -), then the test's own for node
-        `export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH}`,
-        `cd ${tree}`,
-        `exec bash ${path.join(scratch, 'guide.sh')}`,
-      ].join('\n');
-      const r = spawnSync('unshare', ['--mount', '--net', '--pid', '--fork', '--mount-proc', 'bash', '-c', wrap], {
-        encoding: 'utf8', maxBuffer: 256 << 20, timeout: 15 * 60 * 1000,
-      });
-      res.status = r.status;
-      res.stdout = r.stdout || '';
-      res.stderr = r.stderr || '';
-      const parts = res.stdout.split(MARK);
-      for (const p of parts.slice(1)) {
-        const nl = p.indexOf('\n');
-        res[p.slice(0, nl)] = p.slice(nl + 1);
-      }
+      const r = runIsolated(path.join(scratch, 'guide.sh'), tree);
+      Object.assign(res, r, sections(r.stdout, MARK));
       if (!process.env.CALLNORM_KEEP_TMP) fs.rmSync(scratch, { recursive: true, force: true });
     });
 

@@ -53,7 +53,7 @@ describe('make install', () => {
   it('installs the binary, both manual pages, the documents and the OpenAPI description', () => {
     for (const f of [`${prefix}/sbin/callnorm`, `${prefix}/share/man/man8/callnorm.8`,
       `${prefix}/share/man/man5/callnorm.conf.5`, `${docdir}/deploy.md`, `${docdir}/usage.md`,
-      `${docdir}/openapi.yaml`, `${docdir}/callnorm.conf.example`, `${docdir}/providers/providers-verbex.md`]) {
+      `${docdir}/openapi.yaml`, `${docdir}/callnorm.conf.example`, `${docdir}/providers-verbex.md`]) {
       assert.ok(fs.existsSync(dest + f), `${f} installed`);
     }
   });
