@@ -160,5 +160,6 @@ export function recordsOf(kind, body) {
   if (kind === 'verbex' || kind === 'voicy') return body.calls;
   if (kind === 'zudu') return body.data.calls;
   if (kind === 'bland') return body.calls;
+  if (kind === 'retell') return body.items;
   return body.data;
 }
