@@ -66,6 +66,7 @@ const claims = {
     started_before: [() => 'started_before=2026-03-01T00:00:00Z', (e) => fc(e.body).start_timestamp.op === 'lt' && fc(e.body).start_timestamp.value >= Date.parse('2026-03-01T00:00:00Z')],
     min_duration_ms: [() => 'min_duration_ms=60000', (e) => fc(e.body).duration_ms.op === 'ge' && fc(e.body).duration_ms.value <= 60000],
     max_duration_ms: [() => 'max_duration_ms=60000', (e) => fc(e.body).duration_ms.op === 'le' && fc(e.body).duration_ms.value >= 60000],
+  },
 };
 
 test('every filter a provider claims to push down reaches it', async () => {
