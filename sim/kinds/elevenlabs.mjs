@@ -268,7 +268,7 @@ export default {
   path: '/v1/convai/conversations',
   wholeSeconds: true,
   idKey: 'conversation_id',
-  auth: (name) => ({ 'xi-api-key': 'sim-' + name + '-key' }),
+  authHeaders: (name) => ({ 'xi-api-key': 'sim-' + name + '-key' }),
   records: (body) => body && body.conversations,
   setup,
   variants,
