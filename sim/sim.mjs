@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // callnorm provider simulator: serves the "list calls" APIs of verbex, voicy,
-// talkover, osvi and zudu from one deterministic data set, with a control
+// talkover, osvi, zudu and twilio from one deterministic data set, with a control
 // API for latency, faults, inserts and request logs. See sim/README.md.
 
 import http from 'node:http';
@@ -190,15 +190,17 @@ async function streamDataset(store, res) {
 
 function providerInfo(s) {
   const key = 'sim-' + s.name + '-key';
-  const auth =
-    s.kind === 'osvi'
+  const auth = s.K.auth
+    ? s.K.auth(s.ctx)
+    : s.kind === 'osvi'
       ? { 'API-Token': key }
       : s.kind === 'zudu'
         ? { 'X-API-KEY': key, 'X-API-SECRET': 'sim-' + s.name + '-secret' }
         : { Authorization: 'Bearer ' + key };
   return {
-    name: s.name, kind: s.kind, prefix: '/' + s.name, method: s.K.method, path: '/' + s.name + s.K.path,
+    name: s.name, kind: s.kind, prefix: '/' + s.name, method: s.K.method, path: '/' + s.name + (s.K.pathFor ? s.K.pathFor(s.ctx) : s.K.path),
     size: s.base.length, auth, agents: s.ctx.agents, latency_ms: s.latency, fault: s.fault,
+    ...(s.K.info ? s.K.info(s.ctx) : {}),
   };
 }
 
@@ -270,6 +272,12 @@ async function onControl(req, res, url, bodyText) {
       s.tokenBytes = { bytes: b.bytes, opaque: b.opaque === true };
       return send(res, 200, { ok: true, token: s.tokenBytes });
     }
+    if (what === 'next-uri' && m === 'POST') {
+      if (s.kind !== 'twilio') return send(res, 400, { error: 'bad_request', message: 'next_page_uri prefixes are a twilio option' });
+      if (!isPlainObject(b) || (b.prefix !== null && typeof b.prefix !== 'string')) return send(res, 400, { error: 'bad_request', message: 'prefix must be a string or null' });
+      s.nextUriPrefix = b.prefix;
+      return send(res, 200, { ok: true, prefix: s.nextUriPrefix });
+    }
     if (what === 'log' && m === 'GET') return send(res, 200, s.log);
     if (what === 'log' && m === 'DELETE') {
       s.log = [];
@@ -318,7 +326,7 @@ async function dispatch(req, res, url, bodyText) {
   const s = stores.get(name);
   if (s) {
     const rest = slash < 0 ? '' : p.slice(slash);
-    if (rest === s.K.path) {
+    if (s.K.matches ? s.K.matches(rest) : rest === s.K.path) {
       if (req.method !== s.K.method) return send(res, 405, { error: 'method_not_allowed', allow: s.K.method }, { Allow: s.K.method });
       return onList(s, req, res, url, bodyText);
     }

@@ -8,8 +8,9 @@ import voicy from './kinds/voicy.mjs';
 import talkover from './kinds/talkover.mjs';
 import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
+import twilio from './kinds/twilio.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, twilio };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;
@@ -60,6 +61,7 @@ export class Store {
     this.log = [];
     this.lastPage = null;
     this.tokenBytes = null; // verbex: page tokens padded to this length
+    this.nextUriPrefix = null; // twilio: written before each next_page_uri
   }
 
   get byId() {
