@@ -120,8 +120,11 @@ walks(const struct query *q, const struct plan *p)
 static void
 list_path(const struct provider_conf *pc, char *out, size_t size)
 {
+	const char *sid = conf_extra(pc, "account_sid");
+
+	/* the configuration requires it; without one nothing matches */
 	snprintf(out, size, "/2010-04-01/Accounts/%s/Calls.json",
-	    conf_extra(pc, "account_sid"));
+	    sid != NULL ? sid : "");
 }
 
 /*
@@ -167,9 +170,10 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		up_url_param(&b, "PageToken", f->pos.token);
 	if ((e = up_get(a, r, &b)) != CN_OK)
 		return e;
-	key = conf_extra(f->pc, "api_key_sid");
-	return up_basic(
-	    a, r, key ? key : conf_extra(f->pc, "account_sid"), f->pc->api_key);
+	if ((key = conf_extra(f->pc, "api_key_sid")) == NULL &&
+	    (key = conf_extra(f->pc, "account_sid")) == NULL)
+		return CN_INTERNAL; /* the configuration requires it */
+	return up_basic(a, r, key, f->pc->api_key);
 }
 
 /* "" or null: no duration; else whole seconds as digits. */
