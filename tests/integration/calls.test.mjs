@@ -7,7 +7,7 @@ import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi } from
 import { expect, toQueryString, rng, STATUSES } from '../lib/oracle.mjs';
 import { loadRecords, randomQuery, walk as walkPages } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu', 'twilio'];
 let sim, server, config, records, agentsBy = {};
 
 before(async () => {

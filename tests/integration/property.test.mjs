@@ -10,7 +10,7 @@ import { tmpdir, writeConfig, simConfig, startServer, startSim } from '../lib/ca
 import { expect, toQueryString, rng } from '../lib/oracle.mjs';
 import { loadRecords, randomQuery, walk } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu', 'twilio'];
 const DATA_SETS = Number(process.env.CALLNORM_PROPERTY_SETS || 6);
 const QUERIES = 8;
 

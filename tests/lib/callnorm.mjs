@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fcgiRequest, cgiParams, parseCgi } from './fcgi.mjs';
 import { validateResponse } from './contract.mjs';
+import { accountSid as twilioAccountSid } from '../../sim/kinds/twilio.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
@@ -55,7 +56,7 @@ export function writeConfig(dir, text, name = 'callnorm.conf') {
 }
 
 // main: "key = value" lines for [callnorm]; they replace the defaults.
-export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
+export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'twilio'], kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
   const keys = { cursor_key: 'test-cursor-key-0123456789abcdef0123', request_timeout_ms: '5000' };
   for (const line of main.split('\n')) {
     const m = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);
@@ -66,6 +67,7 @@ export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover',
     const kind = kinds[name] || name;
     text += `[provider ${name}]\nkind = ${kind}\nbase_url = http://127.0.0.1:${simPort}/${name}\napi_key = sim-${name}-key\n`;
     if (kind === 'zudu') text += `api_secret = sim-${name}-secret\n`;
+    if (kind === 'twilio') text += `account_sid = ${twilioAccountSid(name)}\n`;
     text += `timeout_ms = ${timeoutMs}\n`;
   }
   return text + extra;
