@@ -263,7 +263,9 @@ async function onControl(req, res, url, bodyText) {
     if (what === 'insert' && m === 'POST') {
       const n = b.count ?? 1;
       if (!Number.isInteger(n) || n < 1 || n > 100000) return send(res, 400, { error: 'bad_request', message: 'count must be an integer from 1 to 100000' });
-      const added = s.insert(n, Date.now());
+      const at = b.at_ms ?? Date.now();
+      if (!Number.isInteger(at) || (b.spec !== undefined && !isPlainObject(b.spec))) return send(res, 400, { error: 'bad_request', message: 'at_ms must be an integer and spec an object' });
+      const added = s.insert(n, at, b.spec ?? null);
       return send(res, 200, '{"records":[' + added.map((c) => record(s, c)).join(',') + ']}');
     }
     if (what === 'token' && m === 'POST') {

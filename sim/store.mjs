@@ -127,7 +127,9 @@ export class Store {
     return this.base.slice().reverse();
   }
 
-  insert(count, nowMs) {
+  // spec (optional): fields laid over each inserted call's random spec
+  // (a kind's own knobs, e.g. twilio's lag_ms)
+  insert(count, nowMs, spec = null) {
     const K = this.K;
     let maxT = -Infinity;
     if (this.base.length) {
@@ -142,8 +144,7 @@ export class Store {
     const out = [];
     for (let k = 0; k < count; k++) {
       const rng = new Rng(mix32(this.ctx.pseed ^ 0x1a5e47, this.inserted++));
-      const spec = K.insertSpec(rng);
-      const c = K.build(this.ctx, rng, spec, Number.MAX_SAFE_INTEGER, t0, true);
+      const c = K.build(this.ctx, rng, { ...K.insertSpec(rng), ...spec }, Number.MAX_SAFE_INTEGER, t0, true);
       const pos = upperBound(this.base, c, K.cmpAsc);
       this.base.splice(pos, 0, c);
       if (this._byId) this._byId.set(c.nid, c);

@@ -75,7 +75,8 @@ function build(ctx, rng, spec, i, t0) {
   // A call is created, then dialed: start_time follows date_created by a
   // few seconds of queueing, or not at all while it is still queued.  The
   // shared and repeated instants keep no lag, so starts tie too.
-  const lag = i % 7 === 6 || i % 11 === 10 || rng.chance(0.4) ? 0 : rng.range(1, 20) * 1000;
+  let lag = i % 7 === 6 || i % 11 === 10 || rng.chance(0.4) ? 0 : rng.range(1, 20) * 1000;
+  if (Number.isInteger(spec.lag_ms)) lag = spec.lag_ms; // insert {"spec":{"lag_ms":N}}
   c.start = spec.st === 'queued' ? null : t0 + lag;
   c.end = null;
   c.dur = null; // the native string, or null
