@@ -34,6 +34,7 @@ function recordsOf(kind, obj) {
   if (!obj || typeof obj !== 'object') return null;
   if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return obj.calls;
   if (kind === 'zudu') return obj.data && obj.data.calls;
+  if (kind === 'bland') return obj.calls;
   return obj.data;
 }
 

@@ -190,8 +190,8 @@ async function streamDataset(store, res) {
 
 function providerInfo(s) {
   const key = 'sim-' + s.name + '-key';
-  const auth = s.K.auth
-    ? s.K.auth(s.ctx)
+  const auth = s.K.authHeaders
+    ? s.K.authHeaders(s.name)
     : s.kind === 'osvi'
       ? { 'API-Token': key }
       : s.kind === 'zudu'

@@ -8,9 +8,10 @@ import voicy from './kinds/voicy.mjs';
 import talkover from './kinds/talkover.mjs';
 import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
+import bland from './kinds/bland.mjs';
 import twilio from './kinds/twilio.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu, twilio };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, twilio };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;

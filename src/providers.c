@@ -11,6 +11,7 @@
  */
 extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
     drv_zudu;
+extern const struct driver drv_bland;
 extern const struct driver drv_twilio;
 
 const struct driver *const drivers[] = {
@@ -19,6 +20,7 @@ const struct driver *const drivers[] = {
 	&drv_talkover,
 	&drv_osvi,
 	&drv_zudu,
+	&drv_bland,
 	&drv_twilio,
 	NULL,
 };

@@ -339,7 +339,7 @@ export default {
   // every account's list path reaches the handler, which answers 404 for
   // an account that is not this one
   matches: (rest) => /^\/2010-04-01\/Accounts\/[^/]+\/Calls\.json$/.test(rest),
-  auth: (ctx) => ({ Authorization: 'Basic ' + Buffer.from(ctx.accountSid + ':' + secret(ctx.name)).toString('base64') }),
+  authHeaders: (name) => ({ Authorization: 'Basic ' + Buffer.from(accountSid(name) + ':' + secret(name)).toString('base64') }),
   info: (ctx) => ({ account_sid: ctx.accountSid, api_key_sid: ctx.apiKeySid }),
   wholeSeconds: true,
   setup,

@@ -344,6 +344,15 @@ enum cn_err up_decode_records(const struct fetch *, struct arena *,
 enum cn_err up_decode_count(const struct jv *obj, const char *key,
     struct opt_i64 *out, char *err, size_t errsize);
 
+/*
+ * A plain list answer: up_decode_begin at path, the optional count
+ * count_key of the root object (NULL: none) into *total, then the
+ * records.  The page facts are the caller's.
+ */
+enum cn_err up_decode_list(const struct fetch *, const struct upresp *,
+    struct arena *, const char *path, const char *count_key, up_record_fn,
+    struct uppage *, struct opt_i64 *total, char *err, size_t errsize);
+
 /* The page facts every decode ends with. */
 void up_page_end(struct uppage *, bool last, const struct opt_i64 *total,
     int64_t last_page, int per_page);

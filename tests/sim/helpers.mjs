@@ -147,7 +147,7 @@ export function rawRequest(port, method, p, headers = {}, body = null, timeout =
   });
 }
 
-export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'twilio'];
+export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland', 'twilio'];
 
 export function nativeId(kind, rec) {
   if (kind === 'verbex') return rec._id;
@@ -160,5 +160,6 @@ export function nativeId(kind, rec) {
 export function recordsOf(kind, body) {
   if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return body.calls;
   if (kind === 'zudu') return body.data.calls;
+  if (kind === 'bland') return body.calls;
   return body.data;
 }
