@@ -35,6 +35,7 @@ function recordsOf(kind, obj) {
   if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return obj.calls;
   if (kind === 'zudu') return obj.data && obj.data.calls;
   if (kind === 'bland') return obj.calls;
+  if (kind === 'retell') return obj.items;
   return obj.data;
 }
 

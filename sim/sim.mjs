@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // callnorm provider simulator: serves the "list calls" APIs of verbex, voicy,
-// talkover, osvi, zudu and twilio from one deterministic data set, with a control
+// talkover, osvi, zudu, retell and twilio from one deterministic data set, with a control
 // API for latency, faults, inserts and request logs. See sim/README.md.
 
 import http from 'node:http';

@@ -9,9 +9,10 @@ import talkover from './kinds/talkover.mjs';
 import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
 import bland from './kinds/bland.mjs';
+import retell from './kinds/retell.mjs';
 import twilio from './kinds/twilio.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, twilio };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell, twilio };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;

@@ -101,6 +101,11 @@ void up_json_words(
 void up_json_threshold(
     struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
 
+/* A JSON body's walk members: "sort_order":"ascending"|"descending",
+ * "limit":page_size and, after the first page, "<token_name>":token. */
+void up_json_walk(
+    struct buf *, const struct fetch *, bool *first, const char *token_name);
+
 /* Marks the filters in bits as pushed down, and exact when so. */
 void up_push(struct plan *, unsigned bits, bool exact);
 
@@ -168,7 +173,9 @@ struct up_status {
  * status and reason are the normalized names (in_progress, no_answer,
  * user_hangup...).  In the reason table, "*=status/reason" is what any
  * reason it does not list means for an UP_BY_REASON word (default
- * failed/error).  Declare one with UP_STATUS_TABLE(words, reasons).
+ * failed/error), and a word ending in '*' ("error_*=failed/error")
+ * stands for every word with that prefix (entries are tried in order).
+ * Declare one with UP_STATUS_TABLE(words, reasons).
  */
 struct up_status_table {
 	const char *spec_words, *spec_reasons;

@@ -57,6 +57,16 @@ const claims = {
     min_duration_ms: [() => 'min_duration_ms=150000', (e) => e.query.duration_gt === '1'],
     max_duration_ms: [() => 'max_duration_ms=150000', (e) => e.query.duration_lt === '3'],
   },
+  retell: {
+    status: [() => 'status=in_progress', (e) => JSON.stringify(fc(e.body).call_status) === '{"type":"enum","op":"in","value":["ongoing"]}'],
+    direction: [() => 'direction=inbound', (e) => JSON.stringify(fc(e.body).direction.value) === '["inbound"]'],
+    type: [() => 'type=web', (e) => JSON.stringify(fc(e.body).call_type.value) === '["web_call"]'],
+    agent_id: [(a) => `agent_id=${a[0]},${a[1]}`, (e, a) => fc(e.body).agent.map((x) => x.agent_id).sort().join() === [a[0], a[1]].sort().join()],
+    started_after: [() => 'started_after=2026-03-01T00:00:00Z', (e) => fc(e.body).start_timestamp.op === 'ge' && fc(e.body).start_timestamp.value <= Date.parse('2026-03-01T00:00:00Z')],
+    started_before: [() => 'started_before=2026-03-01T00:00:00Z', (e) => fc(e.body).start_timestamp.op === 'lt' && fc(e.body).start_timestamp.value >= Date.parse('2026-03-01T00:00:00Z')],
+    min_duration_ms: [() => 'min_duration_ms=60000', (e) => fc(e.body).duration_ms.op === 'ge' && fc(e.body).duration_ms.value <= 60000],
+    max_duration_ms: [() => 'max_duration_ms=60000', (e) => fc(e.body).duration_ms.op === 'le' && fc(e.body).duration_ms.value >= 60000],
+  },
   twilio: {
     status: [() => 'status=no_answer', (e) => e.query.Status === 'no-answer'],
     // whole GMT days, the operator in the name: StartTime>=D, StartTime<=D
@@ -68,6 +78,7 @@ const claims = {
 test('every filter a provider claims to push down reaches it', async () => {
   const provs = json(await server.request('/providers')).data;
   assert.equal(provs.length, KINDS.length);
+  assert.equal(provs.length, Object.keys(claims).length);
   for (const p of provs) {
     const table = claims[p.kind];
     assert.deepEqual(Object.keys(table).sort(), [...p.capabilities.filters_pushed_down].sort(), p.kind + ' claims');

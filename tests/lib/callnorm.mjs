@@ -13,8 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
 // Every kind the simulator serves (one provider each, named after it):
 // the suites that run every kind iterate over these.
-export const KIND_NAMES = Object.keys(SIM_KINDS);
 export const KINDS = Object.keys(SIM_KINDS).sort();
+export const KIND_NAMES = Object.keys(SIM_KINDS);
 export const bin = process.env.CALLNORM_BIN || path.join(root, 'build', 'src', 'callnorm');
 // Prefix for running callnorm under valgrind or similar (space separated).
 const wrap = (process.env.CALLNORM_WRAP || '').split(' ').filter(Boolean);

@@ -161,5 +161,6 @@ export function recordsOf(kind, body) {
   if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return body.calls;
   if (kind === 'zudu') return body.data.calls;
   if (kind === 'bland') return body.calls;
+  if (kind === 'retell') return body.items;
   return body.data;
 }

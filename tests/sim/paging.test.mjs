@@ -339,6 +339,7 @@ test('401 in each provider shape', async () => {
     osvi: (b) => b.success === false && b.error === 'Invalid API token',
     zudu: (b) => b.status === 'error' && typeof b.message === 'string' && typeof b.error === 'string',
     bland: (b) => b.data === null && b.errors[0].error === 'AUTH_FAILURE',
+    retell: (b) => b.status === 'error' && b.message === 'API key is missing or invalid.',
   };
   for (const kind of Object.keys(shapes)) {
     const none = await sim.list(kind, {}, { noAuth: true });
