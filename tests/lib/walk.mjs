@@ -13,6 +13,7 @@ export async function loadRecords(sim) {
     const byName = new Map(p.agents.map((a) => [a.name, a.id]));
     agentsBy[p.name] = p.agents.map((a) => a.id);
     for (const r of await sim.dataset(p.name)) {
+      if (r.expected === null) continue; // not listed by callnorm (twilio's child legs)
       // voicy list records carry no agent id: the oracle knows it by name
       const agentId = p.kind === 'voicy' ? byName.get(r.expected.agent.name) ?? null : r.expected.agent.id;
       records.push({ provider: p.name, expected: r.expected, agentId });
@@ -81,7 +82,7 @@ export function randomQuery(rand, all, agentsBy) {
 // kinds are served by the engine's windowed walk).
 export const WINDOWED = [];
 // The filters a kind refuses with UNSUPPORTED_FILTER (tested on their own).
-export const REFUSES = { elevenlabs: ['phone', 'q'], voicy: ['q'], talkover: ['q'], osvi: ['q'], bland: ['q'], retell: ['q'] };
+export const REFUSES = { elevenlabs: ['phone', 'q'], voicy: ['q'], talkover: ['q'], osvi: ['q'], bland: ['q'], retell: ['q'], twilio: ['q'] };
 
 // q narrowed to what every provider it names (default: all) serves.
 export function servableQuery(q, all) {
