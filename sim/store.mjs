@@ -8,8 +8,9 @@ import voicy from './kinds/voicy.mjs';
 import talkover from './kinds/talkover.mjs';
 import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
+import vapi from './kinds/vapi.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, vapi };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;
@@ -17,8 +18,9 @@ const VIEW_CACHE_MAX = 64;
 const LOG_MAX = 10000;
 
 export class Store {
-  constructor({ name, kind, size, seed }) {
+  constructor({ name, kind, size, seed, late = 0 }) {
     this.name = name;
+    this.late = late; // creation-order kinds: calls that start long after creation
     this.kind = kind;
     this.K = KINDS[kind];
     this.size = size;
@@ -36,7 +38,8 @@ export class Store {
     let prevT = null;
     for (let i = 0; i < size; i++) {
       const rng = new Rng(mix32(this.ctx.pseed, i));
-      const spec = i < K.variants.length ? K.variants[i] : K.randomSpec(rng);
+      let spec = i < K.variants.length ? K.variants[i] : K.randomSpec(rng);
+      if (i >= K.variants.length && i < K.variants.length + this.late) spec = { ...spec, late: true };
       const t0 = drawStart(rng, i, prevT, K.wholeSeconds);
       const c = K.build(this.ctx, rng, spec, i, t0, false);
       if (c.t !== null) prevT = c.t;
