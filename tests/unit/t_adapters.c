@@ -20,6 +20,7 @@
 #include "provider.h"
 #include "query.h"
 #include "tap.h"
+#include "timefmt.h"
 
 static const char *
 jstr(json_object *o, const char *k)
@@ -75,6 +76,16 @@ fill(struct arena *a, json_object *tc, const char *text)
 	out = arena_strdup(a, buf_cstr(&b));
 	buf_free(&b);
 	return out;
+}
+
+/* "window": {"after": RFC 3339, "before": RFC 3339}, either optional. */
+static void
+window_bound(json_object *w, const char *k, struct opt_i64 *out)
+{
+	const char *s = jstr(w, k);
+
+	if (s != NULL && time_parse_iso(s, strlen(s), 0, &out->v) == 0)
+		out->set = true;
 }
 
 static json_object *
@@ -143,6 +154,8 @@ run_case(const char *path, const char *name)
 	pc.api_secret =
 	    d->needs_secret ? arena_printf(a, "s-%s", pc.name) : NULL;
 	pc.timeout_ms = 1000;
+	/* creation-order kinds: the configuration's default unless named */
+	pc.start_lag_ms = jint(tc, "start_lag_ms", 300000);
 	qs = jstr(tc, "query");
 	if (qs == NULL)
 		qs = "";
@@ -171,6 +184,17 @@ run_case(const char *path, const char *name)
 	f.order =
 	    s ? (strcmp(s, "asc") == 0 ? ORDER_ASC : ORDER_DESC) : q.order;
 	f.page_size = jint(tc, "page_size", 100);
+	/* the started_at range of the fetch: the query's bounds, as the
+	 * engine sends them, or a window the fixture names */
+	f.after.set = query_has(&q, QP_STARTED_AFTER);
+	f.after.v = q.started_after;
+	f.before.set = query_has(&q, QP_STARTED_BEFORE);
+	f.before.v = q.started_before;
+	if (json_object_object_get_ex(tc, "window", &v)) {
+		window_bound(v, "after", &f.after);
+		window_bound(v, "before", &f.before);
+	}
+	f.walk = jint(tc, "walk", 0);
 	if (json_object_object_get_ex(tc, "position", &v)) {
 		f.pos.page = jint(v, "page", 0);
 		s = jstr(v, "token");
