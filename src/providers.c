@@ -11,6 +11,7 @@
  */
 extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
     drv_zudu;
+extern const struct driver drv_vapi;
 
 const struct driver *const drivers[] = {
 	&drv_verbex,
@@ -18,6 +19,7 @@ const struct driver *const drivers[] = {
 	&drv_talkover,
 	&drv_osvi,
 	&drv_zudu,
+	&drv_vapi,
 	NULL,
 };
 

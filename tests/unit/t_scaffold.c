@@ -107,7 +107,7 @@ main(void)
 	ok(o != NULL, "fixture parses");
 	ok(up_unpack(a, o, &why,
 	       "s:s t:t i:i b:b m:o iso:T secs:S m.k:s m.n.deep:i nul:s", &s,
-	       &t, &i, &b, &meta, &tm, &secs, &w[0], &i) == 0,
+	       &t, &i, &b, &meta, &tm, &secs, &w[0], &i, &w[1]) == 0,
 	    "every type unpacks");
 	ok(strcmp(s, "x") == 0 && strcmp(t, "long text") == 0 && b == 1 &&
 	        meta != NULL && tm.set && tm.v == INT64_C(1767323045000) &&
