@@ -3,11 +3,11 @@
 // expectation computed from the simulators' data sets.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi, KINDS } from '../lib/callnorm.mjs';
 import { expect, toQueryString, rng, STATUSES } from '../lib/oracle.mjs';
 import { loadRecords, randomQuery, walk as walkPages } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = [...KINDS].sort();
 let sim, server, config, records, agentsBy = {};
 
 before(async () => {
@@ -58,7 +58,7 @@ test('each provider alone, every filter alone', async () => {
       { started_after: [t0], started_before: [t1] }, { min_duration_ms: ['60000'] }, { max_duration_ms: ['30000'] },
       { phone: ['555'] }, { include_test: ['true'] }, { status: ['unknown'] },
     ];
-    if (p === 'verbex' || p === 'zudu') filters.push({ q: ['refund'] }, { q: ['invoice', 'appointment'] });
+    if (['verbex', 'zudu', 'vapi'].includes(p)) filters.push({ q: ['refund'] }, { q: ['invoice', 'appointment'] });
     for (const f of filters) {
       for (const order of ['desc', 'asc']) {
         const q = { provider: [p], order: [order], limit: ['40'], ...f };

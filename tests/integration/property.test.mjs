@@ -6,11 +6,11 @@
 // calls between pages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, KINDS } from '../lib/callnorm.mjs';
 import { expect, toQueryString, rng } from '../lib/oracle.mjs';
 import { loadRecords, randomQuery, walk } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = [...KINDS].sort();
 const DATA_SETS = Number(process.env.CALLNORM_PROPERTY_SETS || 6);
 const QUERIES = 8;
 

@@ -1,7 +1,7 @@
 // What /providers claims is pushed down is what the simulators receive.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, KINDS } from '../lib/callnorm.mjs';
 
 let sim, server, agents = {};
 before(async () => {
@@ -49,11 +49,18 @@ const claims = {
     max_duration_ms: [() => 'max_duration_ms=60000', (e) => fc(e.body).duration_ms.upper_threshold >= 60000],
     q: [() => 'q=refund', (e) => String(fc(e.body).transcript_search).toLowerCase() === 'refund'],
   },
+  vapi: {
+    agent_id: [(a) => `agent_id=${a[1]}`, (e, a) => e.query.assistantId === a[1]],
+    // created before T (a call starts after it is created)
+    started_before: [() => 'started_before=2026-03-01T00:00:00Z', (e) => Date.parse(e.query.createdAtLt) >= Date.parse('2026-03-01T00:00:00Z')],
+    // created at most start_lag_ms (default 5 minutes) before T
+    started_after: [() => 'started_after=2026-03-01T00:00:00Z', (e) => Date.parse(e.query.createdAtGe) <= Date.parse('2026-03-01T00:00:00Z') - 300000],
+  },
 };
 
 test('every filter a provider claims to push down reaches it', async () => {
   const provs = json(await server.request('/providers')).data;
-  assert.equal(provs.length, 5);
+  assert.deepEqual(provs.map((p) => p.kind).sort(), [...KINDS].sort());
   for (const p of provs) {
     const table = claims[p.kind];
     assert.deepEqual(Object.keys(table).sort(), [...p.capabilities.filters_pushed_down].sort(), p.kind + ' claims');

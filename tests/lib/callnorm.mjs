@@ -55,7 +55,11 @@ export function writeConfig(dir, text, name = 'callnorm.conf') {
 }
 
 // main: "key = value" lines for [callnorm]; they replace the defaults.
-export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
+// Every kind, one simulated provider each, named as the kind: the
+// simulator's default set and simConfig's default providers.
+export const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'vapi'];
+
+export function simConfig(simPort, { providers = KINDS, kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
   const keys = { cursor_key: 'test-cursor-key-0123456789abcdef0123', request_timeout_ms: '5000' };
   for (const line of main.split('\n')) {
     const m = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);
