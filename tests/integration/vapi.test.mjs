@@ -9,14 +9,9 @@ import { tmpdir, writeConfig, simConfig, startServer, startSim, json } from '../
 import { expect, toQueryString } from '../lib/oracle.mjs';
 import { loadRecords, walk } from '../lib/walk.mjs';
 
-// Set once the engine serves order=asc for newest-first kinds and orders
-// creation-order kinds by start (SKIP_ENGINE names what is missing).
-const SKIP_ENGINE = process.env.CALLNORM_VAPI_ENGINE === '0' ? 'waits for the windowed/creation-order engine' : false;
-// Set while the windowed walk narrows a creation-order window below
-// start_lag_ms: its request still spans the lag, so a page of one crawls.
-const SKIP_ASC_SMALL = false;
-// Set while include=raw still hands out every member of a record.
-const SKIP_RAW = false;
+// include=raw still hands out every member of a record: the filter that
+// drops credentials from raw (every kind) is not in this tree yet.
+const SKIP_RAW = 'waits for the raw-record credential filter (credentials, headers, *secret*, *apikey*... dropped from raw)';
 
 let sim, server, records, agents;
 before(async () => {
@@ -125,7 +120,7 @@ test('a provider that ignores createdAtLe and repeats its page is PROVIDER_PAGIN
   }
 });
 
-test('order=asc is served from a newest-first-only list', { skip: SKIP_ENGINE }, async () => {
+test('order=asc is served from a newest-first-only list', async () => {
   for (const limit of ['5', '40']) {
     const q = { provider: ['vapi'], order: ['asc'], limit: [limit] };
     check(q, (await walk(server, q)).out);
@@ -142,7 +137,7 @@ test('order=asc is served from a newest-first-only list', { skip: SKIP_ENGINE },
   }
 });
 
-test('calls that start later than start_lag_ms after creation come back exactly once', { skip: SKIP_ENGINE }, async () => {
+test('calls that start later than start_lag_ms after creation come back exactly once', async () => {
   const late = await startSim({ seed: 5, size: 10, args: ['--provider', 'vapi=vapi', '--size', 'vapi=120', '--late-starts', 'vapi=6'] });
   const cfg = writeConfig(tmpdir(), simConfig(late.port, { providers: ['vapi'], main: 'max_upstream_requests = 50\n' }));
   const s = await startServer(cfg);
@@ -171,7 +166,7 @@ test('calls that start later than start_lag_ms after creation come back exactly 
   }
 });
 
-test('order=asc one call per page through calls created minutes apart', { skip: SKIP_ASC_SMALL }, async () => {
+test('order=asc one call per page through calls created minutes apart', async () => {
   const q = { provider: ['vapi'], order: ['asc'], limit: ['1'] };
   check(q, (await walk(server, q)).out);
 });
