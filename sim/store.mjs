@@ -8,9 +8,13 @@ import voicy from './kinds/voicy.mjs';
 import talkover from './kinds/talkover.mjs';
 import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
+import bland from './kinds/bland.mjs';
+import retell from './kinds/retell.mjs';
+import twilio from './kinds/twilio.mjs';
+
 import vapi from './kinds/vapi.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu, vapi };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell, twilio, vapi };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;
@@ -63,6 +67,7 @@ export class Store {
     this.log = [];
     this.lastPage = null;
     this.tokenBytes = null; // verbex: page tokens padded to this length
+    this.nextUriPrefix = null; // twilio: written before each next_page_uri
   }
 
   get byId() {
@@ -128,7 +133,9 @@ export class Store {
     return this.base.slice().reverse();
   }
 
-  insert(count, nowMs) {
+  // spec (optional): fields laid over each inserted call's random spec
+  // (a kind's own knobs, e.g. twilio's lag_ms)
+  insert(count, nowMs, spec = null) {
     const K = this.K;
     let maxT = -Infinity;
     if (this.base.length) {
@@ -143,8 +150,7 @@ export class Store {
     const out = [];
     for (let k = 0; k < count; k++) {
       const rng = new Rng(mix32(this.ctx.pseed ^ 0x1a5e47, this.inserted++));
-      const spec = K.insertSpec(rng);
-      const c = K.build(this.ctx, rng, spec, Number.MAX_SAFE_INTEGER, t0, true);
+      const c = K.build(this.ctx, rng, { ...K.insertSpec(rng), ...spec }, Number.MAX_SAFE_INTEGER, t0, true);
       const pos = upperBound(this.base, c, K.cmpAsc);
       this.base.splice(pos, 0, c);
       if (this._byId) this._byId.set(c.nid, c);

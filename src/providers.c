@@ -11,6 +11,9 @@
  */
 extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
     drv_zudu;
+extern const struct driver drv_bland;
+extern const struct driver drv_retell;
+extern const struct driver drv_twilio;
 extern const struct driver drv_vapi;
 
 const struct driver *const drivers[] = {
@@ -19,6 +22,9 @@ const struct driver *const drivers[] = {
 	&drv_talkover,
 	&drv_osvi,
 	&drv_zudu,
+	&drv_bland,
+	&drv_retell,
+	&drv_twilio,
 	&drv_vapi,
 	NULL,
 };

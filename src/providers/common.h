@@ -66,6 +66,27 @@ enum cn_err up_add_header(
 enum cn_err up_bearer(struct arena *, struct upreq *, const char *key);
 /* A GET of the URL built in url, which it frees. */
 enum cn_err up_get(struct arena *, struct upreq *, struct buf *url);
+/* Authorization: Basic base64(user:password). */
+enum cn_err up_basic(
+    struct arena *, struct upreq *, const char *user, const char *password);
+/*
+ * A link the provider handed out (a next-page URI), as the path and
+ * query under base_url: a root-relative link ("/x?y") is taken as under
+ * base_url's path prefix; an absolute one ("scheme://host[:port]/...")
+ * or a network-path one ("//host[:port]/...") only when scheme, host
+ * and port are base_url's and its path continues base_url's prefix at a
+ * '/'.  NULL for anything else (another origin, userinfo, a relative
+ * path, "." or ".." segments, a fragment): such a link is never
+ * requested, so credentials never follow it.
+ */
+const char *up_link_path(const struct provider_conf *, const char *link);
+/*
+ * The value of query parameter name in the query string qs (no '?'),
+ * percent-decoded into the arena: 1 with *out set when it occurs once,
+ * 0 when it does not occur, -1 when it occurs twice or is malformed.
+ */
+int up_query_param(
+    struct arena *, const char *qs, const char *name, const char **out);
 /* A POST of the JSON in body (which it frees) to base_url + path. */
 enum cn_err up_post(struct arena *, struct upreq *,
     const struct provider_conf *, const char *path, struct buf *body);
@@ -79,6 +100,11 @@ void up_json_words(
     struct buf *, unsigned mask, const char *const *words, int n);
 void up_json_threshold(
     struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
+
+/* A JSON body's walk members: "sort_order":"ascending"|"descending",
+ * "limit":page_size and, after the first page, "<token_name>":token. */
+void up_json_walk(
+    struct buf *, const struct fetch *, bool *first, const char *token_name);
 
 /* Marks the filters in bits as pushed down, and exact when so. */
 void up_push(struct plan *, unsigned bits, bool exact);
@@ -151,7 +177,9 @@ struct up_status {
  * status and reason are the normalized names (in_progress, no_answer,
  * user_hangup...).  In the reason table, "*=status/reason" is what any
  * reason it does not list means for an UP_BY_REASON word (default
- * failed/error).  Declare one with UP_STATUS_TABLE(words, reasons).
+ * failed/error), and a word ending in '*' ("error_*=failed/error")
+ * stands for every word with that prefix (entries are tried in order).
+ * Declare one with UP_STATUS_TABLE(words, reasons).
  */
 struct up_status_table {
 	const char *spec_words, *spec_reasons;
@@ -244,7 +272,7 @@ enum cn_err up_decode_begin(const struct fetch *, const struct upresp *,
 
 /* The preamble for a body that is a bare array of records (vapi): a 2xx
  * status, JSON, an array root, the same page-size cap. */
-enum cn_err up_decode_list(const struct fetch *, const struct upresp *,
+enum cn_err up_decode_bare(const struct fetch *, const struct upresp *,
     struct arena *, const struct jv **records, char *err, size_t errsize);
 
 /*
@@ -272,6 +300,9 @@ int up_field_obj(const struct jv *obj, const char *key, const struct jv **out);
 /* ISO 8601 / RFC 3339 string field; naive times are taken as UTC. */
 int up_field_time_iso(
     const struct jv *obj, const char *key, struct opt_i64 *out);
+/* RFC 2822 string field (Twilio's dates); "" is absent, like null. */
+int up_field_time_rfc2822(
+    const struct jv *obj, const char *key, struct opt_i64 *out);
 /* Whole seconds, 0 .. TIME_MAX_MS / 1000, as milliseconds. */
 int up_field_seconds(const struct jv *obj, const char *key, struct opt_i64 *ms);
 /* String field whose value must be an integer-looking id or a number,
@@ -285,7 +316,8 @@ int up_field_id_string(
  * object leaves its fields absent).  T is s (up_field_str, const char
  * **), t (up_field_text), i (up_field_int, struct opt_i64 *), b
  * (up_field_bool, int *), o (up_field_obj, const struct jv **), T
- * (up_field_time_iso) or S (up_field_seconds).  0, or -1 with *why
+ * (up_field_time_iso), R (up_field_time_rfc2822) or S
+ * (up_field_seconds).  0, or -1 with *why
  * naming the first field of the wrong type (arena text).
  */
 int up_unpack(struct arena *, const struct jv *obj, const char **why,
@@ -310,8 +342,10 @@ int up_record(const struct fetch *, struct arena *, const struct jv *o,
     const char *id, struct call *c, const char **why, const char *fmt, ...);
 
 /*
- * Normalizes one upstream record into c; returns 0, or -1 with *why set
- * (the record is not what the provider documents, or the arena failed).
+ * Normalizes one upstream record into c; returns 0, 1 when the kind
+ * leaves this record out of its list (twilio's child legs), or -1 with
+ * *why set (the record is not what the provider documents, or the arena
+ * failed).
  */
 typedef int (*up_record_fn)(const struct fetch *, struct arena *,
     const struct jv *record, struct call *c, const char **why);
@@ -329,6 +363,15 @@ enum cn_err up_decode_records(const struct fetch *, struct arena *,
  * integer >= 0, else PROVIDER_BAD_RESPONSE. */
 enum cn_err up_decode_count(const struct jv *obj, const char *key,
     struct opt_i64 *out, char *err, size_t errsize);
+
+/*
+ * A plain list answer: up_decode_begin at path, the optional count
+ * count_key of the root object (NULL: none) into *total, then the
+ * records.  The page facts are the caller's.
+ */
+enum cn_err up_decode_list(const struct fetch *, const struct upresp *,
+    struct arena *, const char *path, const char *count_key, up_record_fn,
+    struct uppage *, struct opt_i64 *total, char *err, size_t errsize);
 
 /* The page facts every decode ends with. */
 void up_page_end(struct uppage *, bool last, const struct opt_i64 *total,

@@ -263,7 +263,7 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 
 	if (bound_read(f->pos.token, &bd) < 0)
 		return up_bad(err, errsize, "not a vapi page position");
-	if ((e = up_decode_list(f, resp, a, &arr, err, errsize)) != CN_OK ||
+	if ((e = up_decode_bare(f, resp, a, &arr, err, errsize)) != CN_OK ||
 	    (e = up_decode_records(f, a, arr, pg, record, err, errsize)) !=
 	        CN_OK)
 		return e;

@@ -6,9 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fcgiRequest, cgiParams, parseCgi } from './fcgi.mjs';
 import { validateResponse } from './contract.mjs';
+import { KINDS as SIM_KINDS } from '../../sim/store.mjs';
+import { accountSid as twilioAccountSid } from '../../sim/kinds/twilio.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
+// Every kind the simulator serves (one provider each, named after it):
+// the suites that run every kind iterate over these.
+export const KINDS = Object.keys(SIM_KINDS).sort();
+export const KIND_NAMES = Object.keys(SIM_KINDS);
 export const bin = process.env.CALLNORM_BIN || path.join(root, 'build', 'src', 'callnorm');
 // Prefix for running callnorm under valgrind or similar (space separated).
 const wrap = (process.env.CALLNORM_WRAP || '').split(' ').filter(Boolean);
@@ -55,11 +61,7 @@ export function writeConfig(dir, text, name = 'callnorm.conf') {
 }
 
 // main: "key = value" lines for [callnorm]; they replace the defaults.
-// Every kind, one simulated provider each, named as the kind: the
-// simulator's default set and simConfig's default providers.
-export const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'vapi'];
-
-export function simConfig(simPort, { providers = KINDS, kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
+export function simConfig(simPort, { providers = KIND_NAMES, kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
   const keys = { cursor_key: 'test-cursor-key-0123456789abcdef0123', request_timeout_ms: '5000' };
   for (const line of main.split('\n')) {
     const m = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);
@@ -70,6 +72,7 @@ export function simConfig(simPort, { providers = KINDS, kinds = {}, extra = '', 
     const kind = kinds[name] || name;
     text += `[provider ${name}]\nkind = ${kind}\nbase_url = http://127.0.0.1:${simPort}/${name}\napi_key = sim-${name}-key\n`;
     if (kind === 'zudu') text += `api_secret = sim-${name}-secret\n`;
+    if (kind === 'twilio') text += `account_sid = ${twilioAccountSid(name)}\n`;
     text += `timeout_ms = ${timeoutMs}\n`;
   }
   return text + extra;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "json.h"
 #include "providers/common.h"
 #include "tap.h"
@@ -18,6 +19,9 @@ static struct up_status_table ended = UP_STATUS_TABLE(
 
 static struct up_status_table other =
     UP_STATUS_TABLE("ended=completed+", "busy=busy/busy *=completed/error");
+
+static struct up_status_table prefixed = UP_STATUS_TABLE("ended=completed+",
+    "error_busy=busy/busy error_*=failed/error *=completed/error");
 
 static void
 map(struct up_status_table *t, const char *st, const char *why,
@@ -42,6 +46,23 @@ parse(struct arena *a, const char *text)
 
 	return json_parse(
 	    a, text, strlen(text), JSON_MAX_DEPTH, err, sizeof(err));
+}
+
+/* up_link_path against base_url b: the tail it gives, or NULL. */
+static void
+link(const char *b, const char *l, const char *want)
+{
+	struct provider_conf pc;
+	const char *got;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.base_url = (char *)b;
+	got = up_link_path(&pc, l);
+	if (want == NULL)
+		ok(got == NULL, "link %s under %s: refused", l, b);
+	else
+		ok(got != NULL && strcmp(got, want) == 0,
+		    "link %s under %s: %s", l, b, want);
 }
 
 int
@@ -74,6 +95,18 @@ main(void)
 	    "a word outside the table is unknown");
 	map(&other, "ended", "exploded", ST_COMPLETED, ER_ERROR,
 	    "'*' in the reason table names the unlisted reasons' outcome");
+	map(&prefixed, "ended", "error_llm", ST_FAILED, ER_ERROR,
+	    "a reason ending in '*' matches every reason with that prefix");
+	map(&prefixed, "ended", "ERROR-ASR", ST_FAILED, ER_ERROR,
+	    "a prefix matches ignoring case, '-' and '_' alike");
+	map(&prefixed, "ended", "error_busy", ST_BUSY, ER_BUSY,
+	    "entries are tried in order: a listed word before the prefix");
+	map(&prefixed, "ended", "error", ST_COMPLETED, ER_ERROR,
+	    "a word shorter than the prefix does not match it");
+	map(&prefixed, "ended", "errors", ST_COMPLETED, ER_ERROR,
+	    "the prefix is compared in full");
+	map(&prefixed, "error_x", NULL, ST_UNKNOWN, ER_NULL,
+	    "a prefix in the reason table is not a status word");
 	ok(up_status_producible(&other) ==
 	        (FBIT(ST_UNKNOWN) | FBIT(ST_COMPLETED) | FBIT(ST_BUSY)),
 	    "producible statuses follow the '*' entry");
@@ -99,6 +132,32 @@ main(void)
 	ok((p.pushed & FBIT(F_STATUS)) && !(p.exact & FBIT(F_STATUS)),
 	    "a word that yields more than asked is a superset pushdown");
 
+	/* a JSON body's walk members */
+	{
+		struct fetch f;
+		struct buf jb;
+		bool first = true;
+
+		memset(&f, 0, sizeof(f));
+		f.order = ORDER_ASC;
+		f.page_size = 7;
+		buf_init(&jb, 1024);
+		up_json_walk(&jb, &f, &first, "cursor");
+		is_str(buf_cstr(&jb),
+		    "\"sort_order\":\"ascending\",\"limit\":7",
+		    "walk members of a first page");
+		buf_free(&jb);
+		buf_init(&jb, 1024);
+		f.order = ORDER_DESC;
+		f.pos.token = "k\"1";
+		first = false;
+		up_json_walk(&jb, &f, &first, "pagination_key");
+		is_str(buf_cstr(&jb),
+		    ",\"sort_order\":\"descending\",\"limit\":7,"
+		    "\"pagination_key\":\"k\\\"1\"",
+		    "walk members with a token, after other members");
+		buf_free(&jb);
+	}
 	/* unpacking */
 	o = parse(a,
 	    "{\"s\":\"x\",\"t\":\"long text\",\"i\":42,\"b\":true,"
@@ -127,5 +186,54 @@ main(void)
 	ok(up_unpack(a, o, &why, "s:q", &t) < 0,
 	    "an unknown type letter fails");
 	arena_free(a);
+	/* provider-supplied links (next_page_uri): only back under base_url */
+	link(
+	    "https://api.twilio.com", "/2010-04-01/x?a=1", "/2010-04-01/x?a=1");
+	link("https://api.twilio.com", "https://api.twilio.com/y", "/y");
+	link("https://api.twilio.com", "HTTPS://API.Twilio.com/y", "/y");
+	link("https://api.twilio.com", "//api.twilio.com/y?z", "/y?z");
+	link("https://api.twilio.com", "http://api.twilio.com/y", NULL);
+	link("https://api.twilio.com", "https://api.twilio.com:443/y", NULL);
+	link("https://api.twilio.com", "https://evil.example/y", NULL);
+	link("https://api.twilio.com", "https://api.twilio.com.evil/y", NULL);
+	link("https://api.twilio.com", "https://u@api.twilio.com/y", NULL);
+	link("https://api.twilio.com", "//evil.example/y", NULL);
+	link("https://api.twilio.com", "y/z", NULL);
+	link("https://api.twilio.com", "", NULL);
+	link("https://api.twilio.com", "/a/../b", NULL);
+	link("https://api.twilio.com", "/a/./b", NULL);
+	link("https://api.twilio.com", "/a/b#f", NULL);
+	link("https://api.twilio.com", "/a b", NULL);
+	link("https://api.twilio.com", "/a\\b", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:9/tw/a?b", "/a?b");
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:9/tw", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:9/twx/a", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:10/tw/a", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1/tw/a", NULL);
+	link("http://[::1]:9/tw", "//[::1]:9/tw/a..b", "/a..b");
+	{
+		struct arena *a = arena_new(4096, 1 << 20);
+		const char *v;
+		ok(up_query_param(
+		       a, "A=1&PageToken=PA%2Bx&B=", "PageToken", &v) == 1 &&
+		        strcmp(v, "PA+x") == 0,
+		    "query param: decoded");
+		ok(up_query_param(a, "PageTokens=1&Page=2", "PageToken", &v) ==
+		        0,
+		    "query param: absent");
+		ok(up_query_param(
+		       a, "PageToken=1&PageToken=2", "PageToken", &v) == -1,
+		    "query param: twice");
+		ok(up_query_param(a, "PageToken=%4", "PageToken", &v) == -1 &&
+		        up_query_param(a, "PageToken=%zz", "PageToken", &v) ==
+		            -1 &&
+		        up_query_param(a, "PageToken=a%00b", "PageToken", &v) ==
+		            -1,
+		    "query param: bad escapes");
+		ok(up_query_param(a, "PageToken=", "PageToken", &v) == 1 &&
+		        *v == '\0',
+		    "query param: empty");
+		arena_free(a);
+	}
 	return done_testing();
 }
