@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // callnorm provider simulator: serves the "list calls" APIs of verbex, voicy,
-// talkover, osvi, zudu, retell and twilio from one deterministic data set, with a control
+// talkover, osvi, zudu, retell, twilio and vapi from one deterministic data set, with a control
 // API for latency, faults, inserts and request logs. See sim/README.md.
 
 import http from 'node:http';
@@ -16,21 +16,21 @@ function usage(msg) {
   if (msg) process.stderr.write('sim: ' + msg + '\n');
   process.stderr.write(
     'usage: node sim/sim.mjs --port N [--host 127.0.0.1] [--seed 42] [--size N|NAME=N ...]\n' +
-      '                        [--provider NAME=KIND ...] [--latency-ms MS] [--ready-file PATH]\n',
+      '                        [--provider NAME=KIND ...] [--late-starts NAME=N ...] [--latency-ms MS] [--ready-file PATH]\n',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { port: 8700, host: '127.0.0.1', seed: '42', size: 200, sizes: {}, providers: [], latency: 0, readyFile: null };
+  const o = { port: 8700, host: '127.0.0.1', seed: '42', size: 200, sizes: {}, late: {}, providers: [], latency: 0, readyFile: null };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
     const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0 && !['--provider', '--size'].includes(a.slice(0, eq))) {
+    if (a.startsWith('--') && eq > 0 && !['--provider', '--size', '--late-starts'].includes(a.slice(0, eq))) {
       v = a.slice(eq + 1);
       a = a.slice(0, eq);
-    } else if (a.startsWith('--provider=') || a.startsWith('--size=')) {
+    } else if (a.startsWith('--provider=') || a.startsWith('--size=') || a.startsWith('--late-starts=')) {
       v = a.slice(eq + 1);
       a = a.slice(0, eq);
     }
@@ -69,6 +69,13 @@ function parseArgs(argv) {
         o.providers.push({ name: m[1], kind: m[2] });
         break;
       }
+      case '--late-starts': {
+        const s = val();
+        const m = /^([a-z0-9][a-z0-9_-]{0,31})=(\d+)$/.exec(s);
+        if (!m) usage('bad --late-starts ' + s + ' (NAME=N)');
+        o.late[m[1]] = +m[2];
+        break;
+      }
       case '--latency-ms': {
         const s = val();
         if (!/^\d+$/.test(s)) usage('bad --latency-ms');
@@ -88,6 +95,7 @@ function parseArgs(argv) {
   }
   if (!o.providers.length) o.providers = Object.keys(KINDS).map((k) => ({ name: k, kind: k }));
   for (const n of Object.keys(o.sizes)) if (!o.providers.some((p) => p.name === n)) usage('--size for unknown provider ' + n);
+  for (const n of Object.keys(o.late)) if (!o.providers.some((p) => p.name === n)) usage('--late-starts for unknown provider ' + n);
   return o;
 }
 
@@ -95,7 +103,7 @@ const opts = parseArgs(process.argv.slice(2));
 const t0 = Date.now();
 const stores = new Map();
 for (const p of opts.providers) {
-  const s = new Store({ name: p.name, kind: p.kind, size: opts.sizes[p.name] ?? opts.size, seed: opts.seed });
+  const s = new Store({ name: p.name, kind: p.kind, size: opts.sizes[p.name] ?? opts.size, seed: opts.seed, late: opts.late[p.name] ?? 0 });
   s.latencyDefault = opts.latency;
   s.latency = opts.latency;
   stores.set(p.name, s);

@@ -129,6 +129,10 @@ void up_plan_status(
 /* Pushes a single direction and a single agent id (single-valued APIs). */
 void up_plan_single(const struct query *, struct plan *);
 
+/* name=ms as "2026-06-12T04:00:04.000Z"; nothing when ms is outside
+ * the printable range (omitting a bound only widens it). */
+void up_url_time(struct buf *, const char *name, int64_t ms);
+
 /* Page-number lists: base_url + path, page (from 1) and per_page. */
 void up_url_pages(struct buf *, const struct fetch *, const char *path);
 /* name=the direction / agent id, when the plan pushed a single one. */
@@ -233,6 +237,10 @@ extern const char *const up_dir_incoming_words[DIR__MAX];
 enum call_dir up_direction(const char *word, unsigned vocab);
 /* phone_call / web_call in any case, or TYPE_NULL. */
 enum call_type up_call_type(const char *word);
+/* Word matching as word_eq (case, '-' = '_') for a reason family: w
+ * starts with prefix; w contains part. */
+bool up_word_prefix(const char *w, const char *prefix);
+bool up_word_contains(const char *w, const char *part);
 
 /* ---- the upstream response ---- */
 
@@ -261,6 +269,11 @@ enum cn_err up_parse_body(const struct upresp *, struct arena *,
 enum cn_err up_decode_begin(const struct fetch *, const struct upresp *,
     struct arena *, const char *path, const struct jv **root,
     const struct jv **records, char *err, size_t errsize);
+
+/* The preamble for a body that is a bare array of records (vapi): a 2xx
+ * status, JSON, an array root, the same page-size cap. */
+enum cn_err up_decode_bare(const struct fetch *, const struct upresp *,
+    struct arena *, const struct jv **records, char *err, size_t errsize);
 
 /*
  * Per-field caps (a record that is not what the provider documents).

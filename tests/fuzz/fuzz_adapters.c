@@ -1,7 +1,8 @@
 /*
  * libFuzzer: provider drivers' decode on arbitrary bodies.  The first
- * byte picks the HTTP status, the order and the filters, and the driver
- * unless one is fixed; the rest is the body.
+ * byte picks the HTTP status, the order, the filters, whether a page
+ * position is given, and the driver unless one is fixed; the rest is the
+ * body.
  *
  * One binary serves every kind in the registry.  Run as fuzz_adapters it
  * fuzzes them all; run through a link named fuzz_<kind> (scripts/test
@@ -99,6 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.order = (data[0] & 0x40) ? ORDER_ASC : ORDER_DESC;
 	f.page_size = 100;
 	f.pos.page = 1;
+	/* a later page: decoders that read their own position (vapi's
+	 * createdAt bound and the ids at it) see one */
+	if (data[0] & 0x80)
+		f.pos.token = "1781236740000,a,b%2Cc";
 	r.status = statuses[(data[0] >> 3) & 7];
 	r.body = arena_strndup(a, (const char *)data + 1, size - 1);
 	r.len = size - 1;
