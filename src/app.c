@@ -180,6 +180,11 @@ handle_providers(struct worker *w, struct request *rq, struct response *rs)
 		    "this server requires an authenticated user", NULL);
 		return;
 	}
+	if (c->has_access && mask == 0) {
+		problem_respond(rq, rs, CN_ACCESS_DENIED,
+		    "this user may read no provider", NULL);
+		return;
+	}
 	response_json(rs, 200);
 	buf_adds(b, "{\"data\":[");
 	for (i = 0; i < c->nproviders; i++) {

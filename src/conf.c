@@ -25,6 +25,10 @@ conf_problem(struct loader *ld, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(ld->errs, fmt, ap);
 	va_end(ap);
+	if (line > 0 && line == ld->comment_line)
+		fputs(" (a '#' or ';' after a value is part of the value: "
+		      "comments take a line of their own)",
+		    ld->errs);
 	fputc('\n', ld->errs);
 	ld->nerr++;
 }
@@ -354,6 +358,9 @@ key_value(struct loader *ld, int line, char *s)
 		conf_problem(ld, line, "empty value for '%s'", k);
 		return;
 	}
+	if (strstr(v, " #") != NULL || strstr(v, "\t#") != NULL ||
+	    strstr(v, " ;") != NULL || strstr(v, "\t;") != NULL)
+		ld->comment_line = line;
 	switch (ld->sec) {
 	case SEC_MAIN:
 		main_key(ld, line, k, v);
@@ -535,6 +542,29 @@ conf_summary(const struct config *c, const char *path, FILE *out)
 	else
 		fprintf(
 		    out, "  access: every caller may read every provider\n");
+}
+
+int
+conf_warnings(const struct config *c, const char *path, FILE *out)
+{
+	const struct provider_conf *p;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < c->nproviders; i++) {
+		p = &c->providers[i];
+		if (p->timeout_ms < c->request_timeout_ms)
+			continue;
+		fprintf(out,
+		    "%s:%d: warning: [provider %s] timeout_ms (%d) is not "
+		    "below request_timeout_ms (%d): the whole request's "
+		    "deadline always ends an upstream request first, so "
+		    "timeout_ms never applies\n",
+		    path, p->line, p->name, p->timeout_ms,
+		    c->request_timeout_ms);
+		n++;
+	}
+	return n;
 }
 
 const char *

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "probe.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -31,7 +32,9 @@ usage(FILE *f)
 	    "usage: callnorm [-c FILE]\n"
 	    "       callnorm [-c FILE] --listen unix:/PATH|HOST:PORT "
 	    "[--threads N] [--workers N]\n"
-	    "       callnorm [-c FILE] --check-config\n"
+	    "                [--listen-owner USER] [--listen-group GROUP] "
+	    "[--listen-mode MODE]\n"
+	    "       callnorm [-c FILE] --check-config [--probe]\n"
 	    "       callnorm --version\n");
 }
 
@@ -74,7 +77,22 @@ struct options {
 	const char *listen_addr; /* NULL: fd 0 (FastCGI) or CGI */
 	int threads, workers;
 	bool check; /* --check-config */
+	bool probe; /* --probe, with --check-config */
+	struct front_sockperm perm; /* --listen-owner/-group/-mode */
 };
+
+/* An octal mode such as 0660 (owner and group bits only make sense,
+ * but any permission bits are taken); -1 when malformed. */
+static int
+parse_mode(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 8);
+
+	if (*s < '0' || *s > '7' || *end != '\0' || n < 0 || n > 0777)
+		return -1;
+	return (int)n;
+}
 
 /* What parse_args decided: go on, or exit with this status at once. */
 enum args_result { ARGS_RUN = -1, ARGS_EXIT_OK = 0, ARGS_USAGE = 64 };
@@ -88,6 +106,10 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "threads", required_argument, NULL, 't' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "probe", no_argument, NULL, 'P' },
+		{ "listen-owner", required_argument, NULL, 'O' },
+		{ "listen-group", required_argument, NULL, 'G' },
+		{ "listen-mode", required_argument, NULL, 'M' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -96,6 +118,7 @@ parse_args(int argc, char *argv[], struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->threads = o->workers = 1;
+	o->perm.mode = -1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -121,6 +144,23 @@ parse_args(int argc, char *argv[], struct options *o)
 		case 'C':
 			o->check = true;
 			break;
+		case 'P':
+			o->probe = true;
+			break;
+		case 'O':
+			o->perm.owner = optarg;
+			break;
+		case 'G':
+			o->perm.group = optarg;
+			break;
+		case 'M':
+			if ((o->perm.mode = parse_mode(optarg)) < 0) {
+				fprintf(stderr,
+				    "callnorm: --listen-mode takes an octal "
+				    "mode such as 0660\n");
+				return ARGS_USAGE;
+			}
+			break;
 		case 'V':
 			printf("callnorm %s\n", PACKAGE_VERSION);
 			return ARGS_EXIT_OK;
@@ -134,6 +174,17 @@ parse_args(int argc, char *argv[], struct options *o)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return ARGS_USAGE;
+	}
+	if (o->probe && !o->check) {
+		fprintf(stderr, "callnorm: --probe goes with --check-config\n");
+		return ARGS_USAGE;
+	}
+	if ((o->perm.owner || o->perm.group || o->perm.mode >= 0) &&
+	    o->listen_addr == NULL) {
+		fprintf(stderr,
+		    "callnorm: --listen-owner, --listen-group and "
+		    "--listen-mode go with --listen unix:/PATH\n");
 		return ARGS_USAGE;
 	}
 	if (o->path == NULL)
@@ -172,13 +223,16 @@ run(struct app *app, const struct options *o)
 	int fd, rc;
 
 	if (o->listen_addr != NULL) {
-		fd = front_listen(o->listen_addr);
+		fd = front_listen(o->listen_addr, &o->perm);
 		if (fd < 0)
 			return 1;
+		app->listen_desc = o->listen_addr;
 		return front_serve(app, fd, o->threads, o->workers);
 	}
-	if (front_is_fastcgi())
+	if (front_is_fastcgi()) {
+		app->listen_desc = "fd 0";
 		return front_serve(app, 0, o->threads, o->workers);
+	}
 	fail_alloc = fail_alloc_from_env();
 	rc = front_cgi(app);
 	if (fail_alloc > 0)
@@ -186,6 +240,34 @@ run(struct app *app, const struct options *o)
 		    fail_alloc,
 		    cn_alloc_fail_pending() > 0 ? "not reached" : "failed");
 	return rc;
+}
+
+/*
+ * --check-config: the summary on stdout, warnings on stderr, and with
+ * --probe one request per provider; 0 when valid (and every probe
+ * answered), 1 when a probe failed.
+ */
+static int
+check_config(struct app *app, const struct options *o)
+{
+	int failed = 0;
+
+	conf_summary(app->conf, o->path, stdout);
+	conf_warnings(app->conf, o->path, stderr);
+	if (o->probe) {
+		signal(SIGPIPE, SIG_IGN);
+		if (http_global_init() < 0)
+			failed = -1;
+		else {
+			fflush(stdout);
+			failed = probe_providers(app->conf, stdout);
+			http_global_cleanup();
+		}
+		if (failed < 0)
+			log_warnx("cannot run the probe (out of memory?)");
+	}
+	conf_free(app->conf);
+	return failed != 0 ? 1 : 0;
 }
 
 int
@@ -208,12 +290,13 @@ main(int argc, char *argv[])
 	app.conf = conf_load(o.path, stderr);
 	if (app.conf == NULL)
 		return EX_CONFIG_ERROR;
-	if (o.check) {
-		conf_summary(app.conf, o.path, stdout);
-		conf_free(app.conf);
-		return 0;
-	}
+	app.conf_path = o.path;
+	if (o.check)
+		return check_config(&app, &o);
 	signal(SIGPIPE, SIG_IGN);
+	/* Warnings are for whoever starts a server, not for each CGI run. */
+	if (o.listen_addr != NULL || front_is_fastcgi())
+		conf_warnings(app.conf, o.path, stderr);
 	if (http_global_init() < 0 || metrics_init(app.conf->nproviders) < 0) {
 		log_warnx("cannot initialise libraries");
 		conf_free(app.conf);
