@@ -417,9 +417,13 @@ read_file(struct loader *ld, FILE *f)
 	ssize_t got;
 	int lineno = 0;
 
-	while ((got = getline(&line, &cap, f)) != -1)
+	/* getline's -1 is the end of the file or a failure: errno (set to
+	 * 0 before each call) tells them apart */
+	while ((errno = 0, got = getline(&line, &cap, f)) != -1)
 		read_line(ld, ++lineno, line, got);
-	if (ferror(f))
+	if (errno == ENOMEM)
+		conf_problem(ld, lineno, "out of memory");
+	else if (ferror(f))
 		conf_problem(ld, lineno, "read error");
 	free(line);
 	return lineno;
@@ -462,7 +466,8 @@ conf_load(const char *path, FILE *errs)
 	ld.c = c;
 	f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(errs, "%s:0: cannot open: %s\n", path, strerror(errno));
+		fprintf(errs, "%s:0: cannot open: %s\n", path,
+		    errno == ENOMEM ? "out of memory" : strerror(errno));
 		free(c);
 		return NULL;
 	}

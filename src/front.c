@@ -67,6 +67,17 @@ front_cgi(struct app *app)
 }
 
 int
+front_init(void)
+{
+	/* FCGX_IsCGI would exit() on its own if this failed */
+	if (FCGX_Init() != 0) {
+		log_warnx("cannot initialise FastCGI (out of memory?)");
+		return -1;
+	}
+	return 0;
+}
+
+int
 front_is_fastcgi(void)
 {
 	return !FCGX_IsCGI();

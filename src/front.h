@@ -24,6 +24,8 @@ struct front_sockperm {
 /* Opens "unix:/path" or "host:port"; returns the fd or -1.  perm: for
  * unix: sockets only (NULL: the defaults). */
 int front_listen(const char *addr, const struct front_sockperm *perm);
+/* libfcgi's set-up, before front_is_fastcgi; -1 (logged) when it fails. */
+int front_init(void);
 /* True when fd 0 is a FastCGI listening socket. */
 int front_is_fastcgi(void);
 /* Serves until SIGTERM/SIGINT/SIGUSR1; returns the exit status. */

@@ -285,11 +285,23 @@ main(int argc, char *argv[])
 		log_warnx("cannot initialise libcrypto (out of memory?)");
 		return 1;
 	}
+	if (front_init() < 0)
+		return 1;
 	/* Configuration and secrets are loaded before the first accept. */
 	memset(&app, 0, sizeof(app));
 	app.conf = conf_load(o.path, stderr);
-	if (app.conf == NULL)
+	if (app.conf == NULL) {
+		/* Started by mod_fcgid (or spawn-fcgi) with a listening fd
+		 * 0: the web server answers its own 500 page, so the cause
+		 * must be plain in its error log. */
+		if (!o.check && o.listen_addr == NULL && front_is_fastcgi())
+			log_warnx(
+			    "%s is not valid: not serving; under mod_fcgid, "
+			    "every variable an env: value names must be "
+			    "passed with FcgidInitialEnv NAME VALUE",
+			    o.path);
 		return EX_CONFIG_ERROR;
+	}
 	app.conf_path = o.path;
 	if (o.check)
 		return check_config(&app, &o);
