@@ -413,16 +413,14 @@ void *
 front_thread(void *p)
 {
 	struct thread_arg *ta = p;
-	/* this thread's view of the process's app: its conf is the one
-	 * pinned for the request at hand */
-	struct app view = *ta->app;
+	struct app *view = &ta->view;
 	struct worker *w;
 	FCGX_Request fr;
 	struct buf out;
 	long backoff_ms = 0;
 	enum accepted got;
 
-	w = worker_new(&view);
+	w = worker_new(view);
 	if (w == NULL) {
 		log_warnx("out of memory starting a thread");
 		front_lose_process();
@@ -436,7 +434,7 @@ front_thread(void *p)
 		if (got == ACC_STOP)
 			break;
 		if (got == ACC_REQUEST) {
-			view.conf = pin_conf(ta);
+			view->conf = pin_conf(ta);
 			answer(w, &fr, &out);
 			__atomic_store_n(&ta->pinned, NULL, __ATOMIC_SEQ_CST);
 			__atomic_add_fetch(&ta->served, 1, __ATOMIC_RELAXED);

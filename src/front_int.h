@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "app.h"
 #include "front.h"
 
 struct app;
@@ -38,6 +39,9 @@ struct thread_arg {
 	 * (NULL between requests): a reload frees the old one only once no
 	 * thread holds it. */
 	struct config *pinned;
+	/* The thread's own copy of *app, made before it starts; its conf
+	 * is the pinned one of the request at hand. */
+	struct app view;
 	unsigned long served; /* requests answered, for the stop line */
 };
 

@@ -198,6 +198,7 @@ serve_process(struct app *app, int fd, int threads, bool can_reload)
 		return 1;
 	for (i = 0; i < threads; i++) {
 		ta[i].app = app;
+		ta[i].view = *app; /* no reload yet: nothing else writes */
 		ta[i].fd = fd;
 		if (pthread_create(&ta[i].tid, NULL, front_thread, &ta[i]) !=
 		    0) {
@@ -220,7 +221,11 @@ serve_process(struct app *app, int fd, int threads, bool can_reload)
 	__atomic_store_n(&quit, 1, __ATOMIC_SEQ_CST);
 	busy = count_busy(ta, threads);
 	log_warnx("%s: stopping; %d request(s) in flight to finish",
-	    sig == SIGHUP ? "a thread stopped" : strsignal(sig), busy);
+	    sig == SIGTERM       ? "SIGTERM"
+	        : sig == SIGINT  ? "SIGINT"
+	        : sig == SIGUSR1 ? "SIGUSR1"
+	                         : "a thread cannot serve",
+	    busy);
 	/* Threads blocked in accept() wake on SIGUSR2; those answering a
 	 * request are left alone to finish it.  Repeat: a signal may land
 	 * just before a thread enters accept().  FCGX_ShutdownPending is
