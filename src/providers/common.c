@@ -517,3 +517,23 @@ up_decode_count(const struct jv *o, const char *key, struct opt_i64 *out,
 		return up_bad(err, errsize, "bad %s", key);
 	return CN_OK;
 }
+
+enum cn_err
+up_decode_list(const struct fetch *f, const struct upresp *resp,
+    struct arena *a, const char *path, const char *count_key,
+    up_record_fn record, struct uppage *pg, struct opt_i64 *total, char *err,
+    size_t errsize)
+{
+	const struct jv *root, *records;
+	enum cn_err e;
+
+	total->set = false;
+	if ((e = up_decode_begin(
+	         f, resp, a, path, &root, &records, err, errsize)) != CN_OK)
+		return e;
+	if (count_key != NULL &&
+	    (e = up_decode_count(root, count_key, total, err, errsize)) !=
+	        CN_OK)
+		return e;
+	return up_decode_records(f, a, records, pg, record, err, errsize);
+}

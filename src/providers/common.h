@@ -80,6 +80,11 @@ void up_json_words(
 void up_json_threshold(
     struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
 
+/* A JSON body's walk members: "sort_order":"ascending"|"descending",
+ * "limit":page_size and, after the first page, "<token_name>":token. */
+void up_json_walk(
+    struct buf *, const struct fetch *, bool *first, const char *token_name);
+
 /* Marks the filters in bits as pushed down, and exact when so. */
 void up_push(struct plan *, unsigned bits, bool exact);
 
@@ -147,7 +152,9 @@ struct up_status {
  * status and reason are the normalized names (in_progress, no_answer,
  * user_hangup...).  In the reason table, "*=status/reason" is what any
  * reason it does not list means for an UP_BY_REASON word (default
- * failed/error).  Declare one with UP_STATUS_TABLE(words, reasons).
+ * failed/error), and a word ending in '*' ("error_*=failed/error")
+ * stands for every word with that prefix (entries are tried in order).
+ * Declare one with UP_STATUS_TABLE(words, reasons).
  */
 struct up_status_table {
 	const char *spec_words, *spec_reasons;
@@ -316,6 +323,15 @@ enum cn_err up_decode_records(const struct fetch *, struct arena *,
  * integer >= 0, else PROVIDER_BAD_RESPONSE. */
 enum cn_err up_decode_count(const struct jv *obj, const char *key,
     struct opt_i64 *out, char *err, size_t errsize);
+
+/*
+ * A plain list answer: up_decode_begin at path, the optional count
+ * count_key of the root object (NULL: none) into *total, then the
+ * records.  The page facts are the caller's.
+ */
+enum cn_err up_decode_list(const struct fetch *, const struct upresp *,
+    struct arena *, const char *path, const char *count_key, up_record_fn,
+    struct uppage *, struct opt_i64 *total, char *err, size_t errsize);
 
 /* The page facts every decode ends with. */
 void up_page_end(struct uppage *, bool last, const struct opt_i64 *total,

@@ -112,6 +112,20 @@ up_json_key(struct buf *b, bool *first, const char *name)
 }
 
 void
+up_json_walk(
+    struct buf *b, const struct fetch *f, bool *first, const char *token_name)
+{
+	up_json_key(b, first, "sort_order");
+	buf_json_cstr(b, f->order == ORDER_ASC ? "ascending" : "descending");
+	up_json_key(b, first, "limit");
+	buf_json_int(b, f->page_size);
+	if (f->pos.token != NULL) {
+		up_json_key(b, first, token_name);
+		buf_json_cstr(b, f->pos.token);
+	}
+}
+
+void
 up_json_strset(struct buf *b, const struct strset *s)
 {
 	size_t i;

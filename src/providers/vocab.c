@@ -117,13 +117,33 @@ up_vocab(struct up_status_table *t)
 	return t;
 }
 
+/*
+ * A table word ending in '*' ("error_*") stands for every word that
+ * begins with what precedes it, compared as word_eq compares (any case,
+ * '-' = '_'): a provider whose reasons grow under one prefix.
+ */
+static bool
+prefix_eq(const char *w, const char *pat)
+{
+	size_t n = strlen(pat);
+	char head[64], want[64];
+
+	if (n < 2 || pat[n - 1] != '*' || n > sizeof(head) || strlen(w) < n - 1)
+		return false;
+	memcpy(head, w, n - 1);
+	head[n - 1] = '\0';
+	memcpy(want, pat, n - 1);
+	want[n - 1] = '\0';
+	return word_eq(head, want);
+}
+
 const struct up_status *
 up_status_find(const struct up_status *t, size_t n, const char *w)
 {
 	size_t i;
 
 	for (i = 0; w != NULL && i < n; i++)
-		if (word_eq(w, t[i].word))
+		if (word_eq(w, t[i].word) || prefix_eq(w, t[i].word))
 			return &t[i];
 	return NULL;
 }

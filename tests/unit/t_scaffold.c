@@ -19,6 +19,9 @@ static struct up_status_table ended = UP_STATUS_TABLE(
 static struct up_status_table other =
     UP_STATUS_TABLE("ended=completed+", "busy=busy/busy *=completed/error");
 
+static struct up_status_table prefixed = UP_STATUS_TABLE("ended=completed+",
+    "error_busy=busy/busy error_*=failed/error *=completed/error");
+
 static void
 map(struct up_status_table *t, const char *st, const char *why,
     enum call_status want, enum end_reason want_r, const char *name)
@@ -74,6 +77,18 @@ main(void)
 	    "a word outside the table is unknown");
 	map(&other, "ended", "exploded", ST_COMPLETED, ER_ERROR,
 	    "'*' in the reason table names the unlisted reasons' outcome");
+	map(&prefixed, "ended", "error_llm", ST_FAILED, ER_ERROR,
+	    "a reason ending in '*' matches every reason with that prefix");
+	map(&prefixed, "ended", "ERROR-ASR", ST_FAILED, ER_ERROR,
+	    "a prefix matches ignoring case, '-' and '_' alike");
+	map(&prefixed, "ended", "error_busy", ST_BUSY, ER_BUSY,
+	    "entries are tried in order: a listed word before the prefix");
+	map(&prefixed, "ended", "error", ST_COMPLETED, ER_ERROR,
+	    "a word shorter than the prefix does not match it");
+	map(&prefixed, "ended", "errors", ST_COMPLETED, ER_ERROR,
+	    "the prefix is compared in full");
+	map(&prefixed, "error_x", NULL, ST_UNKNOWN, ER_NULL,
+	    "a prefix in the reason table is not a status word");
 	ok(up_status_producible(&other) ==
 	        (FBIT(ST_UNKNOWN) | FBIT(ST_COMPLETED) | FBIT(ST_BUSY)),
 	    "producible statuses follow the '*' entry");
@@ -99,6 +114,32 @@ main(void)
 	ok((p.pushed & FBIT(F_STATUS)) && !(p.exact & FBIT(F_STATUS)),
 	    "a word that yields more than asked is a superset pushdown");
 
+	/* a JSON body's walk members */
+	{
+		struct fetch f;
+		struct buf jb;
+		bool first = true;
+
+		memset(&f, 0, sizeof(f));
+		f.order = ORDER_ASC;
+		f.page_size = 7;
+		buf_init(&jb, 1024);
+		up_json_walk(&jb, &f, &first, "cursor");
+		is_str(buf_cstr(&jb),
+		    "\"sort_order\":\"ascending\",\"limit\":7",
+		    "walk members of a first page");
+		buf_free(&jb);
+		buf_init(&jb, 1024);
+		f.order = ORDER_DESC;
+		f.pos.token = "k\"1";
+		first = false;
+		up_json_walk(&jb, &f, &first, "pagination_key");
+		is_str(buf_cstr(&jb),
+		    ",\"sort_order\":\"descending\",\"limit\":7,"
+		    "\"pagination_key\":\"k\\\"1\"",
+		    "walk members with a token, after other members");
+		buf_free(&jb);
+	}
 	/* unpacking */
 	o = parse(a,
 	    "{\"s\":\"x\",\"t\":\"long text\",\"i\":42,\"b\":true,"
@@ -107,7 +148,7 @@ main(void)
 	ok(o != NULL, "fixture parses");
 	ok(up_unpack(a, o, &why,
 	       "s:s t:t i:i b:b m:o iso:T secs:S m.k:s m.n.deep:i nul:s", &s,
-	       &t, &i, &b, &meta, &tm, &secs, &w[0], &i) == 0,
+	       &t, &i, &b, &meta, &tm, &secs, &w[0], &i, &w[1]) == 0,
 	    "every type unpacks");
 	ok(strcmp(s, "x") == 0 && strcmp(t, "long text") == 0 && b == 1 &&
 	        meta != NULL && tm.set && tm.v == INT64_C(1767323045000) &&
