@@ -87,6 +87,7 @@ app_handle(struct worker *w, struct request *rq)
 	rq->route = route_names[r];
 	if (rq->method != NULL && strlen(rq->method) < sizeof(rq->method_copy))
 		memcpy(rq->method_copy, rq->method, strlen(rq->method) + 1);
+	log_user(rq->remote_user, rq->user_log, sizeof(rq->user_log));
 	if (r == R_OTHER) {
 		problem_respond(rq, rs, CN_NOT_FOUND, "no such route", NULL);
 		goto out;
@@ -131,7 +132,8 @@ worker_end_request(struct worker *w, struct request *rq)
 {
 	log_request(rq->request_id, rq->method_copy, rq->route, w->rs.status,
 	    (time_mono_us() - rq->start_us) / 1000, rq->upstream_summary,
-	    !rq->undelivered);
+	    !rq->undelivered, rq->user_log,
+	    w->rs.problem != CN_OK ? cn_err_code(w->rs.problem) : NULL);
 	arena_reset(w->arena);
 }
 
@@ -178,6 +180,11 @@ handle_providers(struct worker *w, struct request *rq, struct response *rs)
 	if (conf_access(c, rq->remote_user, &mask) < 0) {
 		problem_respond(rq, rs, CN_ACCESS_DENIED,
 		    "this server requires an authenticated user", NULL);
+		return;
+	}
+	if (c->has_access && mask == 0) {
+		problem_respond(rq, rs, CN_ACCESS_DENIED,
+		    "this user may read no provider", NULL);
 		return;
 	}
 	response_json(rs, 200);

@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "buf.h"
@@ -197,4 +198,11 @@ metrics_write(struct buf *b, const struct config *c, uint64_t readable)
 		    "provider=\"%s\"} %llu\n",
 		    c->providers[p].name, (unsigned long long)LOAD(&u->count));
 	}
+}
+
+void
+metrics_forget_providers(void)
+{
+	if (m != NULL)
+		memset(m->up, 0, sizeof(m->up));
 }

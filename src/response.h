@@ -16,6 +16,7 @@ struct response {
 	const char *content_type;
 	struct buf headers; /* extra "Name: value\r\n" lines */
 	struct buf body;
+	enum cn_err problem; /* the problem answered, for the log; CN_OK */
 };
 
 void response_init(struct response *);
