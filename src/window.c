@@ -10,12 +10,13 @@
  * whole days): each record is re-checked against the window here, and
  * what falls outside is read again in its own window.
  *
- * The size of a window adapts: a window whose first page does not end
- * it holds more than a page and is narrowed (the page is dropped), an
- * empty or half-empty one makes the next twice as wide.  A window of
- * a second or less is not narrowed, nor one whose first page holds
- * nothing of it (only what a superset adds around it): those are read
- * page by page.  Without
+ * The size of a window adapts: a window whose page does not end it
+ * holds more than the pages read so far and is narrowed (what it read
+ * is dropped), an empty or half-empty one makes the next twice as wide.
+ * A window of a second or less is not narrowed, nor while its pages
+ * reach no lower than its end (they hold what a superset adds above
+ * it): those are read on, page by page.  A page that reaches below the
+ * window's start ends it.  Without
  * started_after the walk first looks for the bottom of the history: the
  * window (-inf, hi) moves twice as far below the top each time its
  * first page is full, until one holds less than a page.
@@ -148,39 +149,55 @@ window_holds(const struct stream *s, const struct key *k)
 }
 
 /*
- * The first page of a window did not end it: the window holds more than
- * a page.  True when it was narrowed (the page is not taken); false when
- * it cannot be and is read page by page.
+ * How far down the list a page reached: nothing the provider lists
+ * after it has an order time above the returned bound (the oldest start
+ * time on the page; creation order: the oldest creation time plus the
+ * lag).  False when the page holds no dated record.
  */
 static bool
-narrow(struct stream *s, const struct uppage *pg)
+page_bound(const struct stream *s, const struct uppage *pg, int64_t *b)
 {
-	struct window *w = &s->win;
-	int64_t t = INT64_MAX, span, est, width;
+	bool any = false;
 	size_t i;
 
-	/* the oldest order time the page reached inside the window: the
-	 * page holds every record of the window above it */
 	for (i = 0; i < pg->n; i++) {
-		struct key k = stream_key(s, &pg->calls[i]);
-		if (window_holds(s, &k) && k.time < t)
-			t = k.time;
+		struct key k = stream_bound(s, &pg->calls[i], ORDER_DESC);
+		if (k.has_time && (!any || k.time < *b)) {
+			*b = k.time;
+			any = true;
+		}
 	}
-	/* Nothing of the window on the page: what fills it lies outside
-	 * (the superset of a coarse bound, or a walk whose filters cannot
-	 * bound time at all), and a narrower window would bring the same
-	 * page back.  Read on through the window instead. */
-	if (t == INT64_MAX)
+	return any;
+}
+
+/*
+ * A page of the window did not end it, and every record of the window
+ * above b was on it: the window holds more than the pages read so far.
+ * True when it was narrowed below b's neighbourhood (the page is not
+ * taken); false when it cannot be and is read on, page by page.
+ */
+static bool
+narrow(struct stream *s, int64_t b)
+{
+	struct window *w = &s->win;
+	int64_t span, est, width;
+
+	/* Nothing of the window below what the page shows is known yet
+	 * when the page reached no lower than the window's end: what fills
+	 * it lies above (the superset of a coarse bound, creation times
+	 * within the lag of it, or a walk whose filters cannot bound time
+	 * at all), and a narrower window would bring the same page back.
+	 * Read on through the window instead. */
+	if (b >= w->hi)
 		return false;
 	if (!w->lo_set) {
-		int64_t d;
 		/* twice as far below the top as this page reached */
-		d = sat_sub(w->top, t);
-		if (d <= 0 || sat_sub(t, d) <= WINDOW_FLOOR)
+		int64_t d = sat_sub(w->top, b);
+		if (d <= 0 || sat_sub(b, d) <= WINDOW_FLOOR)
 			return false;
 		w->width =
-		    sat_sub(w->hi, t) / 2 > 0 ? sat_sub(w->hi, t) / 2 : 1;
-		w->hi = t - d;
+		    sat_sub(w->hi, b) / 2 > 0 ? sat_sub(w->hi, b) / 2 : 1;
+		w->hi = b - d;
 		return true;
 	}
 	/* Not below a second: kinds with whole-second bounds ask for the
@@ -190,7 +207,7 @@ narrow(struct stream *s, const struct uppage *pg)
 		return false;
 	/* as wide as held half a page up there, but at least a sixteenth
 	 * and at most half of the window */
-	est = t > w->lo ? sat_sub(w->hi, t) / 2 : span / 2;
+	est = b > w->lo ? sat_sub(w->hi, b) / 2 : span / 2;
 	width = est > span / 2 ? span / 2 : est;
 	if (width < span / 16)
 		width = span / 16;
@@ -199,6 +216,17 @@ narrow(struct stream *s, const struct uppage *pg)
 	w->hi = w->lo + width;
 	w->width = width;
 	return true;
+}
+
+/* The records of the window being read are dropped when it narrows:
+ * the buffer is in order and they are its tail (earlier windows lie
+ * below lo). */
+static void
+drop_window_items(struct stream *s)
+{
+	while (s->nitems > s->head &&
+	    (!s->win.lo_set || s->items[s->nitems - 1].k.time >= s->win.lo))
+		s->nitems--;
 }
 
 /* The window is read to its end: the next one starts at its end. */
@@ -229,7 +257,8 @@ enum step
 window_take(struct walk *r, struct stream *s, struct uppage *pg)
 {
 	bool complete = pg->last || pg->n == 0 || pg->next.token == NULL;
-	bool past = false;
+	bool past = false, reached;
+	int64_t b = 0;
 	size_t i;
 
 	if (s->token != NULL && pg->next.token != NULL && !pg->last &&
@@ -238,8 +267,16 @@ window_take(struct walk *r, struct stream *s, struct uppage *pg)
 		    "the provider returned the token it was given");
 		return STEP_OK;
 	}
-	if (!complete && s->token == NULL && narrow(s, pg))
+	reached = page_bound(s, pg, &b);
+	/* the page reached below the window: every record of it was read */
+	if (reached && s->win.lo_set && b < s->win.lo)
+		complete = true;
+	if (!complete && reached && narrow(s, b)) {
+		drop_window_items(s);
+		s->token = NULL;
+		s->win.seen = 0;
 		return STEP_OK;
+	}
 	s->looked++;
 	for (i = 0; i < pg->n; i++) {
 		struct key k = stream_key(s, &pg->calls[i]);

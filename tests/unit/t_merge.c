@@ -778,8 +778,9 @@ check_fetches(const char *name, struct fake *fk, size_t nf, json_object *tc)
 	}
 }
 
+/* One case, from its fixture (taken over). */
 static void
-run_case(const char *path, const char *name)
+run_tc(json_object *tc, const char *name)
 {
 	struct arena *a = arena_new(64 * 1024, 64u * 1024 * 1024);
 	struct fake fk[MAX_STREAMS];
@@ -788,7 +789,7 @@ run_case(const char *path, const char *name)
 	struct query q;
 	struct qerrors qe;
 	struct walk w;
-	json_object *tc, *provs, *cj, *exp, *want;
+	json_object *provs, *cj, *exp, *want;
 	const char *qs;
 	size_t i, nf = 0;
 	int budget, rounds = 0;
@@ -797,7 +798,6 @@ run_case(const char *path, const char *name)
 	bool more;
 
 	memset(fk, 0, sizeof(fk));
-	tc = json_object_from_file(path);
 	if (!ok(tc != NULL, "%s: fixture parses", name))
 		goto out;
 	qs = jstr(tc, "query");
@@ -828,7 +828,7 @@ run_case(const char *path, const char *name)
 		json_object *ids = json_object_new_array();
 		add_ids(ids, &w);
 		/* the client follows next_cursor to the end */
-		while (more && ++rounds < 200) {
+		while (more && ++rounds < 1000) {
 			cur = next;
 			q.cursor = "incoming";
 			st = one_request(
@@ -836,8 +836,13 @@ run_case(const char *path, const char *name)
 			add_ids(ids, &w);
 			more = next_cursor(&w, &cur, &next, &st);
 			if (!ok(st == STEP_OK, "%s: page %d answers", name,
-			        rounds + 1))
+			        rounds + 1)) {
+				for (i = 0; i < w.ns; i++)
+					if (w.s[i].failed)
+						diag("%s: %s", w.s[i].pc->name,
+						    w.s[i].errmsg);
 				break;
+			}
 		}
 		ok(!more, "%s: the walk ends", name);
 		ok(json_object_equal(ids, want), "%s: every id once, in order",
@@ -863,6 +868,153 @@ out:
 		json_object_put(fk[i].log);
 	json_object_put(tc);
 	arena_free(a);
+}
+
+static void
+run_case(const char *path, const char *name)
+{
+	run_tc(json_object_from_file(path), name);
+}
+
+/* ---- property: random lists, walked to the end ---- */
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+struct orec {
+	char id[8];
+	int64_t s, c, t;
+};
+
+static enum order prop_order;
+
+/* The contract's order: time in the requested direction, then id. */
+static int
+orec_cmp(const void *x, const void *y)
+{
+	const struct orec *a = x, *b = y;
+
+	if (a->t != b->t)
+		return (a->t < b->t) == (prop_order == ORDER_ASC) ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static json_object *
+rec_json(const struct orec *r, bool created)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string(r->id));
+	json_object_array_add(a, json_object_new_int64(r->s));
+	if (created)
+		json_object_array_add(a, json_object_new_int64(r->c));
+	return a;
+}
+
+/*
+ * A random newest-first list with time bounds (whole-second bounds or
+ * not, creation order with calls starting up to twice the lag after
+ * creation or not), a random page size, limit, order and started_after,
+ * calls arriving after the horizon while it is walked: following the
+ * cursors must give exactly the matching calls, each once, in the order
+ * computed here from the list (the order time is the start clamped to
+ * [created, created + lag]; with started_after, calls created more than
+ * the lag before it are not asked for).
+ */
+static void
+property_case(int nth)
+{
+	struct orec recs[48];
+	json_object *tc = json_object_new_object(), *pv, *list, *arr, *ids;
+	json_object *provs = json_object_new_array(), *ar, *arc;
+	bool co = rnd(2), gran = !co && rnd(2);
+	int64_t lag = co ? 5 + rnd(40) : 0, horizon = 400;
+	int64_t after = rnd(3) == 0 ? (int64_t)rnd(350) : -1;
+	int n = (int)rnd(40), limit = 1 + (int)rnd(6), i, k = 0;
+	char q[200], name[64];
+	struct orec keep[48];
+
+	prop_order = rnd(4) == 0 ? ORDER_DESC : ORDER_ASC;
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct orec *r = &recs[i];
+		snprintf(r->id, sizeof(r->id), "r%02d", i);
+		r->s = rnd(460);
+		r->c = co ? r->s - (int64_t)rnd((uint32_t)(2 * lag + 1)) : r->s;
+		r->t = !co ? r->s : r->s > r->c + lag ? r->c + lag : r->s;
+		json_object_array_add(list, rec_json(r, co));
+		if (r->s > horizon || (after >= 0 && r->s < after) ||
+		    (co && after >= 0 && r->c < after - lag))
+			continue;
+		keep[k++] = *r;
+	}
+	qsort(keep, (size_t)k, sizeof(keep[0]), orec_cmp);
+	ids = json_object_new_array();
+	for (i = 0; i < k; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "p:%.7s", keep[i].id);
+		json_object_array_add(ids, json_object_new_string(id));
+	}
+	snprintf(q, sizeof(q), "order=%s&limit=%d",
+	    prop_order == ORDER_ASC ? "asc" : "desc", limit);
+	if (after >= 0)
+		snprintf(q + strlen(q), sizeof(q) - strlen(q),
+		    "&started_after=1970-01-01T00:%02d:%02dZ",
+		    (int)(after / 60), (int)(after % 60));
+	json_object_object_add(tc, "query", json_object_new_string(q));
+	json_object_object_add(tc, "horizon", json_object_new_int64(horizon));
+	/* creation order reads the lag further before anything goes out:
+	 * the budget's pages must hold what is created within it, or the
+	 * walk stops (PROVIDER_PAGINATION_STUCK, 37) */
+	json_object_object_add(tc, "max_upstream_requests",
+	    json_object_new_int64(co ? 10 : 2 + rnd(9)));
+	pv = json_object_new_object();
+	json_object_object_add(pv, "name", json_object_new_string("p"));
+	json_object_object_add(pv, "windows", json_object_new_boolean(1));
+	json_object_object_add(
+	    pv, "creation_order", json_object_new_boolean(co));
+	json_object_object_add(pv, "lag", json_object_new_int64(lag));
+	json_object_object_add(pv, "granularity", json_object_new_int64(gran));
+	json_object_object_add(pv, "max_page_size",
+	    json_object_new_int64(co ? 5 + rnd(5) : 2 + rnd(8)));
+	arr = json_object_new_array();
+	json_object_array_add(arr, json_object_new_string("desc"));
+	json_object_object_add(pv, "native", arr);
+	json_object_object_add(pv, "records", list);
+	/* new calls start after the horizon while the walk goes on */
+	arc = json_object_new_array();
+	for (i = 0; i < 3; i++) {
+		struct orec r;
+		snprintf(r.id, sizeof(r.id), "n%d", i);
+		r.s = horizon + 1 + rnd(60);
+		r.c = r.s;
+		json_object_array_add(arc, rec_json(&r, co));
+	}
+	ar = json_object_new_object();
+	json_object_object_add(
+	    ar, "after_fetch", json_object_new_int64(1 + rnd(4)));
+	json_object_object_add(ar, "calls", arc);
+	arr = json_object_new_array();
+	json_object_array_add(arr, ar);
+	json_object_object_add(pv, "arrive", arr);
+	json_object_array_add(provs, pv);
+	json_object_object_add(tc, "providers", provs);
+	json_object_object_add(tc, "walk_ids", ids);
+	snprintf(name, sizeof(name), "property %d (%s%s%s, %s)", nth,
+	    co ? "creation order" : "start order", gran ? ", seconds" : "",
+	    after >= 0 ? ", started_after" : "", q);
+	if (getenv("T_MERGE_DUMP") != NULL &&
+	    atoi(getenv("T_MERGE_DUMP")) == nth)
+		diag("%s", json_object_to_json_string(tc));
+	run_tc(tc, name);
 }
 
 static int
@@ -909,5 +1061,10 @@ main(void)
 		run_case(full, names[i]);
 		free(names[i]);
 	}
+	for (i = 0; i < (getenv("T_MERGE_CASES")
+	                        ? (size_t)atoi(getenv("T_MERGE_CASES"))
+	                        : 300);
+	     i++)
+		property_case((int)i);
 	return done_testing();
 }
