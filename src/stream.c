@@ -432,7 +432,7 @@ stream_buffer(
 		}
 		/* windows: what the superset the provider was asked for
 		 * holds outside the window is read again in its own */
-		if (s->win.on && !window_holds(s, &k))
+		if (s->win.on && !window_holds(s, c))
 			continue;
 		if (past_deadline(r, s))
 			return STEP_OK;

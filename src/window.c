@@ -21,11 +21,18 @@
  * window (-inf, hi) moves twice as far below the top each time its
  * first page is full, until one holds less than a page.
  *
- * The cursor keeps the window (lo, hi, the next width) and, inside a
- * window with nothing buffered, the provider's token.  Times here are
- * order times (stream_key): for creation-order kinds the windows are
- * started_at windows in that sense, which their drivers translate into
- * creation-time bounds.  Pure, like stream.c.
+ * The cursor keeps the window (lo, hi, the next width); a window is
+ * always read again from its first page.
+ *
+ * Windows are in the time the list is ordered by: start times, or for a
+ * creation-order kind creation times.  Such a kind's driver asks for
+ * fetch.after - start_lag_ms <= created < fetch.before, so the window
+ * [lo, hi) of creation times is asked as after = lo + lag, before = hi.
+ * Every call created before hi has been read once the window is: the
+ * frontier (in order times, which are never below the creation time) is
+ * hi, and the calls read that sort later stay buffered until it passes
+ * them.  The next request starts again at the window of the earliest
+ * call still buffered, at most the lag below.  Pure, like stream.c.
  */
 #include <stdint.h>
 #include <string.h>
@@ -60,21 +67,40 @@ sat_sub(int64_t a, int64_t b)
 	return b < 0 ? INT64_MAX : INT64_MIN;
 }
 
+/* Creation-order windows are in creation times. */
+static bool
+by_creation(const struct stream *s)
+{
+	return s->d->creation_order;
+}
+
+/* A record's place in the windows: its creation time or its order
+ * time; false when it has none. */
+static bool
+coord(const struct stream *s, const struct call *c, int64_t *t)
+{
+	struct key k;
+
+	if (by_creation(s) && c->created_at.set) {
+		*t = c->created_at.v;
+		return true;
+	}
+	k = stream_key(s, c);
+	*t = k.time;
+	return k.has_time;
+}
+
 /*
- * The walk's end, exclusive: started_before, or just past the horizon.
- * A creation-order call created by the horizon can have an order time
- * up to the lag later (one that started before it was created): those
- * few windows are read too, and the horizon check drops what started
- * after it.
+ * The walk's end, exclusive: started_before, or just past the horizon
+ * (a call created after it also starts after it; started_before=T is
+ * asked as created before T).
  */
 static int64_t
 walk_top(const struct walk *r, const struct stream *s)
 {
-	int64_t top = r->horizon;
+	int64_t top = sat_add(r->horizon, 1);
 
-	if (s->d->creation_order)
-		top = sat_add(top, s->pc->start_lag_ms);
-	top = sat_add(top, 1);
+	(void)s;
 	if (query_has(r->q, QP_STARTED_BEFORE) && r->q->started_before < top)
 		top = r->q->started_before;
 	return top;
@@ -109,8 +135,13 @@ window_init(const struct walk *r, struct stream *s, const struct cursor_pos *cp)
 		/* a cursor without a window (none is written) starts over;
 		 * the watermark skips what was emitted */
 		s->token = NULL;
+		/* creation order: started_after=T is asked as created at
+		 * or after T - lag, as newest first */
 		w->lo_set = query_has(r->q, QP_STARTED_AFTER);
-		w->lo = w->lo_set ? r->q->started_after : 0;
+		w->lo = !w->lo_set ? 0
+		    : by_creation(s)
+		    ? sat_sub(r->q->started_after, s->pc->start_lag_ms)
+		    : r->q->started_after;
 		w->hi = w->top;
 		w->width = w->lo_set ? sat_sub(w->top, w->lo) : 0;
 	}
@@ -136,37 +167,39 @@ window_aim(const struct walk *r, struct stream *s)
 	s->f.page_size = size;
 	s->last_size = size;
 	s->f.after.set = s->win.lo_set;
-	s->f.after.v = s->win.lo_set ? s->win.lo : 0;
+	s->f.after.v = !s->win.lo_set ? 0
+	    : by_creation(s)          ? sat_add(s->win.lo, s->pc->start_lag_ms)
+	                              : s->win.lo;
 	s->f.before.set = true;
 	s->f.before.v = s->win.hi;
 }
 
 bool
-window_holds(const struct stream *s, const struct key *k)
+window_holds(const struct stream *s, const struct call *c)
 {
-	return k->has_time && (!s->win.lo_set || k->time >= s->win.lo) &&
-	    k->time < s->win.hi;
+	int64_t t;
+
+	return coord(s, c, &t) && (!s->win.lo_set || t >= s->win.lo) &&
+	    t < s->win.hi;
 }
 
 /*
- * How far down the list a page reached: nothing the provider lists
- * after it has an order time above the returned bound (the oldest start
- * time on the page; creation order: the oldest creation time plus the
- * lag).  False when the page holds no dated record.
+ * How far down the list a page reached: the oldest time on it, in the
+ * windows' time; nothing the provider lists after it is later.  False
+ * when the page holds no dated record.
  */
 static bool
 page_bound(const struct stream *s, const struct uppage *pg, int64_t *b)
 {
 	bool any = false;
+	int64_t t;
 	size_t i;
 
-	for (i = 0; i < pg->n; i++) {
-		struct key k = stream_bound(s, &pg->calls[i], ORDER_DESC);
-		if (k.has_time && (!any || k.time < *b)) {
-			*b = k.time;
+	for (i = 0; i < pg->n; i++)
+		if (coord(s, &pg->calls[i], &t) && (!any || t < *b)) {
+			*b = t;
 			any = true;
 		}
-	}
 	return any;
 }
 
@@ -184,10 +217,9 @@ narrow(struct stream *s, int64_t b)
 
 	/* Nothing of the window below what the page shows is known yet
 	 * when the page reached no lower than the window's end: what fills
-	 * it lies above (the superset of a coarse bound, creation times
-	 * within the lag of it, or a walk whose filters cannot bound time
-	 * at all), and a narrower window would bring the same page back.
-	 * Read on through the window instead. */
+	 * it lies above (the superset of a coarse bound, or a walk whose
+	 * filters cannot bound time at all), and a narrower window would
+	 * bring the same page back.  Read on through the window instead. */
 	if (b >= w->hi)
 		return false;
 	if (!w->lo_set) {
@@ -218,15 +250,20 @@ narrow(struct stream *s, int64_t b)
 	return true;
 }
 
-/* The records of the window being read are dropped when it narrows:
- * the buffer is in order and they are its tail (earlier windows lie
- * below lo). */
+/* The records of the window being read are dropped when it narrows
+ * (they are read again in the narrower one); the others keep their
+ * order. */
 static void
 drop_window_items(struct stream *s)
 {
-	while (s->nitems > s->head &&
-	    (!s->win.lo_set || s->items[s->nitems - 1].k.time >= s->win.lo))
-		s->nitems--;
+	size_t i, n = s->head;
+	int64_t t;
+
+	for (i = s->head; i < s->nitems; i++)
+		if (!coord(s, s->items[i].c, &t) ||
+		    (s->win.lo_set && t < s->win.lo))
+			s->items[n++] = s->items[i];
+	s->nitems = n;
 }
 
 /* The window is read to its end: the next one starts at its end. */
@@ -237,6 +274,7 @@ next_window(struct stream *s)
 
 	w->lo_set = true;
 	w->lo = w->hi;
+	w->narrowed_by = NULL;
 	s->token = NULL;
 	if (w->width <= 0)
 		w->width = sat_sub(w->top, w->lo);
@@ -271,18 +309,23 @@ window_take(struct walk *r, struct stream *s, struct uppage *pg)
 	/* the page reached below the window: every record of it was read */
 	if (reached && s->win.lo_set && b < s->win.lo)
 		complete = true;
+	/* a narrower window whose page starts with the same record did not
+	 * narrow what the provider was asked (a walk whose filters cannot
+	 * bound time): read on instead of narrowing again */
+	if (!complete && reached && s->win.narrowed_by != NULL && pg->n > 0 &&
+	    strcmp(pg->calls[0].native_id, s->win.narrowed_by) == 0)
+		reached = false;
 	if (!complete && reached && narrow(s, b)) {
+		s->win.narrowed_by = pg->calls[0].native_id;
 		drop_window_items(s);
 		s->token = NULL;
 		s->win.seen = 0;
 		return STEP_OK;
 	}
 	s->looked++;
-	for (i = 0; i < pg->n; i++) {
-		struct key k = stream_key(s, &pg->calls[i]);
-		if (window_holds(s, &k))
+	for (i = 0; i < pg->n; i++)
+		if (window_holds(s, &pg->calls[i]))
 			s->win.seen++;
-	}
 	if (stream_buffer(r, s, pg, &past) != STEP_OK)
 		return STEP_INTERNAL;
 	if (s->failed)
@@ -304,9 +347,15 @@ window_resume(const struct stream *s, struct cursor_pos *cp)
 	cp->total = -1;
 	cp->win_width = w->width;
 	if (s->head < s->nitems) {
-		/* the buffer is in order, so its head came from the lowest
-		 * window not yet emitted in full: read it again */
+		/* read again from the lowest window a buffered record came
+		 * from (creation order: not always the head's) */
 		const struct item *it = &s->items[s->head];
+		size_t i;
+		for (i = s->head + 1; i < s->nitems; i++)
+			if (it->src_lo_set &&
+			    (!s->items[i].src_lo_set ||
+			        s->items[i].src_lo < it->src_lo))
+				it = &s->items[i];
 		cp->state = s->failed ? PS_FAILED : PS_ACTIVE;
 		cp->win_lo_set = it->src_lo_set;
 		cp->win_lo = it->src_lo_set ? it->src_lo : 0;
@@ -319,7 +368,12 @@ window_resume(const struct stream *s, struct cursor_pos *cp)
 		cp->win_lo_set = w->lo_set;
 		cp->win_lo = w->lo_set ? w->lo : 0;
 		cp->win_hi = w->hi;
-		cp->token = s->token;
+		/* A window is always read again from its start: a request
+		 * that ends inside one leaves the same cursor whatever page
+		 * it reached, so a window that outlasts the budget is seen
+		 * as a stall (larger pages, then the loud stop) rather than
+		 * a walk that moves between two pages of it for ever. */
+		cp->token = NULL;
 	}
 	/* larger pages only until the walk moves past where it stalled */
 	if (s->min_page > 0 && cp->win_lo_set == w->init_lo_set &&

@@ -480,7 +480,17 @@ serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
 	fk->nfetch++;
 	log_fetch(fk, &s->f);
 	if (fk->records != NULL) {
+		if (getenv("T_MERGE_TRACE") != NULL)
+			json_object_array_add(
+			    json_object_array_get_idx(
+			        fk->log, json_object_array_length(fk->log) - 1),
+			    json_object_new_int(s->walk));
 		records_page(w->a, fk, &s->f, &pg);
+		if (getenv("T_MERGE_TRACE") != NULL)
+			json_object_array_add(
+			    json_object_array_get_idx(
+			        fk->log, json_object_array_length(fk->log) - 1),
+			    json_object_new_int((int)pg.n));
 		return stream_take(w, s, &pg);
 	}
 	pj = *next < json_object_array_length(pages)
@@ -847,6 +857,28 @@ run_tc(json_object *tc, const char *name)
 			    a, &q, fk, nf, budget, horizon, &cur, &w, s, name);
 			add_ids(ids, &w);
 			more = next_cursor(&w, &cur, &next, &st);
+			if (getenv("T_MERGE_TRACE") != NULL) {
+				json_object *one = json_object_new_array();
+				size_t m;
+				add_ids(one, &w);
+				diag("page %d: %s", rounds + 1,
+				    json_object_to_json_string(one));
+				for (m = 0; m < nf; m++)
+					diag("  %s fetched %s", fk[m].pc.name,
+					    json_object_to_json_string(
+					        fk[m].log));
+				json_object_put(one);
+				for (m = 0; m < next.npos; m++) {
+					json_object *pj =
+					    pos_json(&next.pos[m]);
+					diag("  %s%s %s",
+					    w.s[next.pos[m].index].pc->name,
+					    w.s[next.pos[m].index].walk ? "/2"
+					                                : "",
+					    json_object_to_json_string(pj));
+					json_object_put(pj);
+				}
+			}
 			if (!ok(st == STEP_OK, "%s: page %d answers", name,
 			        rounds + 1)) {
 				for (i = 0; i < w.ns; i++)
