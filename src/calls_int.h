@@ -145,6 +145,9 @@ struct stream {
 	int64_t retry_after_ms;
 	char errmsg[200];
 	struct window win;
+	/* Creation order: order times are kept within the walk's range,
+	 * [started_after, min(started_before - 1, horizon)] (stream_key). */
+	int64_t key_lo, key_hi;
 	/* Which of the provider's walks (driver.walks): a second walk is a
 	 * stream of its own, after every provider's first, and is reported
 	 * as part of its first, the stream at index `first`. */

@@ -24,15 +24,13 @@
  * The cursor keeps the window (lo, hi, the next width); a window is
  * always read again from its first page.
  *
- * Windows are in the time the list is ordered by: start times, or for a
- * creation-order kind creation times.  Such a kind's driver asks for
- * fetch.after - start_lag_ms <= created < fetch.before, so the window
- * [lo, hi) of creation times is asked as after = lo + lag, before = hi.
- * Every call created before hi has been read once the window is: the
- * frontier (in order times, which are never below the creation time) is
- * hi, and the calls read that sort later stay buffered until it passes
- * them.  The next request starts again at the window of the earliest
- * call still buffered, at most the lag below.  Pure, like stream.c.
+ * Windows are of order times (stream_key), handed to the driver as the
+ * started_at range it pushes as a superset.  For a creation-order kind
+ * the order time is started_at for every call that keeps the lag, and
+ * its driver asks what can start in the window (created up to the lag
+ * before it, or its own start-time filter); a page's calls created
+ * earlier than the lag below the window's start end it.  Pure, like
+ * stream.c.
  */
 #include <stdint.h>
 #include <string.h>
@@ -67,33 +65,22 @@ sat_sub(int64_t a, int64_t b)
 	return b < 0 ? INT64_MAX : INT64_MIN;
 }
 
-/* Creation-order windows are in creation times. */
-static bool
-by_creation(const struct stream *s)
-{
-	return s->d->creation_order;
-}
-
-/* A record's place in the windows: its creation time or its order
- * time; false when it has none. */
+/* A record's place in the windows: its order time; false when it has
+ * none. */
 static bool
 coord(const struct stream *s, const struct call *c, int64_t *t)
 {
-	struct key k;
+	struct key k = stream_key(s, c);
 
-	if (by_creation(s) && c->created_at.set) {
-		*t = c->created_at.v;
-		return true;
-	}
-	k = stream_key(s, c);
 	*t = k.time;
 	return k.has_time;
 }
 
 /*
- * The walk's end, exclusive: started_before, or just past the horizon
- * (a call created after it also starts after it; started_before=T is
- * asked as created before T).
+ * The walk's end, exclusive: started_before, or just past the horizon.
+ * Calls that started later are not walked, and a creation-order call
+ * sorts no later than it started: nothing above the horizon is asked
+ * for (calls created while the walk goes on would fill those pages).
  */
 static int64_t
 walk_top(const struct walk *r, const struct stream *s)
@@ -135,13 +122,8 @@ window_init(const struct walk *r, struct stream *s, const struct cursor_pos *cp)
 		/* a cursor without a window (none is written) starts over;
 		 * the watermark skips what was emitted */
 		s->token = NULL;
-		/* creation order: started_after=T is asked as created at
-		 * or after T - lag, as newest first */
 		w->lo_set = query_has(r->q, QP_STARTED_AFTER);
-		w->lo = !w->lo_set ? 0
-		    : by_creation(s)
-		    ? sat_sub(r->q->started_after, s->pc->start_lag_ms)
-		    : r->q->started_after;
+		w->lo = w->lo_set ? r->q->started_after : 0;
 		w->hi = w->top;
 		w->width = w->lo_set ? sat_sub(w->top, w->lo) : 0;
 	}
@@ -162,14 +144,14 @@ window_aim(const struct walk *r, struct stream *s)
 	(void)r;
 	if (size < s->min_page)
 		size = s->min_page;
-	if (size > s->d->max_page_size)
+	/* a creation-order kind's windows bring back calls created up to
+	 * the lag below them, dropped here: the largest pages */
+	if (size > s->d->max_page_size || s->d->creation_order)
 		size = s->d->max_page_size;
 	s->f.page_size = size;
 	s->last_size = size;
 	s->f.after.set = s->win.lo_set;
-	s->f.after.v = !s->win.lo_set ? 0
-	    : by_creation(s)          ? sat_add(s->win.lo, s->pc->start_lag_ms)
-	                              : s->win.lo;
+	s->f.after.v = s->win.lo_set ? s->win.lo : 0;
 	s->f.before.set = true;
 	s->f.before.v = s->win.hi;
 }
@@ -184,22 +166,24 @@ window_holds(const struct stream *s, const struct call *c)
 }
 
 /*
- * How far down the list a page reached: the oldest time on it, in the
- * windows' time; nothing the provider lists after it is later.  False
+ * How far down the list a page reached: nothing the provider lists
+ * after it sorts above the returned bound (the oldest start time on the
+ * page; creation order: the oldest creation time plus the lag).  False
  * when the page holds no dated record.
  */
 static bool
 page_bound(const struct stream *s, const struct uppage *pg, int64_t *b)
 {
 	bool any = false;
-	int64_t t;
 	size_t i;
 
-	for (i = 0; i < pg->n; i++)
-		if (coord(s, &pg->calls[i], &t) && (!any || t < *b)) {
-			*b = t;
+	for (i = 0; i < pg->n; i++) {
+		struct key k = stream_bound(s, &pg->calls[i], ORDER_DESC);
+		if (k.has_time && (!any || k.time < *b)) {
+			*b = k.time;
 			any = true;
 		}
+	}
 	return any;
 }
 
@@ -295,7 +279,7 @@ enum step
 window_take(struct walk *r, struct stream *s, struct uppage *pg)
 {
 	bool complete = pg->last || pg->n == 0 || pg->next.token == NULL;
-	bool past = false, reached;
+	bool past = false, reached, inside = false;
 	int64_t b = 0;
 	size_t i;
 
@@ -306,6 +290,9 @@ window_take(struct walk *r, struct stream *s, struct uppage *pg)
 		return STEP_OK;
 	}
 	reached = page_bound(s, pg, &b);
+	for (i = 0; i < pg->n; i++)
+		if (window_holds(s, &pg->calls[i]))
+			inside = true;
 	/* the page reached below the window: every record of it was read */
 	if (reached && s->win.lo_set && b < s->win.lo)
 		complete = true;
@@ -314,6 +301,11 @@ window_take(struct walk *r, struct stream *s, struct uppage *pg)
 	 * bound time): read on instead of narrowing again */
 	if (!complete && reached && s->win.narrowed_by != NULL && pg->n > 0 &&
 	    strcmp(pg->calls[0].native_id, s->win.narrowed_by) == 0)
+		reached = false;
+	/* a page with nothing of the window (a creation-order kind's pages
+	 * reach the lag below it; a superset's spill) is no sign that the
+	 * window is too wide: a narrower one brings the same calls back */
+	if (!complete && !inside)
 		reached = false;
 	if (!complete && reached && narrow(s, b)) {
 		s->win.narrowed_by = pg->calls[0].native_id;

@@ -50,6 +50,9 @@ struct fake {
 	 * twilio's calls not yet dialed) */
 	json_object *records2;
 	int64_t granularity; /* ms */
+	/* creation order with "bounds": "start": the kind filters on start
+	 * times (twilio's StartTime), not on creation times (vapi's) */
+	bool bounds_start;
 	int nfetch;
 	/* every fetch's bounds in seconds, for "fetch_log" and "never_below" */
 	json_object *log;
@@ -177,6 +180,8 @@ fake_init(struct fake *fk, json_object *pj)
 		fk->d.walks = two_walks;
 	json_object_object_get_ex(pj, "arrive", &fk->arrive);
 	fk->granularity = jint(pj, "granularity", 0) * 1000;
+	fk->bounds_start = jstr(pj, "bounds") != NULL &&
+	    strcmp(jstr(pj, "bounds"), "start") == 0;
 	fk->log = json_object_new_array();
 }
 
@@ -363,7 +368,7 @@ records_page(
 	bool after = f->after.set && !f->walk,
 	     before = f->before.set && !f->walk;
 
-	if (fk->d.creation_order) {
+	if (fk->d.creation_order && !fk->bounds_start) {
 		lo -= fk->pc.start_lag_ms;
 	} else if (g > 0) {
 		lo = floor_to(lo, g) - g;
@@ -389,6 +394,12 @@ records_page(
 	}
 	for (i = 0, k = 0; i < n; i++) {
 		bool has = rec_time(fk, all[i], &t);
+		json_object *st = json_object_array_get_idx(all[i], 1);
+		if (fk->bounds_start) {
+			has = st != NULL &&
+			    !json_object_is_type(st, json_type_null);
+			t = has ? secs_ms(st) : 0;
+		}
 		if ((after || before) && !has)
 			continue;
 		if ((after && t < lo) || (before && t >= hi))
@@ -982,18 +993,23 @@ rand_rec(struct orec *r, const char *p, const char *id, bool co, int64_t lag)
  * One random provider of a property case: a newest-first list with time
  * bounds (whole-second bounds or not; creation order, calls starting up
  * to twice the lag after creation, or not), sometimes with a second walk
- * asked with no bounds that holds calls of its own and copies of some
- * of the first's, and calls arriving after the horizon.  Appends what
- * the walk must return to keep[]: with started_after, a creation-order
- * call created more than the lag before it is only found by a second
- * walk.
+ * asked with no bounds that holds calls of its own (not started: their
+ * start is their creation) and copies of some of the first's, and calls
+ * arriving after the horizon.  A creation-order kind bounds creation
+ * times (vapi: created from after - lag, before before) or, with
+ * "bounds": "start", start times in whole units (twilio's days).
+ * Appends what the walk must return to keep[]: with started_after, a
+ * creation-order call created more than the lag before it is not asked
+ * for by a kind that bounds creation times; order times are kept within
+ * [started_after, horizon].
  */
 static json_object *
 property_provider(const char *p, int64_t horizon, int64_t after,
     struct orec *keep, int *nkeep)
 {
 	json_object *pv = json_object_new_object(), *list, *list2, *arr, *ar;
-	bool co = rnd(2), gran = !co && rnd(2), two = rnd(4) == 0;
+	bool co = rnd(2), two = rnd(4) == 0;
+	bool start = co && rnd(2), gran = (!co || start) && rnd(2);
 	int64_t lag = co ? 5 + rnd(40) : 0;
 	int n = (int)rnd(two ? 25 : 40), n2 = two ? (int)rnd(8) : 0, i;
 	struct orec recs[40], r;
@@ -1014,7 +1030,7 @@ property_provider(const char *p, int64_t horizon, int64_t after,
 		 * are of calls the first walk asks for */
 		if (second && !copy)
 			r.s = r.t = r.c;
-		if (copy && co && after >= 0 && r.c < after - lag) {
+		if (copy && co && !start && after >= 0 && r.c < after - lag) {
 			copy = false;
 			rand_rec(&r, p, id, co, lag);
 			r.s = r.t = r.c;
@@ -1023,8 +1039,14 @@ property_provider(const char *p, int64_t horizon, int64_t after,
 			recs[i] = r;
 		json_object_array_add(second ? list2 : list, rec_json(&r, co));
 		if (copy || r.s > horizon || (after >= 0 && r.s < after) ||
-		    (!second && co && after >= 0 && r.c < after - lag))
+		    (!second && co && !start && after >= 0 &&
+		        r.c < after - lag))
 			continue;
+		/* the order time stays within the walk's range */
+		if (after >= 0 && r.t < after)
+			r.t = after;
+		if (r.t > horizon)
+			r.t = horizon;
 		keep[(*nkeep)++] = r;
 	}
 	json_object_object_add(pv, "name", json_object_new_string(p));
@@ -1032,7 +1054,16 @@ property_provider(const char *p, int64_t horizon, int64_t after,
 	json_object_object_add(
 	    pv, "creation_order", json_object_new_boolean(co));
 	json_object_object_add(pv, "lag", json_object_new_int64(lag));
-	json_object_object_add(pv, "granularity", json_object_new_int64(gran));
+	/* start-time bounds come in whole days, far longer than the lag
+	 * (twilio): a call that starts after the lag is in a window's
+	 * superset; finer ones would lose it (docs/design.md) */
+	json_object_object_add(pv, "granularity",
+	    json_object_new_int64(start ? 2 * lag + 1 + rnd(100)
+	            : gran              ? 1
+	                                : 0));
+	if (start)
+		json_object_object_add(
+		    pv, "bounds", json_object_new_string("start"));
 	/* creation order reads the lag further before anything goes out,
 	 * and a second walk reads its whole list for each window: the
 	 * budget's pages must hold them, or the walk stops
