@@ -132,7 +132,7 @@ out:
 	/* A detail carries recording URLs (bearer secrets): no cache may
 	 * keep any answer of its route, errors included. */
 	if (r == R_CALL)
-		response_header(rs, "Cache-Control", "private, no-store");
+		rs->cache_control = "private, no-store";
 	metrics_request_end(r, rs->status);
 }
 
