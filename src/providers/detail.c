@@ -115,7 +115,7 @@ up_decimal_scaled(const char *p, int shift, int64_t *out)
 	size_t nd = 0, i, keep;
 	int exp10 = 0, e = 0, esign = 1, edigits = 0;
 	int64_t r = 0;
-	bool frac = false;
+	bool frac = false, any = false;
 
 	if (*p == '-') {
 		/* -0 is zero; anything else before the start is no offset */
@@ -131,6 +131,7 @@ up_decimal_scaled(const char *p, int shift, int64_t *out)
 			frac = true;
 			continue;
 		}
+		any = true;
 		if (nd == 0 && *p == '0') {
 			if (frac)
 				exp10--;
@@ -159,7 +160,7 @@ up_decimal_scaled(const char *p, int shift, int64_t *out)
 			return -1;
 		}
 	}
-	if (*p != '\0')
+	if (*p != '\0' || !any)
 		return -1;
 	if (nd == 0) {
 		*out = 0;
