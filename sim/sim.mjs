@@ -171,7 +171,7 @@ async function onList(store, req, res, url, bodyText) {
 // A get-call endpoint (the kind's `detail`): logged, faulted and delayed
 // like the list.
 async function onDetail(store, req, res, url, bodyText, m) {
-  const entry = { method: req.method, path: url.pathname, query: queryObject(url.searchParams), body: null, headers: { ...req.headers }, status: null, t: Date.now(), detail: m.part };
+  const entry = { method: req.method, path: url.pathname, query: queryObject(url.searchParams), body: null, headers: { ...req.headers }, status: null, t: Date.now(), detail: m.part, raw_path: req.url.split('?')[0] };
   store.addLog(entry);
   const fault = store.takeFault();
   if (store.latency > 0) await new Promise((r) => setTimeout(r, store.latency));
@@ -346,12 +346,17 @@ async function dispatch(req, res, url, bodyText) {
   const s = stores.get(name);
   if (s) {
     const rest = slash < 0 ? '' : p.slice(slash);
+    // the id segment as sent, before the list: a WHATWG URL resolves an
+    // escaped "%2E%2E" or "%2E" as a dot segment, which a provider's HTTP
+    // server does not ("/v1/calls/%2E" is no list request)
+    const rawPath = req.url.split('?')[0];
+    const rawRest = rawPath.startsWith('/' + name + '/') ? rawPath.slice(name.length + 1) : rest;
+    const dm = s.K.detail ? s.K.detail.match(rawRest, req.method) : null;
+    if (dm) return onDetail(s, req, res, url, bodyText, dm);
     if (rest === s.K.path) {
       if (req.method !== s.K.method) return send(res, 405, { error: 'method_not_allowed', allow: s.K.method }, { Allow: s.K.method });
       return onList(s, req, res, url, bodyText);
     }
-    const dm = s.K.detail ? s.K.detail.match(rest, req.method) : null;
-    if (dm) return onDetail(s, req, res, url, bodyText, dm);
     if (s.kind === 'verbex' && rest === '/v1/calls') {
       // FastAPI redirect_slashes behaviour
       return send(res, 307, 'null', { Location: '/' + name + '/v1/calls/' + url.search });
