@@ -63,7 +63,8 @@ route_of(const char *path)
 		return R_HEALTHZ;
 	if (strcmp(path, "/metrics") == 0)
 		return R_METRICS;
-	if (strncmp(path, "/calls/", 7) == 0)
+	/* "/calls/" alone names no call: an unknown route, as before */
+	if (strncmp(path, "/calls/", 7) == 0 && path[7] != '\0')
 		return R_CALL;
 	return R_OTHER;
 }

@@ -233,7 +233,6 @@ describe('GET /calls/{id} through nginx', { skip }, () => {
       '/api/calls/verbex%3A',
       '/api/calls/%3Aabc',
       '/api/calls/:',
-      '/api/calls/',
       '/api/calls/verbex:caf%C3%A9',
       '/api/calls/verbex:%FF',
       '/api/calls/verbex:a%01b',
@@ -249,6 +248,10 @@ describe('GET /calls/{id} through nginx', { skip }, () => {
       const b = assertDetailProblem(await get(p), 400, 'INVALID_ARGUMENT');
       assert.ok(Array.isArray(b.errors) && b.errors.length === 1, p);
     }
+    // no id at all is no call route
+    const none = await get('/api/calls/');
+    assert.equal(none.status, 404);
+    assert.equal(none.json().code, 'NOT_FOUND');
     // 300 bytes is still an id
     assertDetailProblem(await get('/api/calls/verbex:' + 'x'.repeat(293)), 404, 'CALL_NOT_FOUND');
     const providers = await ctx.sim.control('GET', '/providers');
