@@ -34,6 +34,8 @@ function recordsOf(kind, obj) {
   if (!obj || typeof obj !== 'object') return null;
   if (kind === 'verbex' || kind === 'voicy') return obj.calls;
   if (kind === 'zudu') return obj.data && obj.data.calls;
+  if (kind === 'bland') return obj.calls;
+  if (kind === 'retell') return obj.items;
   return obj.data;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // callnorm provider simulator: serves the "list calls" APIs of verbex, voicy,
-// talkover, osvi and zudu from one deterministic data set, with a control
+// talkover, osvi, zudu and retell from one deterministic data set, with a control
 // API for latency, faults, inserts and request logs. See sim/README.md.
 
 import http from 'node:http';
@@ -211,8 +211,9 @@ async function streamDataset(store, res) {
 
 function providerInfo(s) {
   const key = 'sim-' + s.name + '-key';
-  const auth =
-    s.kind === 'osvi'
+  const auth = s.K.authHeaders
+    ? s.K.authHeaders(s.name)
+    : s.kind === 'osvi'
       ? { 'API-Token': key }
       : s.kind === 'zudu'
         ? { 'X-API-KEY': key, 'X-API-SECRET': 'sim-' + s.name + '-secret' }

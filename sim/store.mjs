@@ -8,8 +8,10 @@ import voicy from './kinds/voicy.mjs';
 import talkover from './kinds/talkover.mjs';
 import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
+import bland from './kinds/bland.mjs';
+import retell from './kinds/retell.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;

@@ -41,8 +41,13 @@ summarize(struct run *r)
 	size_t cap = sizeof(r->rq->upstream_summary);
 
 	for (i = 0; i < r->walk.ns && n + 1 < cap; i++) {
-		int k = snprintf(p + n, cap - n, "%s%s:%d", i ? "," : "",
-		    r->walk.s[i].pc->name, r->walk.s[i].requests);
+		const struct stream *s = &r->walk.s[i];
+		const struct stream *two = stream_second(&r->walk, s);
+		int k;
+		if (s->walk != 0)
+			continue; /* counted with its provider's first walk */
+		k = snprintf(p + n, cap - n, "%s%s:%d", i ? "," : "",
+		    s->pc->name, s->requests + (two ? two->requests : 0));
 		if (k < 0 || (size_t)k >= cap - n)
 			break;
 		n += (size_t)k;

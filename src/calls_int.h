@@ -54,9 +54,34 @@ struct key {
 
 struct item {
 	struct call *c;
+	/* its place in the order: started_at, or the creation-order time
+	 * (stream_key) */
+	struct key k;
 	const char *src_token; /* token/keyset that fetched its page */
 	int64_t src_offset; /* page styles: index (from start or end) */
 	int seq; /* which fetch of this request brought it */
+	/* windowed walks: the window that read it */
+	bool src_lo_set;
+	int64_t src_lo, src_hi;
+};
+
+/*
+ * A windowed walk (driver.windows, order=asc on a newest-first kind):
+ * the stream reads the time window [lo, hi) newest first, page by page,
+ * and only when the window is read to its end does it know every
+ * record that sorts inside it; then the next window starts at hi.
+ * Times are order times (stream_key), so creation-order kinds window
+ * the same key the merge sorts by.
+ */
+struct window {
+	bool on;
+	bool lo_set; /* unset: the walk looks for its oldest call */
+	int64_t lo, hi; /* [lo, hi) */
+	int64_t width; /* the next window's width; 0: not known yet */
+	int64_t top; /* the walk's end, exclusive */
+	int64_t seen; /* records of this window read so far */
+	int64_t init_lo; /* where this request started (stall growth) */
+	bool init_lo_set;
 };
 
 struct stream {
@@ -116,6 +141,12 @@ struct stream {
 	long err_status;
 	int64_t retry_after_ms;
 	char errmsg[200];
+	struct window win;
+	/* Which of the provider's walks (driver.walks): a second walk is a
+	 * stream of its own, after every provider's first, and is reported
+	 * as part of its first, the stream at index `first`. */
+	int walk;
+	size_t first;
 	/* the fetch in flight, or the last one */
 	struct fetch f;
 	bool in_flight;
@@ -154,6 +185,14 @@ struct problem {
 enum step plan_streams(struct walk *, const struct config *,
     const char *remote_user, struct problem *pb);
 
+/* Adds a stream for each provider whose kind walks twice for the query
+ * (driver.walks), after all the first walks: STEP_OK, or STEP_FAILED
+ * with *pb set when they do not fit in one request. */
+enum step plan_second_walks(struct walk *, struct problem *pb);
+/* The streams reported as one provider: s and, for a first walk, its
+ * second; NULL when there is none. */
+const struct stream *stream_second(const struct walk *, const struct stream *);
+
 /* ---- stream.c ---- */
 
 /* True when the plan re-checks a filter here that upstream did not
@@ -169,8 +208,28 @@ enum step stream_aim(const struct walk *, struct stream *);
 /* Takes a decoded page of s->f: STEP_OK (s may have failed) or
  * STEP_INTERNAL. */
 enum step stream_take(struct walk *, struct stream *, struct uppage *);
+/* Buffers a page's records that are new, match and come after the
+ * watermark (windows: inside the window); *past_horizon: an ascending
+ * walk reached calls started after it began.  STEP_OK or
+ * STEP_INTERNAL. */
+enum step stream_buffer(
+    struct walk *, struct stream *, struct uppage *, bool *past_horizon);
 /* Where the next request resumes s. */
 void stream_resume(const struct stream *, struct cursor_pos *);
+
+/* ---- window.c ---- */
+
+/* Whether s walks time windows (sets s->win); from stream_init. */
+void window_init(
+    const struct walk *, struct stream *, const struct cursor_pos *);
+/* The window's bounds and page size into s->f. */
+void window_aim(const struct walk *, struct stream *);
+/* Takes a decoded page of a windowed walk: STEP_OK or STEP_INTERNAL. */
+enum step window_take(struct walk *, struct stream *, struct uppage *);
+/* The window to resume at into cp. */
+void window_resume(const struct stream *, struct cursor_pos *);
+/* Whether a record's order time lies in the current window. */
+bool window_holds(const struct stream *, const struct key *);
 
 /* ---- resume.c ---- */
 
@@ -188,6 +247,18 @@ void walk_cursor_too_long(struct walk *, const struct cursor *next);
 
 int key_cmp(enum order, const struct key *, const struct key *);
 struct key call_key(const struct call *);
+/*
+ * A record's key in its stream.  Creation-order kinds (driver.
+ * creation_order) list by creation time, and a call starts within
+ * start_lag_ms of it (assumed): the order time is started_at clamped to
+ * [created_at, created_at + lag].  It is started_at for every call that
+ * keeps the assumption, and never more than the lag past its creation,
+ * which bounds what the rest of the list can hold.
+ */
+struct key stream_key(const struct stream *, const struct call *);
+/* The order time a creation-order stream's unread records can reach
+ * (desc: created_at + lag, asc: created_at); started_at elsewhere. */
+struct key stream_bound(const struct stream *, const struct call *, enum order);
 /* Sorts items in o's order (qsort_r: the order is not a global). */
 void items_sort(struct item *, size_t n, enum order o);
 

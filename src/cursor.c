@@ -199,11 +199,19 @@ encode(struct wr *w, const struct cursor *c)
 		put_int(w, p->offset);
 		put_int(w, p->total);
 		put_token(w, p->token);
-		put_u8(
-		    w, (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u));
+		put_u8(w,
+		    (p->own_wm ? 1u : 0u) | (p->own_wm_has_time ? 2u : 0u) |
+		        (p->win ? 4u : 0u) | (p->win_lo_set ? 8u : 0u));
 		if (p->own_wm) {
 			put_int(w, p->own_wm_time);
 			put_str(w, p->own_wm_id, CURSOR_MAX_ID);
+		}
+		/* a window: three or four small integers */
+		if (p->win) {
+			if (p->win_lo_set)
+				put_int(w, p->win_lo);
+			put_int(w, p->win_hi);
+			put_int(w, p->win_width);
 		}
 	}
 }
@@ -388,6 +396,19 @@ decode_pos(struct rd *r, struct arena *a, struct cursor_pos *p)
 		/* NULL: the provider has emitted nothing yet */
 		p->own_wm_id = get_str(r, a, CURSOR_MAX_ID);
 	}
+	p->win = (flags & 4) != 0;
+	p->win_lo_set = (flags & 8) != 0;
+	if (p->win) {
+		if (p->win_lo_set)
+			p->win_lo = get_int(r);
+		p->win_hi = get_int(r);
+		p->win_width = get_int(r);
+		if (p->win_width < 0 ||
+		    (p->win_lo_set && p->win_hi < p->win_lo))
+			r->bad = true;
+	}
+	if ((flags & ~15u) != 0 || (p->win_lo_set && !p->win))
+		r->bad = true;
 	if (p->state > PS_FAILED || p->offset < 0 || p->per_page < 0)
 		r->bad = true;
 }

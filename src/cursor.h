@@ -44,6 +44,12 @@ struct cursor_pos {
 	bool own_wm_has_time;
 	int64_t own_wm_time;
 	const char *own_wm_id;
+	/* A windowed walk's window (order times, ms): [win_lo, win_hi),
+	 * win_lo unset while the walk looks for its oldest call, and the
+	 * next window's width (0: not known yet). */
+	bool win;
+	bool win_lo_set;
+	int64_t win_lo, win_hi, win_width;
 };
 
 struct cursor {

@@ -42,15 +42,45 @@ call_key(const struct call *c)
 	return k;
 }
 
+struct key
+stream_key(const struct stream *s, const struct call *c)
+{
+	struct key k = call_key(c);
+	int64_t lag = s->pc->start_lag_ms, t;
+
+	if (!s->d->creation_order || !c->created_at.set || !k.has_time)
+		return k;
+	t = k.time > c->created_at.v ? k.time : c->created_at.v;
+	/* the lag is at most a configured number of ms; a creation time
+	 * near the end of int64_t keeps its own value */
+	if (c->created_at.v <= INT64_MAX - lag && t > c->created_at.v + lag)
+		t = c->created_at.v + lag;
+	k.time = t;
+	return k;
+}
+
+struct key
+stream_bound(const struct stream *s, const struct call *c, enum order o)
+{
+	struct key k = stream_key(s, c);
+	int64_t lag = s->pc->start_lag_ms;
+
+	if (!s->d->creation_order || !c->created_at.set)
+		return k;
+	k.has_time = true;
+	k.time = c->created_at.v;
+	if (o == ORDER_DESC && c->created_at.v <= INT64_MAX - lag)
+		k.time += lag;
+	return k;
+}
+
 /* qsort_r's context carries the order: requests on other threads sort
  * at the same time, in the other order. */
 static int
 item_cmp(const void *x, const void *y, void *order)
 {
-	struct key a = call_key(((const struct item *)x)->c);
-	struct key b = call_key(((const struct item *)y)->c);
-
-	return key_cmp(*(const enum order *)order, &a, &b);
+	return key_cmp(*(const enum order *)order, &((const struct item *)x)->k,
+	    &((const struct item *)y)->k);
 }
 
 void
@@ -71,7 +101,7 @@ best_head(const struct walk *r)
 		struct stream *s = &r->s[i];
 		if (s->failed || s->head >= s->nitems)
 			continue;
-		k = call_key(s->items[s->head].c);
+		k = s->items[s->head].k;
 		if (best == NULL || key_cmp(r->q->order, &k, &kb) < 0) {
 			best = s;
 			kb = k;
@@ -104,7 +134,7 @@ emit(struct walk *r, struct stream *s)
 
 	r->out[r->nout++] = *it;
 	r->has_wm = true;
-	r->wm = call_key(it->c);
+	r->wm = it->k;
 	s->emitted_any = true;
 	s->last_emit = r->wm;
 	if (s->own_wm) {
@@ -139,18 +169,23 @@ merge_step(struct walk *r, uint64_t *need)
 				return MERGE_DRAINED;
 			break;
 		}
-		k = call_key(b->items[b->head].c);
+		k = b->items[b->head].k;
 		for (i = 0; i < r->ns && !blocked; i++)
 			blocked = blocks(r, &r->s[i], &k);
 		if (blocked)
 			break;
+		/* a provider's two walks can both hold one record */
+		if (r->has_wm && key_cmp(r->q->order, &k, &r->wm) == 0) {
+			b->head++;
+			continue;
+		}
 		emit(r, b);
 	}
 	if (r->nout >= (size_t)r->q->limit)
 		return MERGE_FULL;
 	b = best_head(r);
 	if (b != NULL)
-		k = call_key(b->items[b->head].c);
+		k = b->items[b->head].k;
 	for (i = 0; i < r->ns; i++) {
 		const struct stream *s = &r->s[i];
 		if (!s->failed && !s->exhausted &&

@@ -116,6 +116,14 @@ page_write_call(struct buf *b, const struct call *c, bool include_raw)
 
 /* ---- problems ---- */
 
+/* A failure to report: a provider's second walk only when its first
+ * walk did not fail too (one provider, one entry). */
+static bool
+reported(const struct walk *r, const struct stream *s)
+{
+	return s->failed && (s->walk == 0 || !r->s[s->first].failed);
+}
+
 /* The problem's members naming what failed: the provider (when one
  * did) and each failed provider's error. */
 static void
@@ -126,7 +134,7 @@ failed_providers(struct buf *b, void *ctx)
 	size_t i, nfail = 0;
 
 	for (i = 0; i < r->ns; i++)
-		if (r->s[i].failed && nfail++ == 0)
+		if (reported(r, &r->s[i]) && nfail++ == 0)
 			first = &r->s[i];
 	if (nfail == 1) {
 		buf_adds(b, ",\"provider\":");
@@ -138,7 +146,7 @@ failed_providers(struct buf *b, void *ctx)
 	buf_adds(b, ",\"providers\":[");
 	for (i = 0, nfail = 0; i < r->ns; i++) {
 		const struct stream *s = &r->s[i];
-		if (!s->failed)
+		if (!reported(r, s))
 			continue;
 		if (nfail++)
 			buf_addc(b, ',');
@@ -168,7 +176,7 @@ page_fail(struct response *rs, struct request *rq, const struct walk *r)
 
 	for (i = 0; i < r->ns; i++) {
 		const struct stream *s = &r->s[i];
-		if (!s->failed)
+		if (!reported(r, s))
 			continue;
 		nfail++;
 		if (first == NULL)
@@ -419,7 +427,7 @@ page_write(struct response *rs, const struct request *rq, const struct walk *r,
 	buf_printf(b, ",\"complete\":%s,\"unreachable\":[",
 	    complete ? "true" : "false");
 	for (i = 0, complete = true; i < r->ns; i++)
-		if (r->s[i].failed) {
+		if (reported(r, &r->s[i])) {
 			if (!complete)
 				buf_addc(b, ',');
 			complete = false;
@@ -428,6 +436,12 @@ page_write(struct response *rs, const struct request *rq, const struct walk *r,
 	buf_adds(b, "],\"providers\":[");
 	for (i = 0; i < r->ns; i++) {
 		const struct stream *s = &r->s[i];
+		/* a second walk is part of its provider's entry */
+		const struct stream *two = stream_second(r, s);
+		int requests = s->requests + (two ? two->requests : 0);
+		bool failed = s->failed || (two && two->failed);
+		if (s->walk != 0)
+			continue;
 		if (i > 0)
 			buf_addc(b, ',');
 		buf_adds(b, "{\"name\":");
@@ -436,17 +450,20 @@ page_write(struct response *rs, const struct request *rq, const struct walk *r,
 		buf_json_cstr(b, s->d->kind);
 		buf_adds(b, ",\"state\":");
 		buf_json_cstr(b,
-		    s->failed              ? "error"
-		        : s->requests == 0 ? "skipped"
-		                           : "ok");
+		    failed              ? "error"
+		        : requests == 0 ? "skipped"
+		                        : "ok");
 		buf_printf(b,
 		    ",\"upstream_requests\":%d,\"upstream_ms\":%lld,"
 		    "\"filters_pushed_down\":",
-		    s->requests, (long long)s->upstream_ms);
+		    requests,
+		    (long long)(s->upstream_ms + (two ? two->upstream_ms : 0)));
 		filter_names_json(b, s->plan.pushed);
 		buf_adds(b, ",\"filters_local\":");
 		filter_names_json(b, s->plan.local);
 		buf_adds(b, ",\"error\":");
+		if (failed && !s->failed)
+			s = two; /* the walk that failed */
 		if (s->failed) {
 			buf_adds(b, "{\"code\":");
 			buf_json_cstr(b, cn_err_code(s->err));

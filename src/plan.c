@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "calls_int.h"
 #include "conf.h"
+#include "cursor.h"
 #include "filter.h"
 #include "query.h"
 
@@ -31,7 +32,8 @@ pick_providers(
 	const struct query *q = r->q;
 	size_t i, idx;
 
-	r->s = arena_calloc(r->a, c->nproviders, sizeof(*r->s));
+	/* room for a second walk of each */
+	r->s = arena_calloc(r->a, 2 * c->nproviders, sizeof(*r->s));
 	if (r->s == NULL)
 		return STEP_INTERNAL;
 	if (q->providers.n == 0) {
@@ -61,6 +63,53 @@ pick_providers(
 	return STEP_OK;
 }
 
+/*
+ * A kind whose pushed-down filters cannot reach some records walks a
+ * second time for them (driver.walks): one more stream per such
+ * provider, after all the first ones, so that the first walks keep the
+ * provider's index in the sorted list (the cursor's positions and its
+ * watermark name streams by index).
+ */
+enum step
+plan_second_walks(struct walk *r, struct problem *pb)
+{
+	size_t i, n = r->ns;
+
+	for (i = 0; i < n; i++) {
+		const struct stream *s = &r->s[i];
+		struct stream *t;
+		if (s->d->walks == NULL || s->d->walks(r->q, &s->plan) < 2)
+			continue;
+		/* the cursor and the merge hold 64 streams */
+		if (r->ns == CURSOR_MAX_PROVIDERS) {
+			pb->code = CN_INVALID_ARGUMENT;
+			pb->detail = "these providers need more walks than one "
+			             "request runs (64); narrow 'provider'";
+			return STEP_FAILED;
+		}
+		t = &r->s[r->ns];
+		*t = *s;
+		t->walk = 1;
+		t->qidx = (uint8_t)r->ns;
+		t->first = i;
+		r->ns++;
+	}
+	return STEP_OK;
+}
+
+const struct stream *
+stream_second(const struct walk *r, const struct stream *s)
+{
+	size_t i;
+
+	if (s->walk != 0)
+		return NULL;
+	for (i = 0; i < r->ns; i++)
+		if (r->s[i].walk != 0 && &r->s[r->s[i].first] == s)
+			return &r->s[i];
+	return NULL;
+}
+
 enum step
 plan_streams(struct walk *r, const struct config *c, const char *remote_user,
     struct problem *pb)
@@ -84,6 +133,7 @@ plan_streams(struct walk *r, const struct config *c, const char *remote_user,
 	for (i = 0; i < r->ns; i++) {
 		struct stream *s = &r->s[i];
 		s->qidx = (uint8_t)i;
+		s->first = i;
 		filter_plan(s->d, r->q, &s->plan);
 		if (s->plan.unsupported) {
 			int f;
@@ -99,7 +149,7 @@ plan_streams(struct walk *r, const struct config *c, const char *remote_user,
 			buf_addc(&detail, ')');
 		}
 	}
-	st = STEP_OK;
+	st = refused ? STEP_OK : plan_second_walks(r, pb);
 	if (refused) {
 		buf_adds(&detail, "; narrow 'provider' to the others");
 		pb->code = CN_UNSUPPORTED_FILTER;

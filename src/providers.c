@@ -11,6 +11,8 @@
  */
 extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
     drv_zudu;
+extern const struct driver drv_bland;
+extern const struct driver drv_retell;
 
 const struct driver *const drivers[] = {
 	&drv_verbex,
@@ -18,6 +20,8 @@ const struct driver *const drivers[] = {
 	&drv_talkover,
 	&drv_osvi,
 	&drv_zudu,
+	&drv_bland,
+	&drv_retell,
 	NULL,
 };
 

@@ -62,7 +62,9 @@ static bool
 same_pos(const struct cursor_pos *a, const struct cursor_pos *b)
 {
 	return a->state == b->state && a->offset == b->offset &&
-	    a->per_page == b->per_page &&
+	    a->per_page == b->per_page && a->win == b->win &&
+	    a->win_lo_set == b->win_lo_set && a->win_lo == b->win_lo &&
+	    a->win_hi == b->win_hi &&
 	    (a->token == NULL
 	            ? b->token == NULL
 	            : b->token != NULL && strcmp(a->token, b->token) == 0);

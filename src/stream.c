@@ -61,6 +61,12 @@ stream_init(const struct walk *r, struct stream *s, int max_upstream_requests,
 		s->native = q->order == ORDER_ASC ? ORDER_DESC : ORDER_ASC;
 		s->backward = true;
 	}
+	/* newest first only, with time filters: windows instead of a
+	 * backward walk (window.c) */
+	if (s->backward && d->windows && !s->page_style) {
+		s->backward = false;
+		s->win.on = true;
+	}
 	s->per_page = stream_discards_locally(s) ? d->max_page_size
 	    : q->limit + 1 < d->max_page_size    ? q->limit + 1
 	                                         : d->max_page_size;
@@ -75,6 +81,7 @@ stream_init(const struct walk *r, struct stream *s, int max_upstream_requests,
 		s->need_total = s->backward;
 		s->total = -1;
 		s->next_offset = 0;
+		window_init(r, s, NULL);
 		return;
 	}
 	if (cp->state == PS_DONE)
@@ -100,6 +107,7 @@ stream_init(const struct walk *r, struct stream *s, int max_upstream_requests,
 		s->wm.provider = s->pc->name;
 		s->wm.id = cp->own_wm_id;
 	}
+	window_init(r, s, cp);
 }
 
 void
@@ -120,6 +128,7 @@ stream_aim(const struct walk *r, struct stream *s)
 	s->f.pc = s->pc;
 	s->f.q = r->q;
 	s->f.plan = &s->plan;
+	s->f.walk = s->walk;
 	s->f.order = s->native;
 	s->f.page_size = s->per_page;
 	if (!s->page_style && !stream_discards_locally(s)) {
@@ -141,6 +150,8 @@ stream_aim(const struct walk *r, struct stream *s)
 	s->f.after.v = r->q->started_after;
 	s->f.before.set = (r->q->given & (1u << QP_STARTED_BEFORE)) != 0;
 	s->f.before.v = r->q->started_before;
+	if (s->win.on)
+		window_aim(r, s);
 	return STEP_OK;
 }
 
@@ -254,20 +265,21 @@ move_frontier(struct stream *s, enum order o, const struct uppage *pg)
 	size_t i;
 
 	for (i = 0; i < pg->n; i++) {
-		const struct call *c = &pg->calls[i];
+		/* creation order: what the rest of the list can reach */
+		struct key b = stream_bound(s, &pg->calls[i], o);
 		bool beyond;
 		if (!s->has_frontier) {
 			beyond = true;
-		} else if (c->started_at.set != s->frontier_has_time) {
-			beyond = (o == ORDER_ASC) == c->started_at.set;
+		} else if (b.has_time != s->frontier_has_time) {
+			beyond = (o == ORDER_ASC) == b.has_time;
 		} else
-			beyond = c->started_at.set &&
-			    (o == ORDER_ASC ? c->started_at.v > s->frontier
-			                    : c->started_at.v < s->frontier);
+			beyond = b.has_time &&
+			    (o == ORDER_ASC ? b.time > s->frontier
+			                    : b.time < s->frontier);
 		if (beyond) {
 			s->has_frontier = true;
-			s->frontier_has_time = c->started_at.set;
-			s->frontier = c->started_at.v;
+			s->frontier_has_time = b.has_time;
+			s->frontier = b.time;
 		}
 	}
 }
@@ -286,9 +298,9 @@ already_buffered(
 
 	if (s->nitems == 0)
 		return false;
-	last = call_key(s->items[s->nitems - 1].c);
+	last = s->items[s->nitems - 1].k;
 	for (i = s->nitems; i-- > 0;) {
-		struct key o = call_key(s->items[i].c);
+		struct key o = s->items[i].k;
 		if (o.has_time != k->has_time ||
 		    (o.has_time && o.time != k->time))
 			break;
@@ -302,6 +314,35 @@ already_buffered(
 	return false;
 }
 
+/*
+ * The same for streams whose records do not come in key order
+ * (creation order, windows read newest first): the buffered records
+ * not yet emitted are sorted up to first_new (a binary search), the
+ * ones this page added are not.  Emitted ones are behind the watermark.
+ */
+static bool
+already_buffered_unordered(const struct walk *r, const struct stream *s,
+    size_t first_new, const struct key *k)
+{
+	size_t lo = s->head, hi = first_new, i;
+	int c;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		c = key_cmp(r->q->order, &s->items[mid].k, k);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = first_new; i < s->nitems; i++)
+		if (key_cmp(r->q->order, &s->items[i].k, k) == 0)
+			return true;
+	return false;
+}
+
 static bool
 key_after_wm(const struct walk *r, const struct stream *s, const struct key *k)
 {
@@ -311,7 +352,8 @@ key_after_wm(const struct walk *r, const struct stream *s, const struct key *k)
 }
 
 static enum step
-push_item(struct walk *r, struct stream *s, struct call *c, int64_t off)
+push_item(struct walk *r, struct stream *s, struct call *c, const struct key *k,
+    int64_t off)
 {
 	struct item *ni;
 	size_t ncap;
@@ -327,6 +369,10 @@ push_item(struct walk *r, struct stream *s, struct call *c, int64_t off)
 		s->cap = ncap;
 	}
 	s->items[s->nitems].c = c;
+	s->items[s->nitems].k = *k;
+	s->items[s->nitems].src_lo_set = s->win.lo_set;
+	s->items[s->nitems].src_lo = s->win.lo;
+	s->items[s->nitems].src_hi = s->win.hi;
 	s->items[s->nitems].src_token = s->token;
 	s->items[s->nitems].src_offset = off;
 	s->items[s->nitems].seq = s->fetches;
@@ -354,35 +400,49 @@ past_deadline(const struct walk *r, struct stream *s)
  * come after the watermark, in the requested order.  *past_horizon: an
  * ascending walk reached calls started after it began.
  */
-static enum step
-buffer_page(
+enum step
+stream_buffer(
     struct walk *r, struct stream *s, struct uppage *pg, bool *past_horizon)
 {
 	size_t i, first_new = s->nitems;
+	bool unordered = s->d->creation_order || s->win.on;
 
 	for (i = 0; i < pg->n; i++) {
 		size_t at = s->backward ? pg->n - 1 - i : i;
 		struct call *c = &pg->calls[at];
-		struct key k = call_key(c);
+		struct key k = stream_key(s, c);
 		int64_t off = 0;
 		if (s->page_style) {
 			int64_t idx = (s->f.pos.page - s->base) * s->per_page +
 			    (int64_t)at;
 			off = s->backward ? s->total - 1 - idx : idx;
 		}
+		/* created after the walk began: so did everything after it
+		 * in an ascending creation-order list */
+		if (s->d->creation_order && r->q->order == ORDER_ASC &&
+		    !s->win.on && c->created_at.set &&
+		    c->created_at.v > r->horizon)
+			*past_horizon = true;
 		if (c->started_at.set && c->started_at.v > r->horizon) {
 			/* arrived after the walk began; ascending, nothing
-			 * after it can be older */
-			*past_horizon = r->q->order == ORDER_ASC;
+			 * after it can be older (windows end at the horizon
+			 * themselves) */
+			*past_horizon |= r->q->order == ORDER_ASC && !unordered;
 			continue;
 		}
+		/* windows: what the superset the provider was asked for
+		 * holds outside the window is read again in its own */
+		if (s->win.on && !window_holds(s, &k))
+			continue;
 		if (past_deadline(r, s))
 			return STEP_OK;
 		if (!filter_match(r->q, s->plan.local, c))
 			continue;
-		if (!key_after_wm(r, s, &k) || already_buffered(r, s, &k))
+		if (!key_after_wm(r, s, &k) ||
+		    (unordered ? already_buffered_unordered(r, s, first_new, &k)
+		               : already_buffered(r, s, &k)))
 			continue;
-		if (push_item(r, s, c, off) != STEP_OK)
+		if (push_item(r, s, c, &k, off) != STEP_OK)
 			return STEP_INTERNAL;
 	}
 	/* Ties come in the provider's order, and a tie may straddle two
@@ -427,6 +487,8 @@ stream_take(struct walk *r, struct stream *s, struct uppage *pg)
 {
 	bool past_horizon = false;
 
+	if (s->win.on)
+		return window_take(r, s, pg);
 	/* Page styles compare the new total with the old one. */
 	if (pg->has_total && !s->page_style) {
 		s->total = pg->total;
@@ -438,7 +500,7 @@ stream_take(struct walk *r, struct stream *s, struct uppage *pg)
 		return STEP_OK;
 	s->looked++;
 	move_frontier(s, r->q->order, pg);
-	if (buffer_page(r, s, pg, &past_horizon) != STEP_OK)
+	if (stream_buffer(r, s, pg, &past_horizon) != STEP_OK)
 		return STEP_INTERNAL;
 	if (s->failed)
 		return STEP_OK; /* past the deadline */
@@ -450,12 +512,11 @@ stream_take(struct walk *r, struct stream *s, struct uppage *pg)
 	return STEP_OK;
 }
 
-void
-stream_resume(const struct stream *s, struct cursor_pos *cp)
+/* Token, keyset and page styles: the earliest page holding an unemitted
+ * record, or the next one. */
+static void
+resume_position(const struct stream *s, struct cursor_pos *cp)
 {
-	memset(cp, 0, sizeof(*cp));
-	cp->index = s->qidx;
-	cp->started = true;
 	cp->per_page = s->page_style ? s->per_page : 0;
 	cp->total = s->page_style ? s->total : (s->total_known ? s->total : -1);
 	if (s->head < s->nitems) {
@@ -487,6 +548,18 @@ stream_resume(const struct stream *s, struct cursor_pos *cp)
 	                       : s->min_page_at != NULL &&
 	                strcmp(cp->token, s->min_page_at) == 0))
 		cp->per_page = s->min_page;
+}
+
+void
+stream_resume(const struct stream *s, struct cursor_pos *cp)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->index = s->qidx;
+	cp->started = true;
+	if (s->win.on)
+		window_resume(s, cp);
+	else
+		resume_position(s, cp);
 	if (s->own_wm) {
 		cp->own_wm = true;
 		cp->own_wm_has_time = s->has_wm && s->wm.has_time;

@@ -10,101 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- vocabularies ---- */
-
-const struct up_status *
-up_status_find(const struct up_status *t, size_t n, const char *w)
-{
-	size_t i;
-
-	for (i = 0; w != NULL && i < n; i++)
-		if (word_eq(w, t[i].word))
-			return &t[i];
-	return NULL;
-}
-
-void
-up_status_map(const struct up_status_table *t, const char *st, const char *why,
-    struct call *c)
-{
-	const struct up_status *s = up_status_find(t->words, t->n, st), *r;
-
-	c->status = s != NULL ? s->status : ST_UNKNOWN;
-	c->end_reason = s != NULL ? s->reason : ER_NULL;
-	if (s == NULL || s->refine == UP_FINAL || why == NULL)
-		return;
-	r = up_status_find(t->reasons, t->nreasons, why);
-	if (r != NULL) {
-		if (s->refine == UP_BY_REASON)
-			c->status = r->status;
-		c->end_reason = r->reason;
-	} else if (s->refine == UP_BY_REASON) {
-		/* a finish reason outside the table is a failure */
-		c->status = ST_FAILED;
-		c->end_reason = ER_ERROR;
-	}
-}
-
-unsigned
-up_status_outcomes(const struct up_status_table *t, size_t i)
-{
-	unsigned m = FBIT(t->words[i].status);
-	size_t j;
-
-	if (t->words[i].refine != UP_BY_REASON)
-		return m;
-	m |= FBIT(ST_FAILED);
-	for (j = 0; j < t->nreasons; j++)
-		m |= FBIT(t->reasons[j].status);
-	return m;
-}
-
-unsigned
-up_status_producible(const struct up_status_table *t)
-{
-	unsigned m = FBIT(ST_UNKNOWN);
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		m |= up_status_outcomes(t, i);
-	return m;
-}
-
-unsigned
-up_status_select(
-    const struct up_status_table *t, unsigned wanted, unsigned *yield)
-{
-	unsigned m = 0, o;
-	size_t i;
-
-	*yield = 0;
-	for (i = 0; i < t->n; i++)
-		if ((o = up_status_outcomes(t, i)) & wanted) {
-			m |= 1u << i;
-			*yield |= o;
-		}
-	return m;
-}
-
-void
-up_json_status_words(
-    struct buf *b, const struct up_status_table *t, unsigned wanted)
-{
-	unsigned yield, m = up_status_select(t, wanted, &yield);
-	bool first = true;
-	size_t i;
-
-	buf_addc(b, '[');
-	for (i = 0; i < t->n; i++)
-		if (m & (1u << i)) {
-			if (!first)
-				buf_addc(b, ',');
-			first = false;
-			buf_json_cstr(b, t->words[i].word);
-		}
-	buf_addc(b, ']');
-}
-
 const char *const up_dir_incoming_words[DIR__MAX] = { NULL, "incoming",
 	"outgoing" };
 
@@ -355,8 +260,8 @@ up_end_from(struct call *c, const struct opt_i64 *from)
 }
 
 int
-up_record_begin(
-    const struct fetch *f, const struct jv *o, const char *key, struct call *c)
+up_record_begin(const struct fetch *f, const struct jv *o, const char *key,
+    struct call *c, const char **why)
 {
 	const struct jv *id = jv_get(o, key);
 
@@ -367,9 +272,134 @@ up_record_begin(
 	c->is_test = -1;
 	if (id == NULL || jv_type(id) != J_STR || jv_len(id) == 0 ||
 	    jv_len(id) > MAX_NATIVE_ID)
-		return -1;
+		return up_why(why,
+		    "the call's id is missing or not a string of 1 to 256 "
+		    "bytes");
 	c->native_id = jv_str(id);
 	return 0;
+}
+
+static const char *
+unpack_type_name(char t)
+{
+	switch (t) {
+	case 's':
+		return "a short string";
+	case 't':
+		return "a string";
+	case 'i':
+		return "an integer";
+	case 'b':
+		return "a boolean";
+	case 'o':
+		return "an object";
+	case 'T':
+		return "an ISO 8601 time";
+	case 'S':
+		return "a number of seconds";
+	default:
+		return "of a known type";
+	}
+}
+
+/* One member of an up_unpack format: "path:T" into out. */
+static int
+unpack_one(
+    const struct jv *o, const char *path, size_t len, char type, va_list *ap)
+{
+	char key[64];
+	const char *dot;
+
+	/* every segment but the last names an object (absent: all absent) */
+	while ((dot = memchr(path, '.', len)) != NULL) {
+		if ((size_t)(dot - path) >= sizeof(key))
+			return -1;
+		memcpy(key, path, (size_t)(dot - path));
+		key[dot - path] = '\0';
+		if (up_field_obj(o, key, &o) < 0)
+			return -1;
+		len -= (size_t)(dot - path) + 1;
+		path = dot + 1;
+	}
+	if (len >= sizeof(key))
+		return -1;
+	memcpy(key, path, len);
+	key[len] = '\0';
+	switch (type) {
+	case 's':
+		return up_field_str(o, key, va_arg(*ap, const char **));
+	case 't':
+		return up_field_text(o, key, va_arg(*ap, const char **));
+	case 'i':
+		return up_field_int(o, key, va_arg(*ap, struct opt_i64 *));
+	case 'b':
+		return up_field_bool(o, key, va_arg(*ap, int *));
+	case 'o':
+		return up_field_obj(o, key, va_arg(*ap, const struct jv **));
+	case 'T':
+		return up_field_time_iso(o, key, va_arg(*ap, struct opt_i64 *));
+	case 'S':
+		return up_field_seconds(o, key, va_arg(*ap, struct opt_i64 *));
+	default:
+		return -1;
+	}
+}
+
+static int
+vunpack(struct arena *a, const struct jv *o, const char **why, const char *fmt,
+    va_list *ap)
+{
+	const char *p = fmt, *end, *colon;
+	int rc = 0;
+
+	while (rc == 0 && *p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, " ");
+		colon = end - 2;
+		if (end - p < 3 || *colon != ':' ||
+		    unpack_one(o, p, (size_t)(colon - p), colon[1], ap) < 0) {
+			/* a format item the table of types does not know
+			 * fails the same way: the driver's fixtures find it */
+			*why = arena_printf(a, "%.*s is not %s",
+			    (int)(colon - p), p, unpack_type_name(colon[1]));
+			if (*why == NULL)
+				*why = "out of memory";
+			rc = -1;
+		}
+		p = end;
+	}
+	return rc;
+}
+
+int
+up_unpack(
+    struct arena *a, const struct jv *o, const char **why, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vunpack(a, o, why, fmt, &ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+up_record(const struct fetch *f, struct arena *a, const struct jv *o,
+    const char *id, struct call *c, const char **why, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (up_record_begin(f, o, id, c, why) < 0)
+		return -1;
+	va_start(ap, fmt);
+	rc = vunpack(a, o, why, fmt, &ap);
+	va_end(ap);
+	return rc;
 }
 
 int
@@ -388,6 +418,8 @@ up_decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
 
 	pg->n = 0;
 	pg->calls = NULL;
+	pg->next.page = 0;
+	pg->next.token = NULL;
 	if (jv_len(arr) > 0 &&
 	    (pg->calls = arena_calloc(a, jv_len(arr), sizeof(*pg->calls))) ==
 	        NULL) {
@@ -475,4 +507,33 @@ up_decode_pages(const struct fetch *f, const struct upresp *resp,
 		return e;
 	up_pages_end(f, &pp, pg);
 	return CN_OK;
+}
+
+enum cn_err
+up_decode_count(const struct jv *o, const char *key, struct opt_i64 *out,
+    char *err, size_t errsize)
+{
+	if (up_field_int(o, key, out) < 0 || (out->set && out->v < 0))
+		return up_bad(err, errsize, "bad %s", key);
+	return CN_OK;
+}
+
+enum cn_err
+up_decode_list(const struct fetch *f, const struct upresp *resp,
+    struct arena *a, const char *path, const char *count_key,
+    up_record_fn record, struct uppage *pg, struct opt_i64 *total, char *err,
+    size_t errsize)
+{
+	const struct jv *root, *records;
+	enum cn_err e;
+
+	total->set = false;
+	if ((e = up_decode_begin(
+	         f, resp, a, path, &root, &records, err, errsize)) != CN_OK)
+		return e;
+	if (count_key != NULL &&
+	    (e = up_decode_count(root, count_key, total, err, errsize)) !=
+	        CN_OK)
+		return e;
+	return up_decode_records(f, a, records, pg, record, err, errsize);
 }

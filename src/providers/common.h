@@ -30,6 +30,25 @@
 #define ASC_BIT 2u
 #define FBIT(f) (1u << (f))
 
+/*
+ * What every driver descriptor starts with: the kind's name, paging
+ * style, largest page and native orders, and its entry points, which
+ * each driver file names plan, prepare and decode.
+ */
+#define UP_DRIVER(name, style, max_page, orders) \
+	.abi = DRIVER_ABI, .kind = (name), .paging = (style), \
+	.max_page_size = (max_page), .native_orders = (orders), .plan = plan, \
+	.prepare = prepare, .decode = decode
+
+/* Filter sets descriptors name often. */
+#define UP_F_TIME (FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE))
+#define UP_F_DURATION (FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION))
+/* What every normalized record lets callnorm check (a kind without a
+ * test flag checks include_test trivially: nothing is a test call). */
+#define UP_F_RECORD \
+	(FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) | UP_F_TIME | \
+	    UP_F_DURATION | FBIT(F_PHONE) | FBIT(F_INCLUDE_TEST))
+
 /* ---- the upstream request ---- */
 
 /* base_url + path, then up_url_param() for each query parameter. */
@@ -61,15 +80,39 @@ void up_json_words(
 void up_json_threshold(
     struct buf *, bool has_lo, int64_t lo, bool has_hi, int64_t hi);
 
+/* A JSON body's walk members: "sort_order":"ascending"|"descending",
+ * "limit":page_size and, after the first page, "<token_name>":token. */
+void up_json_walk(
+    struct buf *, const struct fetch *, bool *first, const char *token_name);
+
 /* Marks the filters in bits as pushed down, and exact when so. */
 void up_push(struct plan *, unsigned bits, bool exact);
 
 /* Highest bit index set, for single-valued pushdowns; -1 if not one. */
 int up_single_bit(unsigned mask);
 
+/* started_after/started_before, when given, pushed as a superset (the
+ * provider's bound inclusivity or precision differs) and re-checked. */
+void up_plan_time_superset(const struct query *, struct plan *);
+
 /* For a provider that lists phone calls only: type=phone excludes
  * nothing, and type=web can hold nowhere. */
 void up_phone_only(const struct query *, struct plan *);
+
+/* Status pushdown as up_status_pick finds it, at most max words (1 for
+ * single-valued APIs): none -> nothing can match; exact when no word
+ * sent can also yield a status not asked for. */
+struct up_status_table;
+void up_plan_status(
+    const struct query *, struct plan *, struct up_status_table *, int max);
+/* Pushes a single direction and a single agent id (single-valued APIs). */
+void up_plan_single(const struct query *, struct plan *);
+
+/* Page-number lists: base_url + path, page (from 1) and per_page. */
+void up_url_pages(struct buf *, const struct fetch *, const char *path);
+/* name=the direction / agent id, when the plan pushed a single one. */
+void up_url_direction(struct buf *, const struct fetch *, const char *name);
+void up_url_agent(struct buf *, const struct fetch *, const char *name);
 
 /* ---- vocabularies ---- */
 
@@ -93,34 +136,73 @@ struct up_status {
 	enum up_refine refine;
 };
 
-/* A provider's status vocabulary, and its finish reasons (may be 0). */
+#define UP_MAX_WORDS 24
+#define UP_MAX_REASONS 40
+
+/*
+ * A provider's status vocabulary, written as text and compiled on first
+ * use (vocab.c).  Entries are separated by spaces:
+ *
+ *   word=status            a final word (end reason null)
+ *   word=status/reason     a final word with its end reason
+ *   word=status+           UP_BY_REASON: the reason table decides
+ *   word=status/reason~    UP_REASON_ONLY: the reason table may name
+ *                          the end reason
+ *
+ * status and reason are the normalized names (in_progress, no_answer,
+ * user_hangup...).  In the reason table, "*=status/reason" is what any
+ * reason it does not list means for an UP_BY_REASON word (default
+ * failed/error), and a word ending in '*' ("error_*=failed/error")
+ * stands for every word with that prefix (entries are tried in order).
+ * Declare one with UP_STATUS_TABLE(words, reasons).
+ */
 struct up_status_table {
-	const struct up_status *words;
+	const char *spec_words, *spec_reasons;
+	bool ready;
+	struct up_status words[UP_MAX_WORDS];
 	size_t n;
-	const struct up_status *reasons;
+	struct up_status reasons[UP_MAX_REASONS];
 	size_t nreasons;
+	struct up_status other;
+	char text[1024];
+	size_t textlen;
 };
+
+#define UP_STATUS_TABLE(words, reasons) \
+	{ \
+		.spec_words = (words), .spec_reasons = (reasons) \
+	}
 
 #define UP_NELEM(t) (sizeof(t) / sizeof((t)[0]))
 
+/* The compiled table (compiling it the first time). */
+const struct up_status_table *up_vocab(struct up_status_table *);
 /* The entry whose word matches w (word_eq), or NULL. */
 const struct up_status *up_status_find(
     const struct up_status *, size_t n, const char *w);
 /* c->status and c->end_reason from the status word and finish reason
  * (either may be NULL); a word outside the table is unknown. */
-void up_status_map(const struct up_status_table *, const char *status,
+void up_status_map(struct up_status_table *, const char *status,
     const char *reason, struct call *c);
 /* The normalized statuses (FBIT) words[i] can become. */
-unsigned up_status_outcomes(const struct up_status_table *, size_t i);
+unsigned up_status_outcomes(struct up_status_table *, size_t i);
 /* Every status a record can map to, unknown included. */
-unsigned up_status_producible(const struct up_status_table *);
+unsigned up_status_producible(struct up_status_table *);
 /* The entries (bit i: words[i]) that can yield a wanted status; *yield
  * gets everything those entries can become. */
 unsigned up_status_select(
-    const struct up_status_table *, unsigned wanted, unsigned *yield);
+    struct up_status_table *, unsigned wanted, unsigned *yield);
+/*
+ * The words of the entries up_status_select picks, into out[0..max):
+ * their number (0: nothing upstream can match), or -1 when `unknown` is
+ * wanted (it stands for words outside the table, which have no upstream
+ * spelling) or more than max words would be needed.
+ */
+int up_status_pick(
+    struct up_status_table *, unsigned wanted, const char **out, int max);
 /* A JSON array of the words of the entries up_status_select picks. */
 void up_json_status_words(
-    struct buf *, const struct up_status_table *, unsigned wanted);
+    struct buf *, struct up_status_table *, unsigned wanted);
 
 /* Direction vocabularies: inbound/outbound, incoming/outgoing. */
 #define UP_DIR_INOUT 1u
@@ -190,6 +272,18 @@ int up_field_seconds(const struct jv *obj, const char *key, struct opt_i64 *ms);
  * rendered as a decimal string (OSVI campaign_id). */
 int up_field_id_string(
     struct arena *, const struct jv *obj, const char *key, const char **out);
+/*
+ * Several typed fields in one call: fmt lists "path:T" items separated
+ * by spaces, each with its output pointer in the same order.  path is a
+ * member name, or names joined by '.' through nested objects (an absent
+ * object leaves its fields absent).  T is s (up_field_str, const char
+ * **), t (up_field_text), i (up_field_int, struct opt_i64 *), b
+ * (up_field_bool, int *), o (up_field_obj, const struct jv **), T
+ * (up_field_time_iso) or S (up_field_seconds).  0, or -1 with *why
+ * naming the first field of the wrong type (arena text).
+ */
+int up_unpack(struct arena *, const struct jv *obj, const char **why,
+    const char *fmt, ...);
 /* Unset, or an instant our time format can print. */
 bool up_time_ok(const struct opt_i64 *);
 /* ended_at = from + duration_ms, when both are known. */
@@ -198,11 +292,16 @@ void up_end_from(struct call *c, const struct opt_i64 *from);
 /*
  * Starts c from record o: provider, kind, raw, no test flag (-1), and the
  * native id from the string member `key` (1 to 256 bytes).  -1 when that
- * id is missing or malformed: the record is not what the provider
- * documents.
+ * id is missing or malformed (*why says so): the record is not what the
+ * provider documents.
  */
-int up_record_begin(
-    const struct fetch *, const struct jv *o, const char *key, struct call *c);
+int up_record_begin(const struct fetch *, const struct jv *o, const char *key,
+    struct call *c, const char **why);
+
+/* up_record_begin with the id member `id`, then up_unpack(fmt, ...): a
+ * record function's first statement. */
+int up_record(const struct fetch *, struct arena *, const struct jv *o,
+    const char *id, struct call *c, const char **why, const char *fmt, ...);
 
 /*
  * Normalizes one upstream record into c; returns 0, or -1 with *why set
@@ -214,11 +313,25 @@ typedef int (*up_record_fn)(const struct fetch *, struct arena *,
 /* *why = msg, and -1: a record function's failure in one statement. */
 int up_why(const char **why, const char *msg);
 
-/* Fills pg->calls/pg->n from an array of record objects; CN_INTERNAL
- * when a record failed because the arena did. */
+/* Fills pg->calls/pg->n from an array of record objects and clears
+ * pg->next; CN_INTERNAL when a record failed because the arena did. */
 enum cn_err up_decode_records(const struct fetch *, struct arena *,
     const struct jv *arr, struct uppage *pg, up_record_fn, char *err,
     size_t errsize);
+
+/* The optional count `key` of obj (a total of records): absent, or an
+ * integer >= 0, else PROVIDER_BAD_RESPONSE. */
+enum cn_err up_decode_count(const struct jv *obj, const char *key,
+    struct opt_i64 *out, char *err, size_t errsize);
+
+/*
+ * A plain list answer: up_decode_begin at path, the optional count
+ * count_key of the root object (NULL: none) into *total, then the
+ * records.  The page facts are the caller's.
+ */
+enum cn_err up_decode_list(const struct fetch *, const struct upresp *,
+    struct arena *, const char *path, const char *count_key, up_record_fn,
+    struct uppage *, struct opt_i64 *total, char *err, size_t errsize);
 
 /* The page facts every decode ends with. */
 void up_page_end(struct uppage *, bool last, const struct opt_i64 *total,

@@ -16,75 +16,42 @@
  * OSVI's outcomes.  "picked" takes its end reason from call_ended_by
  * instead (see call_end_reason()).
  */
-static const struct up_status words[] = {
-	{ "in_progress", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
-	{ "picked", ST_COMPLETED, ER_NULL, UP_FINAL },
-	{ "not_picked", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
-	{ "busy", ST_BUSY, ER_BUSY, UP_FINAL },
-	{ "voicemail", ST_VOICEMAIL, ER_VOICEMAIL, UP_FINAL },
-	{ "failed", ST_FAILED, ER_ERROR, UP_FINAL },
-};
-
-static const struct up_status_table statuses = { words, UP_NELEM(words), NULL,
-	0 };
+static struct up_status_table statuses =
+    UP_STATUS_TABLE("in_progress=in_progress picked=completed "
+                    "not_picked=no_answer/no_answer busy=busy/busy "
+                    "voicemail=voicemail/voicemail failed=failed/error",
+        NULL);
 
 /* The page facts live in meta; a page count is never negative. */
 static const struct up_pages_names pages = { "meta", "current_page",
 	"total_pages", "total_count", "per_page", 0 };
 
 /*
- * The upstream list for the query's statuses, comma-separated, into out:
- * the number of values; 0 when none exists at OSVI (nothing can match);
- * -1 when `unknown` is asked for, which stands for values outside the
- * table and so has no upstream spelling.
+ * The upstream list for the query's statuses, comma-separated, into out
+ * (room for every word): the number of values, as up_status_pick.
  */
 static int
 status_list(const struct query *q, char *out, size_t size)
 {
-	size_t i, len = 0;
-	int n = 0;
+	const char *w[UP_MAX_WORDS];
+	int i, n = up_status_pick(&statuses, q->statuses, w, UP_MAX_WORDS);
+	size_t len = 0;
 
 	out[0] = '\0';
-	if (q->statuses & (1u << ST_UNKNOWN))
-		return -1;
-	for (i = 0; i < statuses.n; i++) {
-		size_t wl = strlen(words[i].word);
-		if (!(q->statuses & (1u << words[i].status)))
-			continue;
-		if (len + wl + 2 > size)
-			return -1;
-		if (n++ > 0)
-			out[len++] = ',';
-		memcpy(out + len, words[i].word, wl + 1);
-		len += wl;
-	}
-	return n;
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(
+		    out + len, size - len, "%s%s", i > 0 ? "," : "", w[i]);
+	return len < size ? n : -1;
 }
 
 static void
 plan(const struct query *q, struct plan *p)
 {
-	char list[96];
-
 	up_phone_only(q, p); /* OSVI lists phone calls only */
-	if (q->statuses) {
-		switch (status_list(q, list, sizeof(list))) {
-		case -1:
-			break;
-		case 0:
-			p->empty = true;
-			break;
-		default:
-			up_push(p, FBIT(F_STATUS), true);
-			break;
-		}
-	}
+	up_plan_status(q, p, &statuses, UP_MAX_WORDS);
 	/* call_type may be null, which both directions together exclude
 	 * here but not upstream: only a single direction goes up. */
-	if (up_single_bit(q->directions) > 0)
-		up_push(p, FBIT(F_DIRECTION), true);
-	if (q->agent_ids.n == 1)
-		up_push(p, FBIT(F_AGENT), true);
+	up_plan_single(q, p);
 	/*
 	 * Not pushed, on purpose:
 	 * - start_date/end_date bound call_picked_at, which unanswered calls
@@ -99,24 +66,17 @@ plan(const struct query *q, struct plan *p)
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
-	const struct query *q = f->q;
-	unsigned pushed = f->plan->pushed;
 	enum cn_err e;
-	char list[96];
+	char list[512];
 	struct buf b;
-	int dir;
 
 	buf_init(&b, URL_MAX);
-	up_url_begin(&b, f->pc, "/v1/calls");
-	up_url_param_int(&b, "page", f->pos.page < 1 ? 1 : f->pos.page);
-	up_url_param_int(&b, "per_page", f->page_size);
-	if ((pushed & FBIT(F_STATUS)) && status_list(q, list, sizeof(list)) > 0)
+	up_url_pages(&b, f, "/v1/calls");
+	if ((f->plan->pushed & FBIT(F_STATUS)) &&
+	    status_list(f->q, list, sizeof(list)) > 0)
 		up_url_param(&b, "status", list);
-	if ((pushed & FBIT(F_AGENT)) && q->agent_ids.n == 1)
-		up_url_param(&b, "agent_uuid", q->agent_ids.v[0]);
-	if ((pushed & FBIT(F_DIRECTION)) &&
-	    (dir = up_single_bit(q->directions)) > 0)
-		up_url_param(&b, "call_type", call_dir_names[dir]);
+	up_url_agent(&b, f, "agent_uuid");
+	up_url_direction(&b, f, "call_type");
 	if ((e = up_get(a, r, &b)) != CN_OK)
 		return e;
 	return up_add_header(a, r, "API-Token", f->pc->api_key);
@@ -184,36 +144,19 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	const char *dir, *other, *line, *by;
 	struct opt_i64 picked;
 
-	if (up_record_begin(f, o, "call_id", c) < 0)
-		return up_why(why,
-		    "call_id is missing or not a string of 1 to 256 bytes");
+	if (up_record(f, a, o, "call_id", c, why,
+	        "status:s call_ended_by:s call_type:s phone_number:s "
+	        "from_number:s agent_uuid:s agent_name:s created_at:T "
+	        "call_picked_at:T duration_seconds:S",
+	        &c->provider_status, &by, &dir, &other, &line, &c->agent_id,
+	        &c->agent_name, &c->started_at, &picked, &c->duration_ms) < 0)
+		return -1;
 	c->type = TYPE_PHONE;
-	if (up_field_str(o, "status", &c->provider_status) < 0)
-		return up_why(why, "status is not a string");
-	if (up_field_str(o, "call_ended_by", &by) < 0)
-		return up_why(why, "call_ended_by is not a string");
 	up_status_map(&statuses, c->provider_status, NULL, c);
 	if (c->status == ST_COMPLETED)
 		c->end_reason = call_end_reason(by);
-	if (up_field_str(o, "call_type", &dir) < 0)
-		return up_why(why, "call_type is not a string");
-	if (up_field_str(o, "phone_number", &other) < 0)
-		return up_why(why, "phone_number is not a string");
-	if (up_field_str(o, "from_number", &line) < 0)
-		return up_why(why, "from_number is not a string");
 	c->direction = up_direction(dir, UP_DIR_INOUT);
 	parties(c, other, line);
-	if (up_field_str(o, "agent_uuid", &c->agent_id) < 0)
-		return up_why(why, "agent_uuid is not a string");
-	if (up_field_str(o, "agent_name", &c->agent_name) < 0)
-		return up_why(why, "agent_name is not a string");
-	if (up_field_time_iso(o, "created_at", &c->started_at) < 0)
-		return up_why(why, "created_at is not an ISO 8601 time");
-	if (up_field_time_iso(o, "call_picked_at", &picked) < 0)
-		return up_why(why, "call_picked_at is not an ISO 8601 time");
-	if (up_field_seconds(o, "duration_seconds", &c->duration_ms) < 0)
-		return up_why(
-		    why, "duration_seconds is not a number of seconds");
 	/* talk time runs from the pickup, not from created_at */
 	up_end_from(c, &picked);
 	if (up_field_id_string(a, o, "campaign_id", &c->campaign_id) < 0)
@@ -409,20 +352,8 @@ static const struct detail_driver detail = {
 };
 
 const struct driver drv_osvi = {
-	.abi = DRIVER_ABI,
-	.kind = "osvi",
-	.paging = PAGING_PAGE1,
-	.max_page_size = 100,
-	.native_orders = DESC_BIT,
-	.needs_secret = false,
-	.has_test_flag = false,
+	UP_DRIVER("osvi", PAGING_PAGE1, 100, DESC_BIT),
 	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT),
-	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	    FBIT(F_INCLUDE_TEST),
-	.plan = plan,
-	.prepare = prepare,
-	.decode = decode,
+	.can_check = UP_F_RECORD | FBIT(F_AGENT),
 	.detail = &detail,
 };

@@ -112,6 +112,20 @@ up_json_key(struct buf *b, bool *first, const char *name)
 }
 
 void
+up_json_walk(
+    struct buf *b, const struct fetch *f, bool *first, const char *token_name)
+{
+	up_json_key(b, first, "sort_order");
+	buf_json_cstr(b, f->order == ORDER_ASC ? "ascending" : "descending");
+	up_json_key(b, first, "limit");
+	buf_json_int(b, f->page_size);
+	if (f->pos.token != NULL) {
+		up_json_key(b, first, token_name);
+		buf_json_cstr(b, f->pos.token);
+	}
+}
+
+void
 up_json_strset(struct buf *b, const struct strset *s)
 {
 	size_t i;
@@ -190,4 +204,66 @@ up_phone_only(const struct query *q, struct plan *p)
 		if (!(q->types & (1u << TYPE_PHONE)))
 			p->empty = true;
 	}
+}
+
+void
+up_plan_status(
+    const struct query *q, struct plan *p, struct up_status_table *t, int max)
+{
+	const char *w[UP_MAX_WORDS];
+	unsigned yield;
+	int n;
+
+	if (!q->statuses)
+		return;
+	n = up_status_pick(
+	    t, q->statuses, w, max < UP_MAX_WORDS ? max : UP_MAX_WORDS);
+	if (n == 0)
+		p->empty = true;
+	else if (n > 0) {
+		up_status_select(t, q->statuses, &yield);
+		up_push(p, FBIT(F_STATUS), (yield & ~q->statuses) == 0);
+	}
+}
+
+void
+up_plan_single(const struct query *q, struct plan *p)
+{
+	if (up_single_bit(q->directions) > 0)
+		up_push(p, FBIT(F_DIRECTION), true);
+	if (q->agent_ids.n == 1)
+		up_push(p, FBIT(F_AGENT), true);
+}
+
+void
+up_url_pages(struct buf *b, const struct fetch *f, const char *path)
+{
+	up_url_begin(b, f->pc, path);
+	up_url_param_int(b, "page", f->pos.page < 1 ? 1 : f->pos.page);
+	up_url_param_int(b, "per_page", f->page_size);
+}
+
+void
+up_url_direction(struct buf *b, const struct fetch *f, const char *name)
+{
+	int dir = up_single_bit(f->q->directions);
+
+	if ((f->plan->pushed & FBIT(F_DIRECTION)) && dir > 0)
+		up_url_param(b, name, call_dir_names[dir]);
+}
+
+void
+up_url_agent(struct buf *b, const struct fetch *f, const char *name)
+{
+	if ((f->plan->pushed & FBIT(F_AGENT)) && f->q->agent_ids.n == 1)
+		up_url_param(b, name, f->q->agent_ids.v[0]);
+}
+
+void
+up_plan_time_superset(const struct query *q, struct plan *p)
+{
+	if (query_has(q, QP_STARTED_AFTER))
+		up_push(p, FBIT(F_STARTED_AFTER), false);
+	if (query_has(q, QP_STARTED_BEFORE))
+		up_push(p, FBIT(F_STARTED_BEFORE), false);
 }

@@ -15,47 +15,11 @@
 #define URL_MAX 16384
 
 /* Talkover's status vocabulary (Twilio-like, "no-answer"). */
-static const struct up_status words[] = {
-	{ "initiated", ST_QUEUED, ER_NULL, UP_FINAL },
-	{ "ringing", ST_RINGING, ER_NULL, UP_FINAL },
-	{ "answered", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
-	{ "completed", ST_COMPLETED, ER_NULL, UP_FINAL },
-	{ "failed", ST_FAILED, ER_ERROR, UP_FINAL },
-	{ "busy", ST_BUSY, ER_BUSY, UP_FINAL },
-	{ "no-answer", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
-};
-
-static const struct up_status_table statuses = { words, UP_NELEM(words), NULL,
-	0 };
-
-/* Laravel-style pagination: last_page may take any value. */
-static const struct up_pages_names pages = { "pagination", "current_page",
-	"last_page", "total", "per_page", INT64_MIN };
-
-/*
- * The one upstream status the query's statuses translate to: 1 with
- * *word set; 0 when none of them exists at Talkover (nothing can match);
- * -1 when several do, or when `unknown` is asked for, which stands for
- * values outside the table and so has no upstream spelling.
- */
-static int
-status_push(const struct query *q, const char **word)
-{
-	size_t i;
-	int found = 0;
-
-	*word = NULL;
-	if (q->statuses & (1u << ST_UNKNOWN))
-		return -1;
-	for (i = 0; i < statuses.n; i++) {
-		if (!(q->statuses & (1u << words[i].status)))
-			continue;
-		if (found++)
-			return -1;
-		*word = words[i].word;
-	}
-	return found;
-}
+static struct up_status_table statuses =
+    UP_STATUS_TABLE("initiated=queued ringing=ringing answered=in_progress "
+                    "completed=completed failed=failed/error busy=busy/busy "
+                    "no-answer=no_answer/no_answer",
+        NULL);
 
 /*
  * date_from/date_to are whole days in an unnamed zone.  Every zone is
@@ -81,24 +45,11 @@ date_to(const struct query *q, char *out, size_t size)
 static void
 plan(const struct query *q, struct plan *p)
 {
-	const char *w;
 	char day[16];
 
 	up_phone_only(q, p); /* Talkover lists phone calls only */
-	if (q->statuses) {
-		switch (status_push(q, &w)) {
-		case 0:
-			p->empty = true;
-			break;
-		case 1:
-			up_push(p, FBIT(F_STATUS), true);
-			break;
-		}
-	}
-	if (up_single_bit(q->directions) > 0)
-		up_push(p, FBIT(F_DIRECTION), true);
-	if (q->agent_ids.n == 1)
-		up_push(p, FBIT(F_AGENT), true);
+	up_plan_status(q, p, &statuses, 1); /* one value at most */
+	up_plan_single(q, p);
 	if (query_has(q, QP_STARTED_AFTER) && date_from(q, day, sizeof(day)))
 		up_push(p, FBIT(F_STARTED_AFTER), false);
 	if (query_has(q, QP_STARTED_BEFORE) && date_to(q, day, sizeof(day)))
@@ -120,19 +71,14 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	const char *w;
 	char day[16];
 	struct buf b;
-	int dir;
 
 	buf_init(&b, URL_MAX);
-	up_url_begin(&b, f->pc, "/api/v1/calls");
-	up_url_param_int(&b, "page", f->pos.page < 1 ? 1 : f->pos.page);
-	up_url_param_int(&b, "per_page", f->page_size);
-	if ((pushed & FBIT(F_STATUS)) && status_push(q, &w) == 1)
+	up_url_pages(&b, f, "/api/v1/calls");
+	if ((pushed & FBIT(F_STATUS)) &&
+	    up_status_pick(&statuses, q->statuses, &w, 1) == 1)
 		up_url_param(&b, "status", w);
-	if ((pushed & FBIT(F_DIRECTION)) &&
-	    (dir = up_single_bit(q->directions)) > 0)
-		up_url_param(&b, "direction", call_dir_names[dir]);
-	if ((pushed & FBIT(F_AGENT)) && q->agent_ids.n == 1)
-		up_url_param(&b, "agent_id", q->agent_ids.v[0]);
+	up_url_direction(&b, f, "direction");
+	up_url_agent(&b, f, "agent_id");
 	if ((pushed & FBIT(F_STARTED_AFTER)) && date_from(q, day, sizeof(day)))
 		up_url_param(&b, "date_from", day);
 	if ((pushed & FBIT(F_STARTED_BEFORE)) && date_to(q, day, sizeof(day)))
@@ -149,44 +95,29 @@ static int
 record(const struct fetch *f, struct arena *a, const struct jv *o,
     struct call *c, const char **why)
 {
-	const struct jv *v;
 	struct opt_i64 dur;
 	const char *dir;
 
-	(void)a; /* records keep pointers into the parsed body */
-	if (up_record_begin(f, o, "id", c) < 0)
-		return up_why(
-		    why, "id is missing or not a string of 1 to 256 bytes");
+	if (up_record(f, a, o, "id", c, why,
+	        "status:s direction:s from:s to:s agent.id:s agent.name:s "
+	        "created_at:T duration:S is_testing:b",
+	        &c->provider_status, &dir, &c->from, &c->to, &c->agent_id,
+	        &c->agent_name, &c->started_at, &dur, &c->is_test) < 0)
+		return -1;
 	c->type = TYPE_PHONE;
-	if (up_field_str(o, "status", &c->provider_status) < 0)
-		return up_why(why, "status is not a string");
 	up_status_map(&statuses, c->provider_status, NULL, c);
-	if (up_field_str(o, "direction", &dir) < 0)
-		return up_why(why, "direction is not a string");
 	c->direction = up_direction(dir, UP_DIR_INOUT);
-	if (up_field_str(o, "from", &c->from) < 0)
-		return up_why(why, "from is not a string");
-	if (up_field_str(o, "to", &c->to) < 0)
-		return up_why(why, "to is not a string");
-	if (up_field_obj(o, "agent", &v) < 0)
-		return up_why(why, "agent is not an object");
-	if (v != NULL && up_field_str(v, "id", &c->agent_id) < 0)
-		return up_why(why, "agent.id is not a string");
-	if (v != NULL && up_field_str(v, "name", &c->agent_name) < 0)
-		return up_why(why, "agent.name is not a string");
-	if (up_field_time_iso(o, "created_at", &c->started_at) < 0)
-		return up_why(why, "created_at is not an ISO 8601 time");
-	if (up_field_seconds(o, "duration", &dur) < 0)
-		return up_why(why, "duration is not a number of seconds");
 	/* Talkover reports 0 until a call completes: only then is it real. */
 	if (c->status == ST_COMPLETED && dur.set) {
 		c->duration_ms = dur;
 		up_end_from(c, &c->started_at);
 	}
-	if (up_field_bool(o, "is_testing", &c->is_test) < 0)
-		return up_why(why, "is_testing is not a boolean");
 	return 0;
 }
+
+/* Laravel-style pagination: last_page may take any value. */
+static const struct up_pages_names pages = { "pagination", "current_page",
+	"last_page", "total", "per_page", INT64_MIN };
 
 static enum cn_err
 decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
@@ -197,20 +128,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 }
 
 const struct driver drv_talkover = {
-	.abi = DRIVER_ABI,
-	.kind = "talkover",
-	.paging = PAGING_PAGE1,
-	.max_page_size = 100,
-	.native_orders = DESC_BIT,
-	.needs_secret = false,
+	UP_DRIVER("talkover", PAGING_PAGE1, 100, DESC_BIT),
 	.has_test_flag = true,
 	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT) |
-	    FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) | FBIT(F_PHONE),
-	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	    FBIT(F_INCLUDE_TEST),
-	.plan = plan,
-	.prepare = prepare,
-	.decode = decode,
+	    UP_F_TIME | FBIT(F_PHONE),
+	.can_check = UP_F_RECORD | FBIT(F_AGENT),
 };

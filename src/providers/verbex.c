@@ -11,30 +11,19 @@
 
 #define URL_MAX (64 * 1024)
 
-/* call_status words; "ended" and "error" read call_finish_reason. */
-static const struct up_status words[] = {
-	{ "registered", ST_QUEUED, ER_NULL, UP_FINAL },
-	{ "ongoing", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
-	{ "error", ST_FAILED, ER_ERROR, UP_REASON_ONLY },
-	{ "ended", ST_COMPLETED, ER_NULL, UP_BY_REASON },
-};
-
-/* call_finish_reason words whose outcome the normalized table names. */
-static const struct up_status reasons[] = {
-	{ "user_ended_call", ST_COMPLETED, ER_USER_HANGUP, UP_FINAL },
-	{ "agent_ended_call", ST_COMPLETED, ER_AGENT_HANGUP, UP_FINAL },
-	{ "call_transferred", ST_COMPLETED, ER_TRANSFERRED, UP_FINAL },
-	{ "inactivity_timeout", ST_COMPLETED, ER_INACTIVITY, UP_FINAL },
-	{ "maximum_duration_exceeded", ST_COMPLETED, ER_MAX_DURATION,
-	    UP_FINAL },
-	{ "no_answer", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
-	{ "line_busy", ST_BUSY, ER_BUSY, UP_FINAL },
-	{ "voicemail_detected", ST_VOICEMAIL, ER_VOICEMAIL, UP_FINAL },
-	{ "answering_machine_detected", ST_VOICEMAIL, ER_VOICEMAIL, UP_FINAL },
-};
-
-static const struct up_status_table statuses = { words, UP_NELEM(words),
-	reasons, UP_NELEM(reasons) };
+/* call_status words; "ended" and "error" read call_finish_reason,
+ * whose words are the second table. */
+static struct up_status_table statuses =
+    UP_STATUS_TABLE("registered=queued ongoing=in_progress error=failed/error~ "
+                    "ended=completed+",
+        "user_ended_call=completed/user_hangup "
+        "agent_ended_call=completed/agent_hangup "
+        "call_transferred=completed/transferred "
+        "inactivity_timeout=completed/inactivity "
+        "maximum_duration_exceeded=completed/max_duration "
+        "no_answer=no_answer/no_answer line_busy=busy/busy "
+        "voicemail_detected=voicemail/voicemail "
+        "answering_machine_detected=voicemail/voicemail");
 
 static void
 plan(const struct query *q, struct plan *p)
@@ -47,10 +36,7 @@ plan(const struct query *q, struct plan *p)
 	 * Bound inclusivity is undocumented: the lower bound goes out 1 ms
 	 * early, the upper one as given, and both are re-checked here.
 	 */
-	if (query_has(q, QP_STARTED_AFTER))
-		up_push(p, FBIT(F_STARTED_AFTER), false);
-	if (query_has(q, QP_STARTED_BEFORE))
-		up_push(p, FBIT(F_STARTED_BEFORE), false);
+	up_plan_time_superset(q, p);
 }
 
 static void
@@ -142,24 +128,15 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 {
 	const char *type, *dir, *st, *reason;
 
-	if (up_record_begin(f, o, "_id", c) < 0)
-		return up_why(why, "bad _id");
-	if (up_field_str(o, "call_type", &type) < 0 ||
-	    up_field_str(o, "direction", &dir) < 0 ||
-	    up_field_str(o, "call_status", &st) < 0 ||
-	    up_field_str(o, "call_finish_reason", &reason) < 0 ||
-	    up_field_str(o, "from_number", &c->from) < 0 ||
-	    up_field_str(o, "to_number", &c->to) < 0 ||
-	    up_field_str(o, "ai_agent_id", &c->agent_id) < 0 ||
-	    up_field_str(o, "ai_agent_name", &c->agent_name) < 0)
-		return up_why(why, "a field has the wrong type");
-	if (up_field_seconds(o, "call_duration_seconds", &c->duration_ms) < 0)
-		return up_why(why, "bad call_duration_seconds");
-	if (up_field_time_iso(o, "call_start_time", &c->started_at) < 0 ||
-	    up_field_time_iso(o, "call_end_time", &c->ended_at) < 0)
-		return up_why(why, "bad call_start_time or call_end_time");
-	if (up_field_obj(o, "metadata", &c->metadata) < 0)
-		return up_why(why, "metadata is not an object");
+	if (up_record(f, a, o, "_id", c, why,
+	        "call_type:s direction:s call_status:s call_finish_reason:s "
+	        "from_number:s to_number:s ai_agent_id:s ai_agent_name:s "
+	        "call_duration_seconds:S call_start_time:T call_end_time:T "
+	        "metadata:o",
+	        &type, &dir, &st, &reason, &c->from, &c->to, &c->agent_id,
+	        &c->agent_name, &c->duration_ms, &c->started_at, &c->ended_at,
+	        &c->metadata) < 0)
+		return -1;
 	c->type = up_call_type(type);
 	c->direction = up_direction(dir, UP_DIR_INOUT);
 	c->provider_status = st;
@@ -180,8 +157,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	struct opt_i64 total;
 	enum cn_err e;
 
-	e = up_decode_begin(f, resp, a, "calls", &root, &calls, err, errsize);
-	if (e != CN_OK)
+	if ((e = up_decode_begin(
+	         f, resp, a, "calls", &root, &calls, err, errsize)) != CN_OK)
 		return e;
 	tok = jv_get(root, "next_page_token");
 	if (!jv_is_null(tok) && jv_type(tok) != J_STR)
@@ -189,14 +166,11 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	/* the token travels in the cursor, which has room for this much */
 	if (!jv_is_null(tok) && jv_len(tok) > CURSOR_MAX_TOKEN)
 		return up_bad(err, errsize, "next_page_token is too long");
-	if (up_field_int(root, "total_count", &total) < 0 ||
-	    (total.set && total.v < 0))
-		return up_bad(err, errsize, "bad total_count");
-	e = up_decode_records(f, a, calls, pg, record, err, errsize);
-	if (e != CN_OK)
+	if ((e = up_decode_count(root, "total_count", &total, err, errsize)) !=
+	        CN_OK ||
+	    (e = up_decode_records(f, a, calls, pg, record, err, errsize)) !=
+	        CN_OK)
 		return e;
-	pg->next.page = 0;
-	pg->next.token = NULL;
 	/* An empty token could only restart the walk: treat it as the end. */
 	if (!jv_is_null(tok) && jv_len(tok) > 0 &&
 	    (pg->next.token = arena_strdup(a, jv_str(tok))) == NULL)
@@ -318,21 +292,8 @@ static const struct detail_driver detail = {
 };
 
 const struct driver drv_verbex = {
-	.abi = DRIVER_ABI,
-	.kind = "verbex",
-	.paging = PAGING_TOKEN,
-	.max_page_size = 1000,
-	.native_orders = DESC_BIT | ASC_BIT,
-	.needs_secret = false,
-	.has_test_flag = false,
-	.can_push =
-	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE),
-	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	    FBIT(F_Q) | FBIT(F_INCLUDE_TEST),
-	.plan = plan,
-	.prepare = prepare,
-	.decode = decode,
+	UP_DRIVER("verbex", PAGING_TOKEN, 1000, DESC_BIT | ASC_BIT),
+	.can_push = FBIT(F_AGENT) | UP_F_TIME,
+	.can_check = UP_F_RECORD | FBIT(F_AGENT) | FBIT(F_Q),
 	.detail = &detail,
 };

@@ -13,22 +13,15 @@
 
 /* The normalized status table, in the provider's own order; also the
  * status pushdown.  The status doubles as the end reason. */
-static const struct up_status words[] = {
-	{ "initiated", ST_QUEUED, ER_NULL, UP_FINAL },
-	{ "ringing", ST_RINGING, ER_NULL, UP_FINAL },
-	{ "ongoing", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
-	{ "user_hangup", ST_COMPLETED, ER_USER_HANGUP, UP_FINAL },
-	{ "agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP, UP_FINAL },
-	{ "inactivity", ST_COMPLETED, ER_INACTIVITY, UP_FINAL },
-	{ "error_inactivity", ST_FAILED, ER_INACTIVITY, UP_FINAL },
-	{ "error", ST_FAILED, ER_ERROR, UP_FINAL },
-	{ "busy", ST_BUSY, ER_BUSY, UP_FINAL },
-	{ "no_answer", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
-	{ "canceled", ST_CANCELED, ER_NULL, UP_FINAL },
-};
-
-static const struct up_status_table statuses = { words, UP_NELEM(words), NULL,
-	0 };
+static struct up_status_table statuses =
+    UP_STATUS_TABLE("initiated=queued ringing=ringing ongoing=in_progress "
+                    "user_hangup=completed/user_hangup "
+                    "agent_hangup=completed/agent_hangup "
+                    "inactivity=completed/inactivity "
+                    "error_inactivity=failed/inactivity error=failed/error "
+                    "busy=busy/busy no_answer=no_answer/no_answer "
+                    "canceled=canceled",
+        NULL);
 
 static void
 plan(const struct query *q, struct plan *p)
@@ -48,10 +41,7 @@ plan(const struct query *q, struct plan *p)
 	if (q->agent_ids.n)
 		up_push(p, FBIT(F_AGENT), true);
 	/* Threshold inclusivity is undocumented: widened, re-checked here. */
-	if (query_has(q, QP_STARTED_AFTER))
-		up_push(p, FBIT(F_STARTED_AFTER), false);
-	if (query_has(q, QP_STARTED_BEFORE))
-		up_push(p, FBIT(F_STARTED_BEFORE), false);
+	up_plan_time_superset(q, p);
 	if (!q->include_test)
 		up_push(p, FBIT(F_INCLUDE_TEST), true);
 }
@@ -113,26 +103,16 @@ static int
 record(const struct fetch *f, struct arena *a, const struct jv *o,
     struct call *c, const char **why)
 {
-	const struct jv *agent;
 	const char *type, *dir;
 
-	(void)a; /* records keep pointers into the parsed body */
-	if (up_record_begin(f, o, "call_id", c) < 0)
-		return up_why(why, "bad call_id");
-	if (up_field_str(o, "call_type", &type) < 0 ||
-	    up_field_str(o, "direction", &dir) < 0 ||
-	    up_field_str(o, "call_status", &c->provider_status) < 0 ||
-	    up_field_str(o, "from_number", &c->from) < 0 ||
-	    up_field_str(o, "to_number", &c->to) < 0 ||
-	    up_field_int(o, "start_timestamp", &c->started_at) < 0 ||
-	    up_field_int(o, "duration_ms", &c->duration_ms) < 0 ||
-	    up_field_bool(o, "is_test_call", &c->is_test) < 0)
-		return up_why(why, "a field has the wrong type");
-	if (up_field_obj(o, "agent", &agent) < 0 ||
-	    (agent != NULL &&
-	        (up_field_str(agent, "name", &c->agent_name) < 0 ||
-	            up_field_int(agent, "version", &c->agent_version) < 0)))
-		return up_why(why, "bad agent");
+	if (up_record(f, a, o, "call_id", c, why,
+	        "call_type:s direction:s call_status:s from_number:s "
+	        "to_number:s start_timestamp:i duration_ms:i is_test_call:b "
+	        "agent.name:s agent.version:i",
+	        &type, &dir, &c->provider_status, &c->from, &c->to,
+	        &c->started_at, &c->duration_ms, &c->is_test, &c->agent_name,
+	        &c->agent_version) < 0)
+		return -1;
 	if (!up_time_ok(&c->started_at))
 		return up_why(why, "start_timestamp out of range");
 	if (c->duration_ms.set &&
@@ -154,17 +134,14 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	struct opt_i64 total;
 	enum cn_err e;
 
-	e = up_decode_begin(f, resp, a, "calls", &root, &calls, err, errsize);
-	if (e != CN_OK)
+	if ((e = up_decode_begin(
+	         f, resp, a, "calls", &root, &calls, err, errsize)) != CN_OK)
 		return e;
-	if (up_field_int(root, "total_count", &total) < 0 ||
-	    (total.set && total.v < 0))
-		return up_bad(err, errsize, "bad total_count");
-	e = up_decode_records(f, a, calls, pg, record, err, errsize);
-	if (e != CN_OK)
+	if ((e = up_decode_count(root, "total_count", &total, err, errsize)) !=
+	        CN_OK ||
+	    (e = up_decode_records(f, a, calls, pg, record, err, errsize)) !=
+	        CN_OK)
 		return e;
-	pg->next.page = 0;
-	pg->next.token = NULL;
 	if (pg->n > 0 &&
 	    (pg->next.token =
 	            arena_strdup(a, pg->calls[pg->n - 1].native_id)) == NULL)
@@ -281,22 +258,9 @@ static const struct detail_driver detail = {
 };
 
 const struct driver drv_voicy = {
-	.abi = DRIVER_ABI,
-	.kind = "voicy",
-	.paging = PAGING_KEYSET,
-	.max_page_size = 1000,
-	.native_orders = DESC_BIT | ASC_BIT,
-	.needs_secret = false,
-	.has_test_flag = true,
+	UP_DRIVER("voicy", PAGING_KEYSET, 1000, DESC_BIT | ASC_BIT),
 	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT) |
-	    FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	    FBIT(F_INCLUDE_TEST),
-	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	    FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	    FBIT(F_INCLUDE_TEST),
-	.plan = plan,
-	.prepare = prepare,
-	.decode = decode,
+	    UP_F_TIME | FBIT(F_INCLUDE_TEST),
+	.can_check = UP_F_RECORD, .has_test_flag = true, /* is_test_call */
 	.detail = &detail,
 };

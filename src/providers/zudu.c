@@ -12,31 +12,19 @@
 #define BODY_MAX (64 * 1024)
 
 /* call_status words, in the order the status pushdown lists them; an
- * ENDED call's outcome lives in disconnection_reason. */
-static const struct up_status words[] = {
-	{ "SCHEDULED", ST_SCHEDULED, ER_NULL, UP_FINAL },
-	{ "REGISTERED", ST_QUEUED, ER_NULL, UP_FINAL },
-	{ "ONGOING", ST_IN_PROGRESS, ER_NULL, UP_FINAL },
-	{ "ENDED", ST_COMPLETED, ER_NULL, UP_BY_REASON },
-	{ "ERROR", ST_FAILED, ER_ERROR, UP_FINAL },
-};
-
-/* disconnection_reason words of an ENDED call that the normalized table
- * names; dial_failed aside, the rest are error_* and the like. */
-static const struct up_status reasons[] = {
-	{ "dial_no_answer", ST_NO_ANSWER, ER_NO_ANSWER, UP_FINAL },
-	{ "dial_busy", ST_BUSY, ER_BUSY, UP_FINAL },
-	{ "voicemail_reached", ST_VOICEMAIL, ER_VOICEMAIL, UP_FINAL },
-	{ "dial_failed", ST_FAILED, ER_ERROR, UP_FINAL },
-	{ "user_hangup", ST_COMPLETED, ER_USER_HANGUP, UP_FINAL },
-	{ "agent_hangup", ST_COMPLETED, ER_AGENT_HANGUP, UP_FINAL },
-	{ "call_transfer", ST_COMPLETED, ER_TRANSFERRED, UP_FINAL },
-	{ "inactivity", ST_COMPLETED, ER_INACTIVITY, UP_FINAL },
-	{ "max_duration_reached", ST_COMPLETED, ER_MAX_DURATION, UP_FINAL },
-};
-
-static const struct up_status_table statuses = { words, UP_NELEM(words),
-	reasons, UP_NELEM(reasons) };
+ * ENDED call's outcome lives in disconnection_reason, whose words the
+ * normalized table names are the second table (dial_failed aside, the
+ * rest are error_* and the like). */
+static struct up_status_table statuses =
+    UP_STATUS_TABLE("SCHEDULED=scheduled REGISTERED=queued ONGOING=in_progress "
+                    "ENDED=completed+ ERROR=failed/error",
+        "dial_no_answer=no_answer/no_answer dial_busy=busy/busy "
+        "voicemail_reached=voicemail/voicemail "
+        "dial_failed=failed/error user_hangup=completed/user_hangup "
+        "agent_hangup=completed/agent_hangup "
+        "call_transfer=completed/transferred "
+        "inactivity=completed/inactivity "
+        "max_duration_reached=completed/max_duration");
 
 static void
 plan(const struct query *q, struct plan *p)
@@ -151,21 +139,14 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	const struct jv *v;
 	const char *type, *dir, *reason;
 
-	(void)a; /* records keep pointers into the parsed body */
-	if (up_record_begin(f, o, "call_id", c) < 0)
-		return up_why(why, "bad call_id");
-	if (up_field_str(o, "call_type", &type) < 0 ||
-	    up_field_str(o, "direction", &dir) < 0 ||
-	    up_field_str(o, "call_status", &c->provider_status) < 0 ||
-	    up_field_str(o, "disconnection_reason", &reason) < 0 ||
-	    up_field_str(o, "from_number", &c->from) < 0 ||
-	    up_field_str(o, "to_number", &c->to) < 0 ||
-	    up_field_str(o, "agent_id", &c->agent_id) < 0 ||
-	    up_field_int(o, "start_timestamp", &c->started_at) < 0 ||
-	    up_field_int(o, "end_timestamp", &c->ended_at) < 0 ||
-	    up_field_int(o, "call_duration", &c->duration_ms) < 0 ||
-	    up_field_text(o, "transcript", &c->transcript) < 0)
-		return up_why(why, "a field has the wrong type");
+	if (up_record(f, a, o, "call_id", c, why,
+	        "call_type:s direction:s call_status:s disconnection_reason:s "
+	        "from_number:s to_number:s agent_id:s start_timestamp:i "
+	        "end_timestamp:i call_duration:i transcript:t metadata:o",
+	        &type, &dir, &c->provider_status, &reason, &c->from, &c->to,
+	        &c->agent_id, &c->started_at, &c->ended_at, &c->duration_ms,
+	        &c->transcript, &c->metadata) < 0)
+		return -1;
 	/* created_at: epoch ms in list answers, ISO in some examples */
 	if (!c->started_at.set) {
 		v = jv_get(o, "created_at");
@@ -180,8 +161,6 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 		return up_why(why, "timestamp out of range");
 	if (c->duration_ms.set && c->duration_ms.v < 0)
 		return up_why(why, "bad call_duration");
-	if (up_field_obj(o, "metadata", &c->metadata) < 0)
-		return up_why(why, "metadata is not an object");
 	if (c->transcript != NULL)
 		c->has_transcript_source = true;
 	else if ((f->plan->requested & FBIT(F_Q)) &&
@@ -207,9 +186,8 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	int next;
 	enum cn_err e;
 
-	e = up_decode_begin(
-	    f, resp, a, "data.calls", &root, &calls, err, errsize);
-	if (e != CN_OK)
+	if ((e = up_decode_begin(f, resp, a, "data.calls", &root, &calls, err,
+	         errsize)) != CN_OK)
 		return e;
 	if (up_field_str(root, "status", &st) < 0)
 		return up_bad(err, errsize, "status is not a string");
@@ -230,11 +208,9 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	if ((total.set && total.v < 0) || (pages.set && pages.v < 0) ||
 	    (limit.set && limit.v <= 0))
 		return up_bad(err, errsize, "negative pagination values");
-	e = up_decode_records(f, a, calls, pg, record, err, errsize);
-	if (e != CN_OK)
+	if ((e = up_decode_records(f, a, calls, pg, record, err, errsize)) !=
+	    CN_OK)
 		return e;
-	pg->next.page = 0;
-	pg->next.token = NULL;
 	/*
 	 * Either signal ends the list; without both, only a short page
 	 * does.
@@ -389,21 +365,10 @@ static const struct detail_driver detail = {
 };
 
 const struct driver drv_zudu = {
-	.abi = DRIVER_ABI,
-	.kind = "zudu",
-	.paging = PAGING_PAGE0,
-	.max_page_size = 100,
-	.native_orders = DESC_BIT | ASC_BIT,
+	UP_DRIVER("zudu", PAGING_PAGE0, 100, DESC_BIT | ASC_BIT),
 	.needs_secret = true,
-	.has_test_flag = false,
 	.can_push = FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_Q),
-	.can_check = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
-	    FBIT(F_AGENT) | FBIT(F_STARTED_AFTER) | FBIT(F_STARTED_BEFORE) |
-	    FBIT(F_MIN_DURATION) | FBIT(F_MAX_DURATION) | FBIT(F_PHONE) |
-	    FBIT(F_Q) | FBIT(F_INCLUDE_TEST),
-	.plan = plan,
-	.prepare = prepare,
-	.decode = decode,
+	    UP_F_DURATION | FBIT(F_Q),
+	.can_check = UP_F_RECORD | FBIT(F_AGENT) | FBIT(F_Q),
 	.detail = &detail,
 };

@@ -5,14 +5,14 @@
 // on any mismatch; these tests add the checks that need the request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, cgi, KINDS } from '../lib/callnorm.mjs';
 import { validateResponse } from '../lib/contract.mjs';
 
 let sim, server, config, access;
 before(async () => {
   sim = await startSim({ seed: 11, size: 40 });
   const dir = tmpdir();
-  config = writeConfig(dir, simConfig(sim.port, { main: 'request_timeout_ms = 1500\ncursor_ttl = 1\n' }));
+  config = writeConfig(dir, simConfig(sim.port, { providers: KINDS, main: 'request_timeout_ms = 1500\ncursor_ttl = 1\n' }));
   access = writeConfig(dir, simConfig(sim.port, { extra: '[access]\nalice = verbex, zudu\n' }), 'access.conf');
   server = await startServer(config, { threads: 4 });
 });

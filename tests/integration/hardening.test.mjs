@@ -30,7 +30,7 @@ const REPS = wrapped ? 20 : 1000;
 
 // Extra simulated providers, one fault each, for the repetition loop.
 const EXTRA = { vx401: 'verbex', vx404: 'verbex', vxredir: 'verbex', vxempty: 'verbex' };
-const ALL = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', ...Object.keys(EXTRA)];
+const ALL = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'retell', ...Object.keys(EXTRA)];
 
 let sim, server, config, deadPort;
 
@@ -84,6 +84,9 @@ const MATRIX = [
   ['502', 'osvi', { mode: 'status:502' }, 502, 'PROVIDER_UNAVAILABLE', 502],
   ['503', 'zudu', { mode: 'status:503', retry_after: '0' }, 502, 'PROVIDER_UNAVAILABLE', 503],
   ['redirect to another port', 'verbex', { mode: 'redirect' }, 502, 'PROVIDER_BAD_RESPONSE', 302],
+  ['wrong types (retell)', 'retell', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['deep nesting (retell)', 'retell', { mode: 'deep' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['401 (retell)', 'retell', { mode: 'status:401' }, 502, 'PROVIDER_AUTH_FAILED', 401],
 ];
 
 function checkProblem(r, status, code, provider, providerStatus, what) {

@@ -3,7 +3,7 @@
 // provider tokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, KINDS } from '../lib/callnorm.mjs';
 import { fcgiRequest, cgiParams } from '../lib/fcgi.mjs';
 import { validateResponse } from '../lib/contract.mjs';
 import { expect, toQueryString } from '../lib/oracle.mjs';
@@ -19,7 +19,7 @@ after(async () => { await sim?.stop(); });
 
 // simConfig with every provider's timeout_ms replaced.
 function config({ timeoutMs, main = '' }) {
-  const text = simConfig(sim.port, { main }).replace(/^timeout_ms = \d+$/gm, `timeout_ms = ${timeoutMs}`);
+  const text = simConfig(sim.port, { providers: KINDS, main }).replace(/^timeout_ms = \d+$/gm, `timeout_ms = ${timeoutMs}`);
   return writeConfig(tmpdir(), text);
 }
 

@@ -6,11 +6,11 @@
 // calls between pages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, KINDS } from '../lib/callnorm.mjs';
 import { expect, toQueryString, rng } from '../lib/oracle.mjs';
 import { loadRecords, randomQuery, walk } from '../lib/walk.mjs';
 
-const ALL = ['osvi', 'talkover', 'verbex', 'voicy', 'zudu'];
+const ALL = KINDS;
 const DATA_SETS = Number(process.env.CALLNORM_PROPERTY_SETS || 6);
 const QUERIES = 8;
 
@@ -26,7 +26,7 @@ test(`paging is exact over ${DATA_SETS} random data sets`, async () => {
     const sim = await startSim({ seed, size: 10, args: sizes.flatMap((s) => ['--size', s]) });
     let server;
     try {
-      const config = writeConfig(tmpdir(), simConfig(sim.port, { main: `max_upstream_requests = ${budget}\n` }));
+      const config = writeConfig(tmpdir(), simConfig(sim.port, { providers: ALL, main: `max_upstream_requests = ${budget}\n` }));
       server = await startServer(config, { threads: 2 });
       const { records, agentsBy } = await loadRecords(sim);
       for (let i = 0; i < QUERIES; i++) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, tmpdir, writeConfig, simConfig, cgi, json } from '../lib/callnorm.mjs';
+import { root, tmpdir, writeConfig, simConfig, cgi, json, KINDS } from '../lib/callnorm.mjs';
 
 function docTable() {
   const text = fs.readFileSync(path.join(root, 'docs', 'providers.md'), 'utf8');
@@ -20,7 +20,7 @@ function docTable() {
 
 test('the capability table in docs/providers.md matches GET /providers', () => {
   const doc = docTable();
-  const config = writeConfig(tmpdir(), simConfig(9));
+  const config = writeConfig(tmpdir(), simConfig(9, { providers: KINDS }));
   const live = json(cgi(config, '/providers')).data;
   assert.deepEqual(Object.keys(doc).sort(), live.map((p) => p.kind).sort(), 'one column per kind');
   for (const p of live) {

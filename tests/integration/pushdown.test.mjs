@@ -1,12 +1,12 @@
 // What /providers claims is pushed down is what the simulators receive.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, KINDS } from '../lib/callnorm.mjs';
 
 let sim, server, agents = {};
 before(async () => {
   sim = await startSim({ seed: 3, size: 60 });
-  server = await startServer(writeConfig(tmpdir(), simConfig(sim.port)));
+  server = await startServer(writeConfig(tmpdir(), simConfig(sim.port, { providers: KINDS })));
   for (const p of (await sim.control('providers')).providers) agents[p.name] = p.agents.map((a) => a.id);
 });
 after(async () => { await server?.stop(); await sim?.stop(); });
@@ -49,11 +49,30 @@ const claims = {
     max_duration_ms: [() => 'max_duration_ms=60000', (e) => fc(e.body).duration_ms.upper_threshold >= 60000],
     q: [() => 'q=refund', (e) => String(fc(e.body).transcript_search).toLowerCase() === 'refund'],
   },
+  bland: {
+    status: [() => 'status=completed,voicemail', (e) => e.query.completed === 'true'],
+    direction: [() => 'direction=inbound', (e) => e.query.inbound === 'true'],
+    started_after: [() => 'started_after=2026-03-01T12:00:00Z', (e) => e.query.start_date === '2026-03-01'],
+    started_before: [() => 'started_before=2026-03-01T00:00:00Z', (e) => e.query.end_date === '2026-02-28'],
+    min_duration_ms: [() => 'min_duration_ms=150000', (e) => e.query.duration_gt === '1'],
+    max_duration_ms: [() => 'max_duration_ms=150000', (e) => e.query.duration_lt === '3'],
+  },
+  retell: {
+    status: [() => 'status=in_progress', (e) => JSON.stringify(fc(e.body).call_status) === '{"type":"enum","op":"in","value":["ongoing"]}'],
+    direction: [() => 'direction=inbound', (e) => JSON.stringify(fc(e.body).direction.value) === '["inbound"]'],
+    type: [() => 'type=web', (e) => JSON.stringify(fc(e.body).call_type.value) === '["web_call"]'],
+    agent_id: [(a) => `agent_id=${a[0]},${a[1]}`, (e, a) => fc(e.body).agent.map((x) => x.agent_id).sort().join() === [a[0], a[1]].sort().join()],
+    started_after: [() => 'started_after=2026-03-01T00:00:00Z', (e) => fc(e.body).start_timestamp.op === 'ge' && fc(e.body).start_timestamp.value <= Date.parse('2026-03-01T00:00:00Z')],
+    started_before: [() => 'started_before=2026-03-01T00:00:00Z', (e) => fc(e.body).start_timestamp.op === 'lt' && fc(e.body).start_timestamp.value >= Date.parse('2026-03-01T00:00:00Z')],
+    min_duration_ms: [() => 'min_duration_ms=60000', (e) => fc(e.body).duration_ms.op === 'ge' && fc(e.body).duration_ms.value <= 60000],
+    max_duration_ms: [() => 'max_duration_ms=60000', (e) => fc(e.body).duration_ms.op === 'le' && fc(e.body).duration_ms.value >= 60000],
+  },
 };
 
 test('every filter a provider claims to push down reaches it', async () => {
   const provs = json(await server.request('/providers')).data;
-  assert.equal(provs.length, 5);
+  assert.equal(provs.length, KINDS.length);
+  assert.equal(provs.length, Object.keys(claims).length);
   for (const p of provs) {
     const table = claims[p.kind];
     assert.deepEqual(Object.keys(table).sort(), [...p.capabilities.filters_pushed_down].sort(), p.kind + ' claims');

@@ -5,7 +5,7 @@
 // interleave.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir, writeConfig, simConfig, startServer, startSim, json } from '../lib/callnorm.mjs';
+import { tmpdir, writeConfig, simConfig, startServer, startSim, json, KINDS } from '../lib/callnorm.mjs';
 import { expect, toQueryString } from '../lib/oracle.mjs';
 import { loadRecords } from '../lib/walk.mjs';
 
@@ -66,7 +66,7 @@ async function walkChecked(q, label) {
 
 test(`asc and desc walks at once on ${THREADS} threads: every page ordered, every walk complete`, { timeout: 180000 }, async () => {
   sim = await startSim({ seed: 77, size: 400 });
-  const config = writeConfig(tmpdir(), simConfig(sim.port));
+  const config = writeConfig(tmpdir(), simConfig(sim.port, { providers: KINDS }));
   server = await startServer(config, { threads: THREADS });
   const { records } = await loadRecords(sim);
   const queries = [];

@@ -6,9 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fcgiRequest, cgiParams, parseCgi } from './fcgi.mjs';
 import { validateResponse } from './contract.mjs';
+import { KINDS as SIM_KINDS } from '../../sim/store.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
+// Every kind the simulator serves (one provider each, named after it):
+// the suites that run every kind iterate over these.
+export const KINDS = Object.keys(SIM_KINDS).sort();
+export const KIND_NAMES = Object.keys(SIM_KINDS);
 export const bin = process.env.CALLNORM_BIN || path.join(root, 'build', 'src', 'callnorm');
 // Prefix for running callnorm under valgrind or similar (space separated).
 const wrap = (process.env.CALLNORM_WRAP || '').split(' ').filter(Boolean);
@@ -55,7 +60,7 @@ export function writeConfig(dir, text, name = 'callnorm.conf') {
 }
 
 // main: "key = value" lines for [callnorm]; they replace the defaults.
-export function simConfig(simPort, { providers = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'], kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
+export function simConfig(simPort, { providers = KIND_NAMES, kinds = {}, extra = '', main = '', timeoutMs = 3000 } = {}) {
   const keys = { cursor_key: 'test-cursor-key-0123456789abcdef0123', request_timeout_ms: '5000' };
   for (const line of main.split('\n')) {
     const m = line.match(/^\s*([a-z_]+)\s*=\s*(.*?)\s*$/);

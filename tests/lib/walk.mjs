@@ -70,7 +70,8 @@ export function randomQuery(rand, all, agentsBy) {
   if (rand() < 0.15) q.phone = [pick(['555', '+1', '01', '9'])];
   if (rand() < 0.3) q.include_test = [pick(['true', 'false'])];
   if (rand() < 0.2) q.agent_id = providers.flatMap((p) => (agentsBy[p] ?? []).slice(0, 1));
-  if (q.agent_id && q.agent_id.length === 0) delete q.agent_id;
+  // a provider without agents (its list carries none) cannot take agent_id
+  if (q.agent_id && (q.agent_id.length === 0 || providers.some((p) => !(agentsBy[p] ?? []).length))) delete q.agent_id;
   // limit=1 across many providers is slow to walk: narrow it
   if (q.limit[0] === '1' && providers.length > 2) q.status = ['completed'];
   return q;

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSim, nativeId } from './helpers.mjs';
 
-const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'];
+const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland'];
 let sim;
 const ds = {};
 before(async () => {
@@ -186,6 +186,27 @@ function normalize(kind, x) {
     e.ended_at = iso(x.end_timestamp);
     e.duration_ms = x.call_duration;
     e.metadata = x.metadata || {};
+  } else if (kind === 'bland') {
+    // SPEC 7's row-ordered table over queue_status/completed/answered_by/error_message
+    const q = n(x.queue_status);
+    if (q === 'canceled') [e.status, e.end_reason] = ['canceled', null];
+    else if (x.completed === true && n(x.answered_by) === 'voicemail') [e.status, e.end_reason] = ['voicemail', 'voicemail'];
+    else if (x.completed === true) [e.status, e.end_reason] = ['completed', null];
+    else if (q === 'error' || q === 'failed' || x.error_message) [e.status, e.end_reason] = ['failed', 'error'];
+    else if (['queued', 'allocated', 'new'].includes(q)) [e.status, e.end_reason] = ['queued', null];
+    else if (['started', 'in_progress'].includes(q)) [e.status, e.end_reason] = ['in_progress', null];
+    else [e.status, e.end_reason] = ['unknown', null];
+    e.direction = x.inbound === true ? 'inbound' : x.inbound === false ? 'outbound' : null;
+    e.provider_status = x.queue_status;
+    e.from = x.from;
+    e.to = x.to;
+    // microseconds and +00:00: the instant, cut to the millisecond
+    const m = /^(.{19})(?:\.(\d{3})\d*)?\+00:00$/.exec(x.created_at);
+    const t = Date.parse(m[1] + '.' + (m[2] || '000') + 'Z');
+    e.started_at = iso(t);
+    e.duration_ms = typeof x.call_length === 'number' ? Math.round(x.call_length * 60 * 1000) : null;
+    e.ended_at = x.completed === true && e.duration_ms !== null ? iso(t + e.duration_ms) : null;
+    e.campaign_id = x.campaign_id || x.batch_id || null;
   }
   return e;
 }
@@ -238,6 +259,19 @@ test('the SPEC status table: every provider value occurs in a 50-record data set
   assert.ok(has('zudu', (x) => x.disconnection_reason && x.disconnection_reason === x.disconnection_reason.toLowerCase()));
   assert.ok(has('zudu', (x) => x.start_timestamp === null) && has('zudu', (x) => x.call_type === 'WEB_CALL'));
   assert.ok(has('zudu', (x) => typeof x.transcript === 'string') && has('zudu', (x) => x.call_status === 'ENDED' && !('transcript' in x)));
+  const bl = (q, done, ab, err) => has('bland', (x) => x.queue_status === q && x.completed === done && (ab === undefined || x.answered_by === ab) && (err === undefined || !!x.error_message === err));
+  assert.ok(bl('canceled', false) && bl('canceled', true), 'canceled, with completed either way');
+  assert.ok(bl('complete', true, 'voicemail') && bl('COMPLETED', true, 'Voicemail'), 'voicemail');
+  assert.ok(bl('complete', true, 'human') && bl('completed', true, 'human'), 'complete and completed');
+  assert.ok(bl('error', false) && bl('failed', false) && bl('complete', false, undefined, true), 'failed rows');
+  for (const q of ['queued', 'allocated', 'new', 'started', 'In-Progress']) assert.ok(bl(q, false), q);
+  assert.ok(bl('complete', false, null, false), 'complete with completed false: unknown');
+  assert.ok(has('bland', (x) => !('inbound' in x)) && has('bland', (x) => x.inbound === null), 'direction unknown');
+  assert.ok(has('bland', (x) => !/^\+/.test(x.to) || !/^\+/.test(x.from)), 'a number without +');
+  assert.ok(has('bland', (x) => x.call_length === null) && has('bland', (x) => x.call_length === 0), 'no or zero call_length');
+  assert.ok(has('bland', (x) => x.campaign_id !== null) && has('bland', (x) => x.campaign_id === null && x.batch_id !== null), 'campaign, else batch');
+  assert.ok(has('bland', (x) => /:\d{2}\+00:00$/.test(x.created_at)) && has('bland', (x) => /\.\d{6}\+00:00$/.test(x.created_at)), 'created_at with and without a fraction');
+  for (const s of ['canceled', 'voicemail', 'completed', 'failed', 'queued', 'in_progress', 'unknown']) assert.ok(has('bland', (x, e) => e.status === s), 'bland ' + s);
   // every normalized status and end reason except `unknown` is produced somewhere
   const st = new Set();
   const er = new Set();

@@ -21,6 +21,8 @@ const SHAPES = {
   talkover: (b) => b.success === false && typeof b.message === 'string',
   osvi: (b) => b.success === false && typeof b.error === 'string',
   zudu: (b) => b.status === 'error' && typeof b.message === 'string' && 'error' in b,
+  bland: (b) => b.data === null && typeof b.errors[0].error === 'string' && typeof b.errors[0].message === 'string',
+  retell: (b) => b.status === 'error' && typeof b.message === 'string',
 };
 
 function raw(name, opts = {}) {

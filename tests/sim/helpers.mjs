@@ -147,7 +147,7 @@ export function rawRequest(port, method, p, headers = {}, body = null, timeout =
   });
 }
 
-export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'];
+export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland'];
 
 export function nativeId(kind, rec) {
   if (kind === 'verbex') return rec._id;
@@ -159,5 +159,7 @@ export function nativeId(kind, rec) {
 export function recordsOf(kind, body) {
   if (kind === 'verbex' || kind === 'voicy') return body.calls;
   if (kind === 'zudu') return body.data.calls;
+  if (kind === 'bland') return body.calls;
+  if (kind === 'retell') return body.items;
   return body.data;
 }

@@ -338,12 +338,14 @@ test('401 in each provider shape', async () => {
     talkover: (b) => b.success === false && b.message === 'Unauthorized',
     osvi: (b) => b.success === false && b.error === 'Invalid API token',
     zudu: (b) => b.status === 'error' && typeof b.message === 'string' && typeof b.error === 'string',
+    bland: (b) => b.data === null && b.errors[0].error === 'AUTH_FAILURE',
+    retell: (b) => b.status === 'error' && b.message === 'API key is missing or invalid.',
   };
   for (const kind of Object.keys(shapes)) {
     const none = await sim.list(kind, {}, { noAuth: true });
     assert.equal(none.status, 401, kind);
     assert.ok(shapes[kind](none.json()), kind + ' ' + none.text);
-    const wrongHeaders = kind === 'osvi' ? { 'API-Token': 'nope' } : kind === 'zudu' ? { 'X-API-KEY': 'sim-zudu-key', 'X-API-SECRET': 'wrong' } : { Authorization: 'Bearer sim-other-key' };
+    const wrongHeaders = kind === 'osvi' ? { 'API-Token': 'nope' } : kind === 'zudu' ? { 'X-API-KEY': 'sim-zudu-key', 'X-API-SECRET': 'wrong' } : kind === 'bland' ? { authorization: 'Bearer sim-bland-key' } : { Authorization: 'Bearer sim-other-key' };
     const wrong = await sim.list(kind, {}, { noAuth: true, headers: wrongHeaders });
     assert.equal(wrong.status, 401, kind);
   }

@@ -179,8 +179,8 @@ main(void)
 	    "duplicate [callnorm]");
 	fails_at("[provider Vx]\nkind = verbex\n", 1, "provider name",
 	    "bad provider name");
-	fails_at(
-	    "[provider vx]\nkind = retell\nbase_url = https://a\napi_key = k\n",
+	fails_at("[provider vx]\nkind = nosuchkind\nbase_url = "
+	         "https://a\napi_key = k\n",
 	    2, "unknown kind", "unknown kind");
 	fails_at("[callnorm]\ncursor_key = short\n" PROV, 2,
 	    "at least 32 bytes", "cursor_key too short");

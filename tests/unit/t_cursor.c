@@ -171,6 +171,41 @@ main(void)
 	        o.pos[1].state == PS_DONE && o.pos[0].started,
 	    "positions round trip");
 
+	/* a windowed walk's window: below the epoch, unbounded below */
+	{
+		struct cursor wc = c;
+		char *wt;
+		wc.pos[0].win = true;
+		wc.pos[0].win_lo_set = true;
+		wc.pos[0].win_lo = -200001;
+		wc.pos[0].win_hi = 399999;
+		wc.pos[0].win_width = 600000;
+		wc.pos[1].win = true;
+		wc.pos[1].win_hi = 5;
+		wt = cursor_seal(a, key, 32, "alice", &wc);
+		e = cursor_open(a, key, 32, "alice", wt, qh, 1010, 86400, &o);
+		ok(e == CN_OK && o.pos[0].win && o.pos[0].win_lo_set &&
+		        o.pos[0].win_lo == -200001 &&
+		        o.pos[0].win_hi == 399999 &&
+		        o.pos[0].win_width == 600000 && o.pos[1].win &&
+		        !o.pos[1].win_lo_set && o.pos[1].win_hi == 5 &&
+		        o.pos[1].win_width == 0 &&
+		        strcmp(o.pos[0].token, "tok-abc") == 0,
+		    "windows round trip");
+		/* sealed by us, but not a window the walk writes */
+		wc.pos[0].win_hi = -200002;
+		wt = cursor_seal(a, key, 32, "alice", &wc);
+		is_str(cn_err_code(cursor_open(
+		           a, key, 32, "alice", wt, qh, 1010, 86400, &o)),
+		    "INVALID_CURSOR", "a window ending before it starts");
+		wc.pos[0].win_hi = 399999;
+		wc.pos[0].win_width = -1;
+		wt = cursor_seal(a, key, 32, "alice", &wc);
+		is_str(cn_err_code(cursor_open(
+		           a, key, 32, "alice", wt, qh, 1010, 86400, &o)),
+		    "INVALID_CURSOR", "a window of negative width");
+	}
+
 	/* every single-bit change is refused */
 	len = strlen(t);
 	bad = arena_strdup(a, t);

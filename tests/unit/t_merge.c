@@ -6,6 +6,16 @@
  * drives stream and merge as the fan-out does, serving the next page of
  * a provider whenever the merge asks for it, then checks the emitted
  * records, has_more, each provider's resume position and failures.
+ *
+ * A provider may instead hold "records" (its whole list, [id, started_at,
+ * created_at] in seconds): the fake then answers every fetch from them
+ * as a newest-first API with time bounds would (kinds with "windows"),
+ * by start time or, with "creation_order", by creation time with the
+ * bounds translated as such drivers do (after - lag, before).  With
+ * "granularity" the bounds are widened to whole units and one more on
+ * each side.  "arrive" adds records after a given fetch.  With "follow"
+ * the case keeps requesting with each next cursor until has_more is
+ * false and checks every id the walk returned ("walk_ids").
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -20,6 +30,7 @@
 #include "conf.h"
 #include "cursor.h"
 #include "filter.h"
+#include "provider.h"
 #include "query.h"
 #include "tap.h"
 
@@ -30,6 +41,15 @@ struct fake {
 	struct provider_conf pc;
 	json_object *pages;
 	size_t next; /* the next page to serve */
+	/* "walks": 2, the second walk's pages */
+	json_object *pages2;
+	size_t next2;
+	/* a list answered from its records (see the top) */
+	json_object *records, *arrive;
+	int64_t granularity; /* ms */
+	int nfetch;
+	/* every fetch's bounds in seconds, for "fetch_log" and "never_below" */
+	json_object *log;
 };
 
 static const char *
@@ -63,6 +83,26 @@ jbool(json_object *o, const char *k)
 	    json_object_get_boolean(v);
 }
 
+/* Seconds (fractions allowed) as ms. */
+static int64_t
+secs_ms(json_object *v)
+{
+	double d = json_object_get_double(v) * 1000.0;
+
+	return (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
+}
+
+/* ms as seconds: an integer when whole. */
+static json_object *
+ms_json(bool set, int64_t ms)
+{
+	if (!set)
+		return NULL;
+	if (ms % 1000 == 0)
+		return json_object_new_int64(ms / 1000);
+	return json_object_new_double((double)ms / 1000.0);
+}
+
 static enum cn_err
 err_named(const char *code)
 {
@@ -80,6 +120,14 @@ plan_none(const struct query *q, struct plan *p)
 {
 	(void)q;
 	(void)p;
+}
+
+static int
+two_walks(const struct query *q, const struct plan *p)
+{
+	(void)q;
+	(void)p;
+	return 2;
 }
 
 static void
@@ -111,8 +159,20 @@ fake_init(struct fake *fk, json_object *pj)
 			    : 1u;
 	}
 	fk->d.plan = plan_none;
+	/* every filter is checked here, none pushed down */
+	fk->d.can_check = ~0u;
+	fk->d.windows = jbool(pj, "windows");
+	if (jint(pj, "walks", 1) == 2)
+		fk->d.walks = two_walks;
+	json_object_object_get_ex(pj, "pages2", &fk->pages2);
+	fk->d.creation_order = jbool(pj, "creation_order");
+	fk->pc.start_lag_ms = jint(pj, "lag", 300) * 1000;
 	fk->pc.driver = &fk->d;
 	json_object_object_get_ex(pj, "pages", &fk->pages);
+	json_object_object_get_ex(pj, "records", &fk->records);
+	json_object_object_get_ex(pj, "arrive", &fk->arrive);
+	fk->granularity = jint(pj, "granularity", 0) * 1000;
+	fk->log = json_object_new_array();
 }
 
 /* A position of the incoming cursor, from its JSON. */
@@ -134,6 +194,18 @@ pos_from_json(
 	cp->offset = jint(pj, "offset", 0);
 	cp->total = jint(pj, "total", -1);
 	cp->per_page = (int32_t)jint(pj, "per_page", 0);
+	if (json_object_object_get_ex(pj, "win", &own)) {
+		json_object *v;
+		cp->win = true;
+		cp->win_lo_set = json_object_object_get_ex(own, "lo", &v) &&
+		    !json_object_is_type(v, json_type_null);
+		cp->win_lo = cp->win_lo_set ? secs_ms(v) : 0;
+		json_object_object_get_ex(own, "hi", &v);
+		cp->win_hi = secs_ms(v);
+		v = NULL;
+		json_object_object_get_ex(own, "width", &v);
+		cp->win_width = v ? secs_ms(v) : 0;
+	}
 	if (json_object_object_get_ex(pj, "own_wm", &own)) {
 		const char *id = jstr(own, "id");
 		cp->own_wm = true;
@@ -166,10 +238,17 @@ cursor_from_json(struct arena *a, json_object *cj, struct fake *fk, size_t nf,
 	for (i = 0; i < json_object_array_length(pos); i++) {
 		json_object *pj = json_object_array_get_idx(pos, i);
 		const char *p = jstr(pj, "provider");
-		for (k = 0; k < nf; k++)
+		/* a second walk's stream comes after every first one */
+		size_t second = nf;
+		for (k = 0; k < nf; k++) {
 			if (p != NULL && strcmp(fk[k].pc.name, p) == 0)
-				pos_from_json(
-				    a, pj, (uint8_t)k, &cur->pos[cur->npos++]);
+				pos_from_json(a, pj,
+				    (uint8_t)(jint(pj, "walk", 1) == 2 ? second
+				                                       : k),
+				    &cur->pos[cur->npos++]);
+			if (fk[k].d.walks != NULL)
+				second++;
+		}
 	}
 }
 
@@ -201,10 +280,134 @@ page_from_json(
 		    a, json_object_get_string(json_object_array_get_idx(r, 0)));
 		c->started_at.set =
 		    t != NULL && !json_object_is_type(t, json_type_null);
-		c->started_at.v =
-		    c->started_at.set ? json_object_get_int64(t) * 1000 : 0;
+		c->started_at.v = c->started_at.set ? secs_ms(t) : 0;
+		t = json_object_array_get_idx(r, 2);
+		c->created_at.set =
+		    t != NULL && !json_object_is_type(t, json_type_null);
+		c->created_at.v = c->created_at.set ? secs_ms(t) : 0;
 	}
 	pg->n = n;
+}
+
+/* A record's time in the fake list's order (creation or start), ms. */
+static bool
+rec_time(const struct fake *fk, json_object *r, int64_t *t)
+{
+	json_object *v =
+	    json_object_array_get_idx(r, fk->d.creation_order ? 2 : 1);
+
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return false;
+	*t = secs_ms(v);
+	return true;
+}
+
+static int64_t
+floor_to(int64_t v, int64_t g)
+{
+	int64_t q = v / g;
+
+	return (v % g != 0 && v < 0 ? q - 1 : q) * g;
+}
+
+/* Whether a record comes after (time, id) newest first. */
+static bool
+rec_after(const struct fake *fk, json_object *r, int64_t t, const char *id)
+{
+	int64_t rt;
+	const char *rid =
+	    json_object_get_string(json_object_array_get_idx(r, 0));
+
+	if (!rec_time(fk, r, &rt))
+		return true; /* no time: the end of the list */
+	return rt < t || (rt == t && strcmp(rid, id) < 0);
+}
+
+static int
+rec_cmp_desc(const void *x, const void *y, void *ctx)
+{
+	const struct fake *fk = ctx;
+	json_object *a = *(json_object *const *)x;
+	json_object *b = *(json_object *const *)y;
+	int64_t ta = 0, tb = 0;
+	bool ha = rec_time(fk, a, &ta), hb = rec_time(fk, b, &tb);
+
+	if (ha != hb)
+		return ha ? -1 : 1;
+	if (ta != tb)
+		return ta > tb ? -1 : 1;
+	return -strcmp(json_object_get_string(json_object_array_get_idx(a, 0)),
+	    json_object_get_string(json_object_array_get_idx(b, 0)));
+}
+
+/*
+ * The page a newest-first API with time bounds answers to f: the records
+ * (and those arrived by now) inside the bounds, as the fixture's kind
+ * pushes them, from the token ("time:id" of the last one given) on.
+ */
+static void
+records_page(
+    struct arena *a, struct fake *fk, const struct fetch *f, struct uppage *pg)
+{
+	json_object *all[1024], *out = json_object_new_array(), *pj;
+	size_t n = 0, i, k;
+	int64_t lo = f->after.v, hi = f->before.v, g = fk->granularity, t = 0;
+	int64_t tok_t = 0;
+	const char *tok_id = NULL;
+
+	if (fk->d.creation_order) {
+		lo -= fk->pc.start_lag_ms;
+	} else if (g > 0) {
+		lo = floor_to(lo, g) - g;
+		hi = -floor_to(-hi, g) + g;
+	}
+	for (i = 0; i < json_object_array_length(fk->records) && n < 1024; i++)
+		all[n++] = json_object_array_get_idx(fk->records, i);
+	for (i = 0; fk->arrive && i < json_object_array_length(fk->arrive);
+	     i++) {
+		json_object *ar = json_object_array_get_idx(fk->arrive, i), *cs;
+		if (jint(ar, "after_fetch", 0) >= fk->nfetch)
+			continue;
+		json_object_object_get_ex(ar, "calls", &cs);
+		for (k = 0; k < json_object_array_length(cs) && n < 1024; k++)
+			all[n++] = json_object_array_get_idx(cs, k);
+	}
+	qsort_r(all, n, sizeof(all[0]), rec_cmp_desc, fk);
+	if (f->pos.token != NULL) {
+		const char *colon = strchr(f->pos.token, ':');
+		tok_t = strtoll(f->pos.token, NULL, 10);
+		tok_id = colon ? colon + 1 : "";
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		bool has = rec_time(fk, all[i], &t);
+		if ((f->after.set || f->before.set) && !has)
+			continue;
+		if ((f->after.set && t < lo) || (f->before.set && t >= hi))
+			continue;
+		if (tok_id != NULL && !rec_after(fk, all[i], tok_t, tok_id))
+			continue;
+		if (k == (size_t)f->page_size) {
+			k++; /* one more: the page is not the last */
+			break;
+		}
+		json_object_array_add(out, json_object_get(all[i]));
+		k++;
+	}
+	pj = json_object_new_object();
+	json_object_object_add(pj, "calls", out);
+	if (k > (size_t)f->page_size) {
+		json_object *lr = json_object_array_get_idx(
+		    out, json_object_array_length(out) - 1);
+		char tok[300];
+		int64_t lt = 0;
+		rec_time(fk, lr, &lt);
+		snprintf(tok, sizeof(tok), "%lld:%s", (long long)lt,
+		    json_object_get_string(json_object_array_get_idx(lr, 0)));
+		json_object_object_add(pj, "next", json_object_new_string(tok));
+	} else
+		json_object_object_add(pj, "last", json_object_new_boolean(1));
+	page_from_json(a, fk, pj, pg);
+	json_object_put(pj);
 }
 
 static int64_t
@@ -231,13 +434,33 @@ check_asked(
 	if (json_object_object_get_ex(exp, "size", &v))
 		is_int(s->f.page_size, json_object_get_int64(v),
 		    "%s: %s fetch %zu asks size", name, s->pc->name, nth);
+	if (json_object_object_get_ex(exp, "after", &v))
+		is_int(s->f.after.set ? s->f.after.v : INT64_MIN,
+		    v ? secs_ms(v) : INT64_MIN, "%s: %s fetch %zu asks after",
+		    name, s->pc->name, nth);
+	if (json_object_object_get_ex(exp, "before", &v))
+		is_int(s->f.before.set ? s->f.before.v : INT64_MIN,
+		    v ? secs_ms(v) : INT64_MIN, "%s: %s fetch %zu asks before",
+		    name, s->pc->name, nth);
+}
+
+/* Every fetch's bounds, [after, before] in seconds (null: unset). */
+static void
+log_fetch(struct fake *fk, const struct fetch *f)
+{
+	json_object *e = json_object_new_array();
+
+	json_object_array_add(e, ms_json(f->after.set, f->after.v));
+	json_object_array_add(e, ms_json(f->before.set, f->before.v));
+	json_object_array_add(fk->log, e);
 }
 
 /* Serves the next page to s, as the fan-out does with a transfer. */
 static enum step
 serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
 {
-	json_object *pj;
+	json_object *pj, *pages = s->walk ? fk->pages2 : fk->pages;
+	size_t *next = s->walk ? &fk->next2 : &fk->next;
 	struct uppage pg;
 	const char *e;
 
@@ -245,15 +468,22 @@ serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
 	s->requests++;
 	s->budget--;
 	s->fetched_any = true;
-	pj = fk->next < json_object_array_length(fk->pages)
-	    ? json_object_array_get_idx(fk->pages, fk->next)
+	fk->nfetch++;
+	log_fetch(fk, &s->f);
+	if (fk->records != NULL) {
+		records_page(w->a, fk, &s->f, &pg);
+		return stream_take(w, s, &pg);
+	}
+	pj = *next < json_object_array_length(pages)
+	    ? json_object_array_get_idx(pages, *next)
 	    : NULL;
-	if (!ok(pj != NULL, "%s: %s asks no more than its %zu pages", name,
-	        s->pc->name, json_object_array_length(fk->pages))) {
+	if (!ok(pj != NULL, "%s: %s walk %d asks no more than its %zu pages",
+	        name, s->pc->name, s->walk + 1,
+	        json_object_array_length(pages))) {
 		stream_fail(s, CN_INTERNAL, 0, "no page left");
 		return STEP_OK;
 	}
-	check_asked(name, s, pj, ++fk->next);
+	check_asked(name, s, pj, ++*next);
 	if ((e = jstr(pj, "error")) != NULL) {
 		stream_fail(s, err_named(e), 0, "upstream failed");
 		return STEP_OK;
@@ -295,7 +525,8 @@ drive(struct walk *w, struct fake *fk, const char *name)
 				continue;
 			}
 			started++;
-			if (serve_page(w, &fk[i], &w->s[i], name) != STEP_OK)
+			if (serve_page(w, &fk[w->s[i].first], &w->s[i], name) !=
+			    STEP_OK)
 				return STEP_INTERNAL;
 		}
 		if (must_fail(w))
@@ -329,6 +560,15 @@ pos_json(const struct cursor_pos *cp)
 		json_object_object_add(o, "own_wm_id",
 		    cp->own_wm_id ? json_object_new_string(cp->own_wm_id)
 		                  : NULL);
+	if (cp->win) {
+		json_object *wj = json_object_new_object();
+		json_object_object_add(
+		    wj, "lo", ms_json(cp->win_lo_set, cp->win_lo));
+		json_object_object_add(wj, "hi", ms_json(true, cp->win_hi));
+		json_object_object_add(
+		    wj, "width", ms_json(true, cp->win_width));
+		json_object_object_add(o, "win", wj);
+	}
 	return o;
 }
 
@@ -367,10 +607,15 @@ check_resume(const char *name, const struct walk *w, const struct cursor *next,
 	json_object_object_foreach(want, prov, wp)
 	{
 		json_object *got = NULL;
-		for (i = 0; i < next->npos; i++)
-			if (strcmp(w->s[next->pos[i].index].pc->name, prov) ==
-			    0)
+		/* "a" is a's first walk, "a/2" its second */
+		for (i = 0; i < next->npos; i++) {
+			const struct stream *s = &w->s[next->pos[i].index];
+			char key[64];
+			snprintf(key, sizeof(key), "%s%s", s->pc->name,
+			    s->walk ? "/2" : "");
+			if (strcmp(key, prov) == 0)
 				got = pos_json(&next->pos[i]);
+		}
 		if (!ok(got != NULL, "%s: %s resumes", name, prov))
 			continue;
 		snprintf(what, sizeof(what), "%s resume position", prov);
@@ -379,13 +624,10 @@ check_resume(const char *name, const struct walk *w, const struct cursor *next,
 	}
 }
 
+/* The ids a walk emitted, "provider:id". */
 static void
-check_outcome(const char *name, struct walk *w, struct cursor *cur,
-    json_object *exp, enum step st)
+add_ids(json_object *ids, const struct walk *w)
 {
-	json_object *ids = json_object_new_array(), *errs, *v, *want;
-	struct cursor next;
-	bool has_more = false;
 	size_t i;
 
 	for (i = 0; i < w->nout; i++) {
@@ -394,16 +636,40 @@ check_outcome(const char *name, struct walk *w, struct cursor *cur,
 		    w->out[i].c->native_id);
 		json_object_array_add(ids, json_object_new_string(id));
 	}
+}
+
+/* has_more, and the next cursor in *next; *st becomes STEP_FAILED when
+ * an empty page would stall. */
+static bool
+next_cursor(struct walk *w, const struct cursor *cur, struct cursor *next,
+    enum step *st)
+{
+	bool has_more = false;
+	size_t i;
+
 	for (i = 0; i < w->ns; i++)
 		if (w->s[i].failed || w->s[i].head < w->s[i].nitems ||
 		    !w->s[i].exhausted)
 			has_more = true;
-	memset(&next, 0, sizeof(next));
-	if (st == STEP_OK && has_more) {
-		walk_resume(w, cur, &next);
-		if (w->nout == 0 && walk_stalled(w, cur, &next))
-			st = STEP_FAILED;
+	memset(next, 0, sizeof(*next));
+	if (*st == STEP_OK && has_more) {
+		walk_resume(w, cur, next);
+		if (w->nout == 0 && walk_stalled(w, cur, next))
+			*st = STEP_FAILED;
 	}
+	return has_more;
+}
+
+static bool
+check_outcome(const char *name, struct walk *w, struct cursor *cur,
+    json_object *exp, enum step st, struct cursor *next)
+{
+	json_object *ids = json_object_new_array(), *errs, *v, *want;
+	bool has_more;
+	size_t i;
+
+	add_ids(ids, w);
+	has_more = next_cursor(w, cur, next, &st);
 	errs = json_object_new_object();
 	for (i = 0; i < w->ns; i++)
 		if (w->s[i].failed)
@@ -424,9 +690,92 @@ check_outcome(const char *name, struct walk *w, struct cursor *cur,
 		is_int(
 		    has_more, json_object_get_boolean(v), "%s: has_more", name);
 	if (json_object_object_get_ex(exp, "resume", &want))
-		check_resume(name, w, &next, want);
+		check_resume(name, w, next, want);
 	json_object_put(ids);
 	json_object_put(errs);
+	return has_more && st == STEP_OK;
+}
+
+/* One request from cur (zeroed: a first page), as calls.c runs it. */
+static enum step
+one_request(struct arena *a, struct query *q, struct fake *fk, size_t nf,
+    int budget, int64_t horizon, const struct cursor *cur, struct walk *w,
+    struct stream *s, const char *name)
+{
+	struct problem pb;
+	size_t i, k;
+
+	memset(w, 0, sizeof(*w));
+	memset(s, 0, MAX_STREAMS * sizeof(*s));
+	w->q = q;
+	w->a = a;
+	w->s = s;
+	w->now = clock_zero;
+	w->deadline = INT64_MAX;
+	w->horizon = horizon;
+	w->out = arena_calloc(a, (size_t)q->limit, sizeof(*w->out));
+	for (i = 0; i < nf; i++) {
+		s[i].pc = &fk[i].pc;
+		s[i].d = &fk[i].d;
+		s[i].qidx = (uint8_t)i;
+		s[i].cfg = i;
+		s[i].first = i;
+		filter_plan(&fk[i].d, q, &s[i].plan);
+		w->ns++;
+	}
+	if (plan_second_walks(w, &pb) != STEP_OK)
+		return STEP_FAILED;
+	w->has_wm = cur->has_wm;
+	w->wm.has_time = cur->wm_has_time;
+	w->wm.time = cur->wm_time;
+	w->wm.id = cur->wm_id;
+	w->wm.provider = cur->has_wm ? fk[cur->wm_provider].pc.name : "";
+	for (i = 0; i < w->ns; i++) {
+		const struct cursor_pos *cp = NULL;
+		for (k = 0; k < cur->npos; k++)
+			if (cur->pos[k].index == i)
+				cp = &cur->pos[k];
+		stream_init(w, &s[i], budget, cp);
+	}
+	return drive(w, fk, name);
+}
+
+/* Per provider: how many fetches, never one below a time, the bounds
+ * of each. */
+static void
+check_fetches(const char *name, struct fake *fk, size_t nf, json_object *tc)
+{
+	json_object *want, *v;
+	size_t i, k;
+
+	for (i = 0; i < nf; i++) {
+		const char *p = fk[i].pc.name;
+		if (json_object_object_get_ex(tc, "fetches", &want) &&
+		    json_object_object_get_ex(want, p, &v))
+			is_int(fk[i].nfetch, json_object_get_int64(v),
+			    "%s: %s fetches", name, p);
+		if (json_object_object_get_ex(tc, "never_below", &want) &&
+		    json_object_object_get_ex(want, p, &v)) {
+			bool below = false;
+			for (k = 0; k < json_object_array_length(fk[i].log);
+			     k++) {
+				json_object *e = json_object_array_get_idx(
+				    json_object_array_get_idx(fk[i].log, k), 0);
+				if (e == NULL || secs_ms(e) < secs_ms(v))
+					below = true;
+			}
+			ok(!below, "%s: %s never asks below %s", name, p,
+			    json_object_get_string(v));
+		}
+		if (json_object_object_get_ex(tc, "fetch_log", &want) &&
+		    json_object_object_get_ex(want, p, &v)) {
+			ok(json_object_equal(fk[i].log, v),
+			    "%s: %s fetch bounds", name, p);
+			if (!json_object_equal(fk[i].log, v))
+				diag("got: %s",
+				    json_object_to_json_string(fk[i].log));
+		}
+	}
 }
 
 static void
@@ -435,15 +784,19 @@ run_case(const char *path, const char *name)
 	struct arena *a = arena_new(64 * 1024, 64u * 1024 * 1024);
 	struct fake fk[MAX_STREAMS];
 	struct stream s[MAX_STREAMS];
-	struct cursor cur;
+	struct cursor cur, next;
 	struct query q;
 	struct qerrors qe;
 	struct walk w;
-	json_object *tc, *provs, *cj, *exp;
+	json_object *tc, *provs, *cj, *exp, *want;
 	const char *qs;
-	size_t i, k;
-	int budget;
+	size_t i, nf = 0;
+	int budget, rounds = 0;
+	int64_t horizon;
+	enum step st;
+	bool more;
 
+	memset(fk, 0, sizeof(fk));
 	tc = json_object_from_file(path);
 	if (!ok(tc != NULL, "%s: fixture parses", name))
 		goto out;
@@ -453,52 +806,61 @@ run_case(const char *path, const char *name)
 	if (!ok(query_parse(a, qs, strlen(qs), &q, &qe) == 0,
 	        "%s: query parses", name))
 		goto out;
-	memset(&w, 0, sizeof(w));
-	memset(s, 0, sizeof(s));
-	w.q = &q;
-	w.a = a;
-	w.s = s;
-	w.now = clock_zero;
-	w.deadline = INT64_MAX;
-	w.horizon = jint(tc, "horizon", INT64_MAX / 1000) * 1000;
-	w.out = arena_calloc(a, (size_t)q.limit, sizeof(*w.out));
+	horizon = jint(tc, "horizon", INT64_MAX / 1000) * 1000;
 	budget = (int)jint(tc, "max_upstream_requests", 10);
 	json_object_object_get_ex(tc, "providers", &provs);
-	for (i = 0; i < json_object_array_length(provs) && i < MAX_STREAMS;
-	     i++) {
-		fake_init(&fk[i], json_object_array_get_idx(provs, i));
-		s[i].pc = &fk[i].pc;
-		s[i].d = &fk[i].d;
-		s[i].qidx = (uint8_t)i;
-		s[i].cfg = i;
-		filter_plan(&fk[i].d, &q, &s[i].plan);
-		w.ns++;
-	}
+	for (i = 0; i < json_object_array_length(provs) && i < MAX_STREAMS; i++)
+		fake_init(&fk[nf++], json_object_array_get_idx(provs, i));
 	memset(&cur, 0, sizeof(cur));
 	if (json_object_object_get_ex(tc, "cursor", &cj)) {
 		q.cursor = "incoming";
-		cursor_from_json(a, cj, fk, w.ns, &cur);
-		w.horizon = jint(cj, "horizon", INT64_MAX / 1000) * 1000;
-		w.has_wm = cur.has_wm;
-		w.wm.has_time = cur.wm_has_time;
-		w.wm.time = cur.wm_time;
-		w.wm.id = cur.wm_id;
-		w.wm.provider = cur.has_wm ? fk[cur.wm_provider].pc.name : "";
+		cursor_from_json(a, cj, fk, nf, &cur);
+		horizon = jint(cj, "horizon", INT64_MAX / 1000) * 1000;
 	}
-	for (i = 0; i < w.ns; i++) {
-		const struct cursor_pos *cp = NULL;
-		for (k = 0; k < cur.npos; k++)
-			if (cur.pos[k].index == i)
-				cp = &cur.pos[k];
-		stream_init(&w, &s[i], budget, cp);
+	if (!json_object_object_get_ex(tc, "expect", &exp))
+		exp = NULL;
+	st = one_request(a, &q, fk, nf, budget, horizon, &cur, &w, s, name);
+	if (exp != NULL)
+		more = check_outcome(name, &w, &cur, exp, st, &next);
+	else
+		more = next_cursor(&w, &cur, &next, &st) && st == STEP_OK;
+	if (json_object_object_get_ex(tc, "walk_ids", &want)) {
+		json_object *ids = json_object_new_array();
+		add_ids(ids, &w);
+		/* the client follows next_cursor to the end */
+		while (more && ++rounds < 200) {
+			cur = next;
+			q.cursor = "incoming";
+			st = one_request(
+			    a, &q, fk, nf, budget, horizon, &cur, &w, s, name);
+			add_ids(ids, &w);
+			more = next_cursor(&w, &cur, &next, &st);
+			if (!ok(st == STEP_OK, "%s: page %d answers", name,
+			        rounds + 1))
+				break;
+		}
+		ok(!more, "%s: the walk ends", name);
+		ok(json_object_equal(ids, want), "%s: every id once, in order",
+		    name);
+		if (!json_object_equal(ids, want))
+			diag("got: %s", json_object_to_json_string(ids));
+		json_object_put(ids);
 	}
-	if (json_object_object_get_ex(tc, "expect", &exp))
-		check_outcome(name, &w, &cur, exp, drive(&w, fk, name));
-	for (i = 0; i < w.ns; i++)
-		is_int((int64_t)fk[i].next,
-		    (int64_t)json_object_array_length(fk[i].pages),
-		    "%s: %s served every page", name, fk[i].pc.name);
+	check_fetches(name, fk, nf, tc);
+	for (i = 0; i < nf; i++) {
+		if (fk[i].pages != NULL)
+			is_int((int64_t)fk[i].next,
+			    (int64_t)json_object_array_length(fk[i].pages),
+			    "%s: %s served every page", name, fk[i].pc.name);
+		if (fk[i].pages2 != NULL)
+			is_int((int64_t)fk[i].next2,
+			    (int64_t)json_object_array_length(fk[i].pages2),
+			    "%s: %s served every page of its second walk", name,
+			    fk[i].pc.name);
+	}
 out:
+	for (i = 0; i < nf; i++)
+		json_object_put(fk[i].log);
 	json_object_put(tc);
 	arena_free(a);
 }
@@ -528,6 +890,19 @@ main(void)
 	closedir(dir);
 	qsort(names, n, sizeof(char *), cmp);
 	ok(n >= 15, "at least 15 cases (%zu)", n);
+	/* every kind serves both orders: natively, walking its pages
+	 * backwards, or (newest first with time bounds) by windows; a
+	 * token list read newest first cannot be turned around */
+	for (i = 0; drivers[i] != NULL; i++) {
+		const struct driver *d = drivers[i];
+		bool pages =
+		    d->paging == PAGING_PAGE1 || d->paging == PAGING_PAGE0;
+		ok((d->native_orders & 2u) || pages ||
+		        (d->windows && (d->native_orders & 1u)),
+		    "kind %s serves order=asc", d->kind);
+		ok((d->native_orders & 1u) || pages,
+		    "kind %s serves order=desc", d->kind);
+	}
 	for (i = 0; i < n; i++) {
 		char full[4096];
 		snprintf(full, sizeof(full), "%s/%s", dirpath, names[i]);
