@@ -261,6 +261,7 @@ const struct driver drv_voicy = {
 	UP_DRIVER("voicy", PAGING_KEYSET, 1000, DESC_BIT | ASC_BIT),
 	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT) |
 	    UP_F_TIME | FBIT(F_INCLUDE_TEST),
-	.can_check = UP_F_RECORD, .has_test_flag = true, /* is_test_call */
+	.can_check = UP_F_RECORD,
+	.has_test_flag = true, /* is_test_call */
 	.detail = &detail,
 };
