@@ -225,6 +225,18 @@ write_detail(struct run *r, const struct detail *d, bool raw)
 	    r->requests, (long long)r->upstream_ms);
 }
 
+/* Counts every part for the metrics, once: the failed one as e, the
+ * others (all of them when e is CN_OK) as answered. */
+static void
+count_parts(const struct run *r, size_t failed, enum cn_err e)
+{
+	size_t i;
+
+	for (i = 0; i < r->dd->nparts; i++)
+		metrics_upstream(r->cfg, i == failed ? e : CN_OK,
+		    (double)r->parts[i].job.elapsed_ms / 1000.0);
+}
+
 /* Decodes the finished parts and answers. */
 static void
 answer(struct run *r, const struct detail_req *dq, bool raw)
@@ -245,8 +257,7 @@ answer(struct run *r, const struct detail_req *dq, bool raw)
 			return;
 		}
 		if (j->err != CN_OK) {
-			metrics_upstream(
-			    r->cfg, j->err, j->elapsed_ms / 1000.0);
+			count_parts(r, i, j->err);
 			fail(
 			    r, j->err, j->status, j->retry_after_ms, j->errmsg);
 			return;
@@ -262,12 +273,9 @@ answer(struct run *r, const struct detail_req *dq, bool raw)
 	memset(&d, 0, sizeof(d));
 	err[0] = '\0';
 	e = r->dd->decode(dq, resp, r->rq->arena, &d, err, sizeof(err));
-	for (i = 0; i < r->dd->nparts; i++)
-		metrics_upstream(r->cfg,
-		    e == CN_OK || e == CN_CALL_NOT_FOUND || i != d.err_part
-		        ? CN_OK
-		        : e,
-		    r->parts[i].job.elapsed_ms / 1000.0);
+	count_parts(r, d.err_part,
+	    e == CN_OK || e == CN_CALL_NOT_FOUND || e == CN_INTERNAL ? CN_OK
+	                                                             : e);
 	if (e == CN_INTERNAL || (e != CN_OK && arena_failed(r->rq->arena))) {
 		problem_respond(r->rq, r->rs, CN_INTERNAL,
 		    "the request could not be served", NULL);
