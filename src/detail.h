@@ -28,7 +28,8 @@ int detail_parse_id(struct arena *, const char *id, const char **provider,
     const char **native_id, const char **why);
 
 /* include=raw, repeated or not, is the only parameter: 0 with *raw set,
- * or -1 with the offending parameter's name in *param (arena). */
+ * or -1 with the offending parameter's name in *param (arena); a query
+ * string over QUERY_MAX_BYTES is refused whole. */
 int detail_parse_query(
     struct arena *, const char *qs, bool *raw, const char **param);
 

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "json.h"
 #include "page.h"
+#include "query.h"
 #include "raw.h"
 
 int
@@ -88,6 +89,11 @@ detail_parse_query(
 	char *name, *value;
 
 	*raw = false;
+	/* the limit every query string has (8 KiB), repeated include=raw too */
+	if (strlen(qs) > QUERY_MAX_BYTES) {
+		*param = "include";
+		return -1;
+	}
 	while (*p != '\0') {
 		end = strchr(p, '&');
 		if (end == NULL)

@@ -134,6 +134,18 @@ describe('GET /calls/{id}', () => {
     }
   });
 
+  it('metrics count the route and each endpoint read', async () => {
+    const before = C.json(await lean.request('/calls?provider=osvi&limit=1')).data[0];
+    const m0 = (await lean.request('/metrics')).text;
+    const count = (text, re) => text.split('\n').filter((l) => re.test(l)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+    const route = /^callnorm_requests_total\{route="call",status="200"\}/;
+    const up = /^callnorm_upstream_requests_total\{provider="osvi",outcome="ok"\}/;
+    assert.equal((await detail(lean, before.id)).status, 200);
+    const m1 = (await lean.request('/metrics')).text;
+    assert.equal(count(m1, route) - count(m0, route), 1, m1);
+    assert.equal(count(m1, up) - count(m0, up), 3, 'three endpoints');
+  });
+
   it('max_upstream_requests = 2 still reads all three OSVI endpoints', async () => {
     const o = C.json(await lean.request('/calls?provider=osvi&limit=1')).data[0];
     const r = await detail(lean, o.id);

@@ -172,6 +172,25 @@ test_query(void)
 	size_t i;
 	int rc;
 
+	{
+		/* "include=raw" k times, '&'-joined, is 12k - 1 bytes: 682 of
+		 * them fit 8 KiB, 683 do not */
+		static char big[8300];
+		size_t n = 0, k;
+		for (k = 0; k < 683; k++) {
+			memcpy(big + n, k ? "&include=raw" : "include=raw",
+			    k ? 12 : 11);
+			n += k ? 12 : 11;
+			big[n] = '\0';
+			if (k == 681)
+				ok(detail_parse_query(a, big, &raw, &param) ==
+				            0 &&
+				        n == 8183,
+				    "682 include=raw (8183 bytes) are a query");
+		}
+		ok(n == 8195 && detail_parse_query(a, big, &raw, &param) == -1,
+		    "683 (8195 bytes) are over 8 KiB");
+	}
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		param = NULL;
 		rc = detail_parse_query(a, t[i].qs, &raw, &param);
