@@ -32,7 +32,7 @@ export function checkFault(f) {
 
 function recordsOf(kind, obj) {
   if (!obj || typeof obj !== 'object') return null;
-  if (kind === 'verbex' || kind === 'voicy') return obj.calls;
+  if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return obj.calls;
   if (kind === 'zudu') return obj.data && obj.data.calls;
   if (kind === 'bland') return obj.calls;
   if (kind === 'retell') return obj.items;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // callnorm provider simulator: serves the "list calls" APIs of verbex, voicy,
-// talkover, osvi, zudu and retell from one deterministic data set, with a control
+// talkover, osvi, zudu, retell and twilio from one deterministic data set, with a control
 // API for latency, faults, inserts and request logs. See sim/README.md.
 
 import http from 'node:http';
@@ -219,8 +219,9 @@ function providerInfo(s) {
         ? { 'X-API-KEY': key, 'X-API-SECRET': 'sim-' + s.name + '-secret' }
         : { Authorization: 'Bearer ' + key };
   return {
-    name: s.name, kind: s.kind, prefix: '/' + s.name, method: s.K.method, path: '/' + s.name + s.K.path,
+    name: s.name, kind: s.kind, prefix: '/' + s.name, method: s.K.method, path: '/' + s.name + (s.K.pathFor ? s.K.pathFor(s.ctx) : s.K.path),
     size: s.base.length, auth, agents: s.ctx.agents, latency_ms: s.latency, fault: s.fault,
+    ...(s.K.info ? s.K.info(s.ctx) : {}),
   };
 }
 
@@ -283,7 +284,9 @@ async function onControl(req, res, url, bodyText) {
     if (what === 'insert' && m === 'POST') {
       const n = b.count ?? 1;
       if (!Number.isInteger(n) || n < 1 || n > 100000) return send(res, 400, { error: 'bad_request', message: 'count must be an integer from 1 to 100000' });
-      const added = s.insert(n, Date.now());
+      const at = b.at_ms ?? Date.now();
+      if (!Number.isInteger(at) || (b.spec !== undefined && !isPlainObject(b.spec))) return send(res, 400, { error: 'bad_request', message: 'at_ms must be an integer and spec an object' });
+      const added = s.insert(n, at, b.spec ?? null);
       return send(res, 200, '{"records":[' + added.map((c) => record(s, c)).join(',') + ']}');
     }
     if (what === 'token' && m === 'POST') {
@@ -291,6 +294,12 @@ async function onControl(req, res, url, bodyText) {
       if (!isPlainObject(b) || !Number.isInteger(b.bytes) || b.bytes < 1 || b.bytes > 100000) return send(res, 400, { error: 'bad_request', message: 'bytes must be an integer from 1 to 100000' });
       s.tokenBytes = { bytes: b.bytes, opaque: b.opaque === true };
       return send(res, 200, { ok: true, token: s.tokenBytes });
+    }
+    if (what === 'next-uri' && m === 'POST') {
+      if (s.kind !== 'twilio') return send(res, 400, { error: 'bad_request', message: 'next_page_uri prefixes are a twilio option' });
+      if (!isPlainObject(b) || (b.prefix !== null && typeof b.prefix !== 'string')) return send(res, 400, { error: 'bad_request', message: 'prefix must be a string or null' });
+      s.nextUriPrefix = b.prefix;
+      return send(res, 200, { ok: true, prefix: s.nextUriPrefix });
     }
     if (what === 'log' && m === 'GET') return send(res, 200, s.log);
     if (what === 'log' && m === 'DELETE') {
@@ -354,7 +363,7 @@ async function dispatch(req, res, url, bodyText) {
     const rawRest = rawPath.startsWith('/' + name + '/') ? rawPath.slice(name.length + 1) : rest;
     const dm = s.K.detail ? s.K.detail.match(rawRest, req.method) : null;
     if (dm) return onDetail(s, req, res, url, bodyText, dm);
-    if (rest === s.K.path) {
+    if (s.K.matches ? s.K.matches(rest) : rest === s.K.path) {
       if (req.method !== s.K.method) return send(res, 405, { error: 'method_not_allowed', allow: s.K.method }, { Allow: s.K.method });
       return onList(s, req, res, url, bodyText);
     }

@@ -10,8 +10,9 @@ import osvi from './kinds/osvi.mjs';
 import zudu from './kinds/zudu.mjs';
 import bland from './kinds/bland.mjs';
 import retell from './kinds/retell.mjs';
+import twilio from './kinds/twilio.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell };
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell, twilio };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;
@@ -62,6 +63,7 @@ export class Store {
     this.log = [];
     this.lastPage = null;
     this.tokenBytes = null; // verbex: page tokens padded to this length
+    this.nextUriPrefix = null; // twilio: written before each next_page_uri
   }
 
   get byId() {
@@ -127,7 +129,9 @@ export class Store {
     return this.base.slice().reverse();
   }
 
-  insert(count, nowMs) {
+  // spec (optional): fields laid over each inserted call's random spec
+  // (a kind's own knobs, e.g. twilio's lag_ms)
+  insert(count, nowMs, spec = null) {
     const K = this.K;
     let maxT = -Infinity;
     if (this.base.length) {
@@ -142,8 +146,7 @@ export class Store {
     const out = [];
     for (let k = 0; k < count; k++) {
       const rng = new Rng(mix32(this.ctx.pseed ^ 0x1a5e47, this.inserted++));
-      const spec = K.insertSpec(rng);
-      const c = K.build(this.ctx, rng, spec, Number.MAX_SAFE_INTEGER, t0, true);
+      const c = K.build(this.ctx, rng, { ...K.insertSpec(rng), ...spec }, Number.MAX_SAFE_INTEGER, t0, true);
       const pos = upperBound(this.base, c, K.cmpAsc);
       this.base.splice(pos, 0, c);
       if (this._byId) this._byId.set(c.nid, c);

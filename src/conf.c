@@ -137,6 +137,7 @@ extra_check(struct loader *ld)
 	struct provider_conf *p = ld->prov;
 	const struct driver *d = p->driver;
 	size_t i, j, n = 0;
+	const char *why;
 	char *v;
 
 	for (i = 0; i < p->nextra; i++) {
@@ -159,6 +160,12 @@ extra_check(struct loader *ld)
 			conf_wipe_free(v);
 		} else
 			p->extra[n].value = v;
+		if (p->extra[n].value != NULL && d->keys[j].check != NULL &&
+		    (why = d->keys[j].check(p->extra[n].value)) != NULL) {
+			conf_problem(ld, ld->extra_line[i], "%s: %s", k, why);
+			conf_wipe_free(p->extra[n].value);
+			p->extra[n].value = NULL;
+		}
 		if (p->extra[n].value != NULL)
 			n++;
 	}

@@ -163,6 +163,10 @@ struct driver_key {
 	const char *name;
 	bool required;
 	bool secret; /* env:/file: like api_key; never printed */
+	/* The value's syntax (after env:/file:): NULL when it is right,
+	 * else why not (the config error names the key, not the value).
+	 * NULL: any value. */
+	const char *(*check)(const char *value);
 };
 
 struct driver {

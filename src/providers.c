@@ -13,6 +13,7 @@ extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
     drv_zudu;
 extern const struct driver drv_bland;
 extern const struct driver drv_retell;
+extern const struct driver drv_twilio;
 
 const struct driver *const drivers[] = {
 	&drv_verbex,
@@ -22,6 +23,7 @@ const struct driver *const drivers[] = {
 	&drv_zudu,
 	&drv_bland,
 	&drv_retell,
+	&drv_twilio,
 	NULL,
 };
 

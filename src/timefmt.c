@@ -1,6 +1,7 @@
 #include "timefmt.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define MS_PER_DAY 86400000LL
@@ -65,6 +66,104 @@ month_days(unsigned y, unsigned m)
 	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 29;
 	return md[m - 1];
+}
+
+/* Spaces (at least one when need) from *at; -1 when need finds none. */
+static int
+spaces(const char *s, size_t n, size_t *at, bool need)
+{
+	size_t from = *at;
+
+	while (*at < n && s[*at] == ' ')
+		(*at)++;
+	return need && *at == from ? -1 : 0;
+}
+
+/* The 1 or 2 digits at *at. */
+static int
+digits12(const char *s, size_t n, size_t *at, unsigned *out)
+{
+	size_t k;
+
+	if (*at >= n)
+		return -1;
+	k = *at + 1 < n && s[*at + 1] >= '0' && s[*at + 1] <= '9' ? 2 : 1;
+	if (digits(s, n, *at, k, out))
+		return -1;
+	*at += k;
+	return 0;
+}
+
+/* The index of the three letters at s in names (7 or 12 of them), or -1. */
+static int
+name3(const char *s, size_t n, size_t at, const char *names, int count)
+{
+	int i;
+
+	for (i = 0; at + 3 <= n && i < count; i++)
+		if (memcmp(s + at, names + 3 * i, 3) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * RFC 2822 date-time, the form Twilio writes ("Tue, 31 Aug 2010
+ * 20:36:28 +0000"): an optional day name and comma, a 1- or 2-digit
+ * day, the English month abbreviation, a 4-digit year, hh:mm with
+ * optional :ss, and a numeric zone or GMT/UT/UTC.  The day name is not
+ * checked against the date.
+ */
+int
+time_parse_rfc2822(const char *s, size_t n, int64_t *ms)
+{
+	unsigned d, y, h, mi, sec = 0, zh, zm;
+	int mo, sign = 1;
+	size_t at = 0;
+	int64_t off = 0;
+
+	if (name3(s, n, 0, "MonTueWedThuFriSatSun", 7) >= 0) {
+		if (n < 4 || s[3] != ',')
+			return -1;
+		at = 4;
+	}
+	if (spaces(s, n, &at, false) || digits12(s, n, &at, &d) ||
+	    spaces(s, n, &at, true) ||
+	    (mo = name3(s, n, at, "JanFebMarAprMayJunJulAugSepOctNovDec", 12)) <
+	        0)
+		return -1;
+	at += 3;
+	if (spaces(s, n, &at, true) || digits(s, n, at, 4, &y))
+		return -1;
+	at += 4;
+	if (spaces(s, n, &at, true) || digits(s, n, at, 2, &h) || at + 2 >= n ||
+	    s[at + 2] != ':' || digits(s, n, at + 3, 2, &mi))
+		return -1;
+	at += 5;
+	if (at < n && s[at] == ':') {
+		if (digits(s, n, at + 1, 2, &sec))
+			return -1;
+		at += 3;
+	}
+	if (spaces(s, n, &at, true))
+		return -1;
+	if (at + 5 == n && (s[at] == '+' || s[at] == '-')) {
+		if (digits(s, n, at + 1, 2, &zh) ||
+		    digits(s, n, at + 3, 2, &zm) || zm > 59)
+			return -1;
+		sign = s[at] == '-' ? -1 : 1;
+		off = sign * (int64_t)(zh * 60 + zm) * 60000;
+	} else if (!((n - at == 3 && memcmp(s + at, "GMT", 3) == 0) ||
+	               (n - at == 3 && memcmp(s + at, "UTC", 3) == 0) ||
+	               (n - at == 2 && memcmp(s + at, "UT", 2) == 0)))
+		return -1;
+	if (d < 1 || d > month_days(y, (unsigned)mo + 1) || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	/* a leap second is the last instant of its minute */
+	*ms = days_from_civil(y, (unsigned)mo + 1, d) * MS_PER_DAY +
+	    ((int64_t)h * 3600 + mi * 60 + (sec == 60 ? 59 : sec)) * 1000 +
+	    (sec == 60 ? 999 : 0) - off;
+	return 0;
 }
 
 int

@@ -23,6 +23,9 @@ int time_parse_rfc3339(const char *s, size_t n, int64_t *ms);
  * naive times).  Fractions are truncated to milliseconds. */
 int time_parse_iso(
     const char *s, size_t n, int default_offset_min, int64_t *ms);
+/* RFC 2822 ("Tue, 31 Aug 2010 20:36:28 +0000"; zones +hhmm, GMT, UT,
+ * UTC).  Returns 0, or -1 on any deviation. */
+int time_parse_rfc2822(const char *s, size_t n, int64_t *ms);
 /* YYYY-MM-DD -> ms at 00:00 UTC of that day. */
 int time_parse_date(const char *s, size_t n, int64_t *ms);
 /* "2026-06-12T04:00:04.000Z" into out (>= 25 bytes); 0 if out of range. */

@@ -210,6 +210,23 @@ up_field_time_iso(const struct jv *o, const char *key, struct opt_i64 *out)
 }
 
 int
+up_field_time_rfc2822(const struct jv *o, const char *key, struct opt_i64 *out)
+{
+	const char *s;
+
+	out->set = false;
+	if (up_field_str(o, key, &s) < 0)
+		return -1;
+	/* "Empty if the call has not yet been dialed": "" or null */
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (time_parse_rfc2822(s, strlen(s), &out->v) < 0)
+		return -1;
+	out->set = true;
+	return up_time_ok(out) ? 0 : -1;
+}
+
+int
 up_field_seconds(const struct jv *o, const char *key, struct opt_i64 *ms)
 {
 	if (up_field_int(o, key, ms) < 0)
@@ -297,6 +314,8 @@ unpack_type_name(char t)
 		return "an ISO 8601 time";
 	case 'S':
 		return "a number of seconds";
+	case 'R':
+		return "an RFC 2822 time";
 	default:
 		return "of a known type";
 	}
@@ -340,6 +359,9 @@ unpack_one(
 		return up_field_time_iso(o, key, va_arg(*ap, struct opt_i64 *));
 	case 'S':
 		return up_field_seconds(o, key, va_arg(*ap, struct opt_i64 *));
+	case 'R':
+		return up_field_time_rfc2822(
+		    o, key, va_arg(*ap, struct opt_i64 *));
 	default:
 		return -1;
 	}
@@ -415,6 +437,7 @@ up_decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
 {
 	const char *why = "";
 	size_t i;
+	int rc;
 
 	pg->n = 0;
 	pg->calls = NULL;
@@ -431,14 +454,16 @@ up_decode_records(const struct fetch *f, struct arena *a, const struct jv *arr,
 		if (jv_type(o) != J_OBJ)
 			return up_bad(
 			    err, errsize, "record %zu is not an object", i);
-		if (fn(f, a, o, &pg->calls[i], &why) < 0) {
+		if ((rc = fn(f, a, o, &pg->calls[pg->n], &why)) < 0) {
 			snprintf(err, errsize, "record %zu: %s", i, why);
 			/* our memory failed, not the provider's record */
 			return arena_failed(a) ? CN_INTERNAL
 			                       : CN_PROVIDER_BAD_RESPONSE;
 		}
+		/* 1: a record the kind does not list (twilio's child legs) */
+		if (rc == 0)
+			pg->n++;
 	}
-	pg->n = jv_len(arr);
 	return CN_OK;
 }
 

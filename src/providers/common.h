@@ -66,6 +66,27 @@ enum cn_err up_add_header(
 enum cn_err up_bearer(struct arena *, struct upreq *, const char *key);
 /* A GET of the URL built in url, which it frees. */
 enum cn_err up_get(struct arena *, struct upreq *, struct buf *url);
+/* Authorization: Basic base64(user:password). */
+enum cn_err up_basic(
+    struct arena *, struct upreq *, const char *user, const char *password);
+/*
+ * A link the provider handed out (a next-page URI), as the path and
+ * query under base_url: a root-relative link ("/x?y") is taken as under
+ * base_url's path prefix; an absolute one ("scheme://host[:port]/...")
+ * or a network-path one ("//host[:port]/...") only when scheme, host
+ * and port are base_url's and its path continues base_url's prefix at a
+ * '/'.  NULL for anything else (another origin, userinfo, a relative
+ * path, "." or ".." segments, a fragment): such a link is never
+ * requested, so credentials never follow it.
+ */
+const char *up_link_path(const struct provider_conf *, const char *link);
+/*
+ * The value of query parameter name in the query string qs (no '?'),
+ * percent-decoded into the arena: 1 with *out set when it occurs once,
+ * 0 when it does not occur, -1 when it occurs twice or is malformed.
+ */
+int up_query_param(
+    struct arena *, const char *qs, const char *name, const char **out);
 /* A POST of the JSON in body (which it frees) to base_url + path. */
 enum cn_err up_post(struct arena *, struct upreq *,
     const struct provider_conf *, const char *path, struct buf *body);
@@ -266,6 +287,9 @@ int up_field_obj(const struct jv *obj, const char *key, const struct jv **out);
 /* ISO 8601 / RFC 3339 string field; naive times are taken as UTC. */
 int up_field_time_iso(
     const struct jv *obj, const char *key, struct opt_i64 *out);
+/* RFC 2822 string field (Twilio's dates); "" is absent, like null. */
+int up_field_time_rfc2822(
+    const struct jv *obj, const char *key, struct opt_i64 *out);
 /* Whole seconds, 0 .. TIME_MAX_MS / 1000, as milliseconds. */
 int up_field_seconds(const struct jv *obj, const char *key, struct opt_i64 *ms);
 /* String field whose value must be an integer-looking id or a number,
@@ -279,7 +303,8 @@ int up_field_id_string(
  * object leaves its fields absent).  T is s (up_field_str, const char
  * **), t (up_field_text), i (up_field_int, struct opt_i64 *), b
  * (up_field_bool, int *), o (up_field_obj, const struct jv **), T
- * (up_field_time_iso) or S (up_field_seconds).  0, or -1 with *why
+ * (up_field_time_iso), R (up_field_time_rfc2822) or S
+ * (up_field_seconds).  0, or -1 with *why
  * naming the first field of the wrong type (arena text).
  */
 int up_unpack(struct arena *, const struct jv *obj, const char **why,
@@ -304,8 +329,10 @@ int up_record(const struct fetch *, struct arena *, const struct jv *o,
     const char *id, struct call *c, const char **why, const char *fmt, ...);
 
 /*
- * Normalizes one upstream record into c; returns 0, or -1 with *why set
- * (the record is not what the provider documents, or the arena failed).
+ * Normalizes one upstream record into c; returns 0, 1 when the kind
+ * leaves this record out of its list (twilio's child legs), or -1 with
+ * *why set (the record is not what the provider documents, or the arena
+ * failed).
  */
 typedef int (*up_record_fn)(const struct fetch *, struct arena *,
     const struct jv *record, struct call *c, const char **why);

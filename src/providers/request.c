@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ascii.h"
 #include "url.h"
 
 void
@@ -72,6 +73,182 @@ up_bearer(struct arena *a, struct upreq *r, const char *key)
 	if (auth == NULL)
 		return CN_INTERNAL;
 	return up_add_header(a, r, "Authorization", auth);
+}
+
+enum cn_err
+up_basic(
+    struct arena *a, struct upreq *r, const char *user, const char *password)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p;
+	char *plain, *out;
+	size_t n, i, o = 0;
+	unsigned v;
+	enum cn_err e;
+
+	plain = arena_printf(a, "%s:%s", user, password);
+	if (plain == NULL)
+		return CN_INTERNAL;
+	p = (const unsigned char *)plain;
+	n = strlen(plain);
+	out = arena_alloc(a, 6 + (n + 2) / 3 * 4 + 1);
+	if (out == NULL)
+		return CN_INTERNAL;
+	memcpy(out, "Basic ", 6);
+	o = 6;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+		out[o++] = b64[v & 63];
+	}
+	if (i < n) {
+		v = (unsigned)p[i] << 16 |
+		    (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0);
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	e = up_add_header(a, r, "Authorization", out);
+	/* the plain credentials do not outlive the header */
+	memset(plain, 0, n);
+	return e;
+}
+
+/* The first n bytes of a and b are equal but for ASCII case. */
+static bool
+same_nocase(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ascii_lower((unsigned char)a[i]) !=
+		    ascii_lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+/* Length of "scheme://authority" at the start of u, or 0. */
+static size_t
+origin_len(const char *u)
+{
+	const char *sep = strstr(u, "://");
+	size_t i;
+
+	if (sep == NULL || sep == u)
+		return 0;
+	for (i = 0; u + i < sep; i++)
+		if (ascii_lower((unsigned char)u[i]) < 'a' ||
+		    ascii_lower((unsigned char)u[i]) > 'z')
+			return 0;
+	return (size_t)(sep - u) + 3 + strcspn(sep + 3, "/?#");
+}
+
+/* A path and query we may request: from '/', printable ASCII, no
+ * fragment, no backslash, no "." or ".." segment. */
+static bool
+link_tail_ok(const char *t)
+{
+	const char *seg;
+	size_t i, len;
+
+	if (t[0] != '/')
+		return false;
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] <= 0x20 ||
+		    (unsigned char)t[i] >= 0x7f || t[i] == '#' || t[i] == '\\')
+			return false;
+	len = strcspn(t, "?");
+	for (seg = t; seg < t + len; seg += strcspn(seg + 1, "/") + 1) {
+		size_t sl = strcspn(seg + 1, "/?");
+		if ((sl == 1 && seg[1] == '.') ||
+		    (sl == 2 && seg[1] == '.' && seg[2] == '.'))
+			return false;
+	}
+	return true;
+}
+
+const char *
+up_link_path(const struct provider_conf *pc, const char *link)
+{
+	const char *base = pc->base_url, *bauth, *lauth, *path, *prefix;
+	size_t bo = origin_len(base), bal, lal, pl;
+
+	if (link == NULL || bo == 0)
+		return NULL;
+	bauth = strstr(base, "://") + 3;
+	bal = bo - (size_t)(bauth - base);
+	prefix = base + bo;
+	pl = strlen(prefix);
+	if (link[0] == '/' && link[1] != '/')
+		/* root-relative: under base_url's prefix, as Twilio's are */
+		return link_tail_ok(link) ? link : NULL;
+	if (link[0] == '/') {
+		lauth = link + 2; /* network-path: base_url's scheme */
+	} else {
+		size_t lo = origin_len(link);
+		size_t sl = (size_t)(bauth - base);
+		if (lo == 0 || !same_nocase(link, base, sl))
+			return NULL;
+		lauth = link + sl;
+	}
+	lal = strcspn(lauth, "/?#");
+	/* the same authority, byte for byte but the host's case: another
+	 * host, port or any userinfo is another place */
+	if (lal != bal || !same_nocase(lauth, bauth, bal) ||
+	    memchr(lauth, '@', lal) != NULL)
+		return NULL;
+	path = lauth + lal;
+	if (strncmp(path, prefix, pl) != 0 || path[pl] != '/')
+		return NULL;
+	return link_tail_ok(path + pl) ? path + pl : NULL;
+}
+
+int
+up_query_param(
+    struct arena *a, const char *qs, const char *name, const char **out)
+{
+	size_t nl = strlen(name), len, i;
+	const char *p = qs, *eq;
+	int found = 0;
+	char *v;
+
+	*out = NULL;
+	while (p != NULL && *p != '\0') {
+		len = strcspn(p, "&");
+		eq = memchr(p, '=', len);
+		if (eq != NULL && (size_t)(eq - p) == nl &&
+		    memcmp(p, name, nl) == 0) {
+			size_t vl = len - nl - 1, o = 0;
+			if (found++)
+				return -1;
+			if ((v = arena_alloc(a, vl + 1)) == NULL)
+				return -1;
+			for (i = 0; i < vl; i++) {
+				int hi, lo;
+				if (eq[1 + i] != '%') {
+					v[o++] = eq[1 + i];
+					continue;
+				}
+				if (i + 2 >= vl ||
+				    (hi = ascii_hexval(eq[2 + i])) < 0 ||
+				    (lo = ascii_hexval(eq[3 + i])) < 0)
+					return -1;
+				v[o++] = (char)(hi << 4 | lo);
+				i += 2;
+			}
+			v[o] = '\0';
+			if (memchr(v, '\0', o) != NULL)
+				return -1;
+			*out = v;
+		}
+		p = p[len] == '&' ? p + len + 1 : NULL;
+	}
+	return found;
 }
 
 enum cn_err

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { fcgiRequest, cgiParams, parseCgi } from './fcgi.mjs';
 import { validateResponse } from './contract.mjs';
 import { KINDS as SIM_KINDS } from '../../sim/store.mjs';
+import { accountSid as twilioAccountSid } from '../../sim/kinds/twilio.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
@@ -71,6 +72,7 @@ export function simConfig(simPort, { providers = KIND_NAMES, kinds = {}, extra =
     const kind = kinds[name] || name;
     text += `[provider ${name}]\nkind = ${kind}\nbase_url = http://127.0.0.1:${simPort}/${name}\napi_key = sim-${name}-key\n`;
     if (kind === 'zudu') text += `api_secret = sim-${name}-secret\n`;
+    if (kind === 'twilio') text += `account_sid = ${twilioAccountSid(name)}\n`;
     text += `timeout_ms = ${timeoutMs}\n`;
   }
   return text + extra;

@@ -13,6 +13,7 @@ export async function loadRecords(sim) {
     const byName = new Map(p.agents.map((a) => [a.name, a.id]));
     agentsBy[p.name] = p.agents.map((a) => a.id);
     for (const r of await sim.dataset(p.name)) {
+      if (r.expected === null) continue; // not listed by callnorm (twilio's child legs)
       // voicy list records carry no agent id: the oracle knows it by name
       const agentId = p.kind === 'voicy' ? byName.get(r.expected.agent.name) ?? null : r.expected.agent.id;
       records.push({ provider: p.name, expected: r.expected, agentId });

@@ -147,17 +147,18 @@ export function rawRequest(port, method, p, headers = {}, body = null, timeout =
   });
 }
 
-export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland'];
+export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland', 'twilio'];
 
 export function nativeId(kind, rec) {
   if (kind === 'verbex') return rec._id;
   if (kind === 'talkover') return rec.id;
+  if (kind === 'twilio') return rec.sid;
   return rec.call_id;
 }
 
 // Records of a list response body.
 export function recordsOf(kind, body) {
-  if (kind === 'verbex' || kind === 'voicy') return body.calls;
+  if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return body.calls;
   if (kind === 'zudu') return body.data.calls;
   if (kind === 'bland') return body.calls;
   if (kind === 'retell') return body.items;

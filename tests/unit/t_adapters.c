@@ -20,6 +20,7 @@
 #include "provider.h"
 #include "query.h"
 #include "tap.h"
+#include "timefmt.h"
 
 static const char *
 jstr(json_object *o, const char *k)
@@ -143,6 +144,18 @@ run_case(const char *path, const char *name)
 	pc.api_secret =
 	    d->needs_secret ? arena_printf(a, "s-%s", pc.name) : NULL;
 	pc.timeout_ms = 1000;
+	pc.start_lag_ms = jint(tc, "start_lag_ms", 300000);
+	/* "extra": {"name": "value"}: the kind's own keys (driver.keys) */
+	if (json_object_object_get_ex(tc, "extra", &v)) {
+		json_object_object_foreach(v, xk, xv)
+		{
+			if (pc.nextra == CONF_MAX_EXTRA)
+				break;
+			pc.extra[pc.nextra].name = arena_strdup(a, xk);
+			pc.extra[pc.nextra++].value =
+			    arena_strdup(a, json_object_get_string(xv));
+		}
+	}
 	qs = jstr(tc, "query");
 	if (qs == NULL)
 		qs = "";
@@ -171,6 +184,24 @@ run_case(const char *path, const char *name)
 	f.order =
 	    s ? (strcmp(s, "asc") == 0 ? ORDER_ASC : ORDER_DESC) : q.order;
 	f.page_size = jint(tc, "page_size", 100);
+	/* the query's bounds, as the engine gives them; "window" narrows
+	 * them as a windowed walk does, and "walk" picks a second walk */
+	f.after.set = query_has(&q, QP_STARTED_AFTER);
+	f.after.v = q.started_after;
+	f.before.set = query_has(&q, QP_STARTED_BEFORE);
+	f.before.v = q.started_before;
+	if (json_object_object_get_ex(tc, "window", &v)) {
+		s = jstr(v, "after");
+		f.after.set = s != NULL &&
+		    time_parse_rfc3339(s, strlen(s), &f.after.v) == 0;
+		s = jstr(v, "before");
+		f.before.set = s != NULL &&
+		    time_parse_rfc3339(s, strlen(s), &f.before.v) == 0;
+	}
+	f.walk = jint(tc, "walk", 0);
+	if (json_object_object_get_ex(tc, "expect_walks", &v))
+		is_int(d->walks ? d->walks(&q, &plan) : 1,
+		    json_object_get_int(v), "%s: walks", name);
 	if (json_object_object_get_ex(tc, "position", &v)) {
 		f.pos.page = jint(v, "page", 0);
 		s = jstr(v, "token");
@@ -282,6 +313,26 @@ run_case(const char *path, const char *name)
 				}
 				json_object_put(got);
 				buf_free(&b);
+			}
+			if (json_object_object_get_ex(
+			        tc, "expect_created", &exp)) {
+				char ts[40];
+				for (i = 0; i < pg.n &&
+				     i < json_object_array_length(exp);
+				     i++) {
+					const struct opt_i64 *t =
+					    &pg.calls[i].created_at;
+					if (!t->set ||
+					    time_format_ms(
+					        t->v, ts, sizeof(ts)) == 0)
+						snprintf(
+						    ts, sizeof(ts), "null");
+					is_str(ts,
+					    json_object_get_string(
+					        json_object_array_get_idx(
+					            exp, i)),
+					    "%s: created_at %zu", name, i);
+				}
 			}
 			if (json_object_object_get_ex(
 			        tc, "expect_transcripts", &exp)) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "json.h"
 #include "providers/common.h"
 #include "tap.h"
@@ -45,6 +46,23 @@ parse(struct arena *a, const char *text)
 
 	return json_parse(
 	    a, text, strlen(text), JSON_MAX_DEPTH, err, sizeof(err));
+}
+
+/* up_link_path against base_url b: the tail it gives, or NULL. */
+static void
+link(const char *b, const char *l, const char *want)
+{
+	struct provider_conf pc;
+	const char *got;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.base_url = (char *)b;
+	got = up_link_path(&pc, l);
+	if (want == NULL)
+		ok(got == NULL, "link %s under %s: refused", l, b);
+	else
+		ok(got != NULL && strcmp(got, want) == 0,
+		    "link %s under %s: %s", l, b, want);
 }
 
 int
@@ -168,5 +186,54 @@ main(void)
 	ok(up_unpack(a, o, &why, "s:q", &t) < 0,
 	    "an unknown type letter fails");
 	arena_free(a);
+	/* provider-supplied links (next_page_uri): only back under base_url */
+	link(
+	    "https://api.twilio.com", "/2010-04-01/x?a=1", "/2010-04-01/x?a=1");
+	link("https://api.twilio.com", "https://api.twilio.com/y", "/y");
+	link("https://api.twilio.com", "HTTPS://API.Twilio.com/y", "/y");
+	link("https://api.twilio.com", "//api.twilio.com/y?z", "/y?z");
+	link("https://api.twilio.com", "http://api.twilio.com/y", NULL);
+	link("https://api.twilio.com", "https://api.twilio.com:443/y", NULL);
+	link("https://api.twilio.com", "https://evil.example/y", NULL);
+	link("https://api.twilio.com", "https://api.twilio.com.evil/y", NULL);
+	link("https://api.twilio.com", "https://u@api.twilio.com/y", NULL);
+	link("https://api.twilio.com", "//evil.example/y", NULL);
+	link("https://api.twilio.com", "y/z", NULL);
+	link("https://api.twilio.com", "", NULL);
+	link("https://api.twilio.com", "/a/../b", NULL);
+	link("https://api.twilio.com", "/a/./b", NULL);
+	link("https://api.twilio.com", "/a/b#f", NULL);
+	link("https://api.twilio.com", "/a b", NULL);
+	link("https://api.twilio.com", "/a\\b", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:9/tw/a?b", "/a?b");
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:9/tw", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:9/twx/a", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1:10/tw/a", NULL);
+	link("http://127.0.0.1:9/tw", "http://127.0.0.1/tw/a", NULL);
+	link("http://[::1]:9/tw", "//[::1]:9/tw/a..b", "/a..b");
+	{
+		struct arena *a = arena_new(4096, 1 << 20);
+		const char *v;
+		ok(up_query_param(
+		       a, "A=1&PageToken=PA%2Bx&B=", "PageToken", &v) == 1 &&
+		        strcmp(v, "PA+x") == 0,
+		    "query param: decoded");
+		ok(up_query_param(a, "PageTokens=1&Page=2", "PageToken", &v) ==
+		        0,
+		    "query param: absent");
+		ok(up_query_param(
+		       a, "PageToken=1&PageToken=2", "PageToken", &v) == -1,
+		    "query param: twice");
+		ok(up_query_param(a, "PageToken=%4", "PageToken", &v) == -1 &&
+		        up_query_param(a, "PageToken=%zz", "PageToken", &v) ==
+		            -1 &&
+		        up_query_param(a, "PageToken=a%00b", "PageToken", &v) ==
+		            -1,
+		    "query param: bad escapes");
+		ok(up_query_param(a, "PageToken=", "PageToken", &v) == 1 &&
+		        *v == '\0',
+		    "query param: empty");
+		arena_free(a);
+	}
 	return done_testing();
 }

@@ -46,5 +46,43 @@ main(void)
 	is_str(out, "2026-06-12", "format a date");
 	ok(time_format_ms(253402300800000LL, out, sizeof(out)) == 0,
 	    "past year 9999 is not formatted");
+	/* RFC 2822, as Twilio writes its dates */
+#define R2822(str) time_parse_rfc2822(str, strlen(str), &t)
+	ok(R2822("Tue, 31 Aug 2010 20:36:28 +0000") == 0 &&
+	        t == 1283286988000LL,
+	    "rfc2822: Twilio's form");
+	ok(R2822("31 Aug 2010 20:36:28 +0000") == 0 && t == 1283286988000LL,
+	    "rfc2822: no day name");
+	ok(R2822("Fri, 18 Oct 2019 18:32:00 +0130") == 0 &&
+	        t == 1571418120000LL,
+	    "rfc2822: east of GMT");
+	ok(R2822("Fri, 18 Oct 2019 12:02:00 -0500") == 0 &&
+	        t == 1571418120000LL,
+	    "rfc2822: west of GMT");
+	ok(R2822("Fri, 18 Oct 2019 17:02:00 GMT") == 0 && t == 1571418120000LL,
+	    "rfc2822: GMT");
+	ok(R2822("Fri, 18 Oct 2019 17:02 UT") == 0 && t == 1571418120000LL,
+	    "rfc2822: no seconds, UT");
+	ok(R2822("Fri, 8 Nov 2019 07:02:09 +0000") == 0 && t == 1573196529000LL,
+	    "rfc2822: one-digit day");
+	ok(R2822("Sat, 29 Feb 2020 23:59:59 +0000") == 0 &&
+	        t == 1583020799000LL,
+	    "rfc2822: leap day");
+	ok(R2822("Sun, 29 Feb 2019 00:00:00 +0000") < 0,
+	    "rfc2822: no such day");
+	ok(R2822("Fri, 18 Okt 2019 17:02:00 +0000") < 0, "rfc2822: bad month");
+	ok(R2822("Fri, 18 Oct 2019 17:02:00") < 0, "rfc2822: zone required");
+	ok(R2822("Fri, 18 Oct 2019 17:02:00 +0000x") < 0,
+	    "rfc2822: trailing bytes");
+	ok(R2822("Fri 18 Oct 2019 17:02:00 +0000") < 0,
+	    "rfc2822: day name without comma");
+	ok(R2822("Fri, 18 Oct 19 17:02:00 +0000") < 0, "rfc2822: 2-digit year");
+	ok(R2822("Fri, 18 Oct 2019 24:00:00 +0000") < 0, "rfc2822: hour 24");
+	ok(R2822("Fri, 18 Oct 2019 17:02:00 +0060") < 0,
+	    "rfc2822: zone minutes");
+	ok(R2822("2019-10-18T17:02:00Z") < 0, "rfc2822: not ISO 8601");
+	ok(R2822("") < 0 && R2822("Fri,") < 0 && R2822("1") < 0,
+	    "rfc2822: short strings");
+#undef R2822
 	return done_testing();
 }
