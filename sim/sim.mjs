@@ -176,6 +176,27 @@ async function onList(store, req, res, url, bodyText) {
 
 // ---------- control API ----------
 
+// A get-call endpoint (the kind's `detail`): logged, faulted and delayed
+// like the list.
+async function onDetail(store, req, res, url, bodyText, m) {
+  const entry = { method: req.method, path: url.pathname, query: queryObject(url.searchParams), body: null, headers: { ...req.headers }, status: null, t: Date.now(), detail: m.part, raw_path: req.url.split('?')[0] };
+  store.addLog(entry);
+  const fault = store.takeFault();
+  if (store.latency > 0) await new Promise((r) => setTimeout(r, store.latency));
+  if (res.destroyed) return;
+  const run = () => {
+    const r = store.K.detail.handle(store, { method: req.method, url, headers: req.headers, bodyText }, m);
+    return { status: r.status, text: JSON.stringify(r.body) };
+  };
+  if (fault) {
+    entry.status = applyFault(fault, { store, req, res, redirectPort: redirect.port, normal: run });
+    return;
+  }
+  const r = run();
+  entry.status = r.status;
+  send(res, r.status, r.text);
+}
+
 function record(store, c) {
   return '{"native":' + store.json(c) + ',"expected":' + JSON.stringify(store.expected(c)) + '}';
 }
@@ -294,6 +315,13 @@ async function onControl(req, res, url, bodyText) {
       return send(res, 200, { ok: true });
     }
     if (what === 'info' && m === 'GET') return send(res, 200, providerInfo(s));
+    // the normalized detail a get-call answer must become: ?id=NATIVE_ID
+    if (what === 'detail' && m === 'GET') {
+      if (!s.K.detail) return send(res, 404, { error: 'no_detail', kind: s.kind });
+      const c = s.byId.get(url.searchParams.get('id') ?? '');
+      if (!c) return send(res, 404, { error: 'unknown_call' });
+      return send(res, 200, { expected: s.K.detail.expected(c, s.ctx) });
+    }
   }
   return send(res, 404, { error: 'not_found', path: url.pathname });
 }
@@ -336,6 +364,13 @@ async function dispatch(req, res, url, bodyText) {
   const s = stores.get(name);
   if (s) {
     const rest = slash < 0 ? '' : p.slice(slash);
+    // the id segment as sent, before the list: a WHATWG URL resolves an
+    // escaped "%2E%2E" or "%2E" as a dot segment, which a provider's HTTP
+    // server does not ("/v1/calls/%2E" is no list request)
+    const rawPath = req.url.split('?')[0];
+    const rawRest = rawPath.startsWith('/' + name + '/') ? rawPath.slice(name.length + 1) : rest;
+    const dm = s.K.detail ? s.K.detail.match(rawRest, req.method) : null;
+    if (dm) return onDetail(s, req, res, url, bodyText, dm);
     if (s.K.matches ? s.K.matches(rest) : rest === s.K.path) {
       if (req.method !== s.K.method) return send(res, 405, { error: 'method_not_allowed', allow: s.K.method }, { Allow: s.K.method });
       return onList(s, req, res, url, bodyText);

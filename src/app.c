@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "detail.h"
 #include "filter.h"
 #include "http.h"
 #include "log.h"
@@ -49,7 +50,7 @@ worker_free(struct worker *w)
 }
 
 static const char *const route_names[R__MAX] = { "/calls", "/providers",
-	"/healthz", "/metrics", "-" };
+	"/healthz", "/metrics", "/calls/{id}", "-" };
 
 static enum route_id
 route_of(const char *path)
@@ -62,6 +63,9 @@ route_of(const char *path)
 		return R_HEALTHZ;
 	if (strcmp(path, "/metrics") == 0)
 		return R_METRICS;
+	/* "/calls/" alone names no call: an unknown route, as before */
+	if (strncmp(path, "/calls/", 7) == 0 && path[7] != '\0')
+		return R_CALL;
 	return R_OTHER;
 }
 
@@ -113,6 +117,9 @@ app_handle(struct worker *w, struct request *rq)
 	case R_METRICS:
 		handle_metrics(w, rq, rs);
 		break;
+	case R_CALL:
+		handle_call(w, rq, rs);
+		break;
 	case R_OTHER:
 	case R__MAX:
 		break;
@@ -124,6 +131,10 @@ app_handle(struct worker *w, struct request *rq)
 		    "the response could not be built", NULL);
 	}
 out:
+	/* A detail carries recording URLs (bearer secrets): no cache may
+	 * keep any answer of its route, errors included. */
+	if (r == R_CALL)
+		rs->cache_control = "private, no-store";
 	metrics_request_end(r, rs->status);
 }
 

@@ -13,7 +13,15 @@
 struct buf;
 struct config;
 
-enum route_id { R_CALLS, R_PROVIDERS, R_HEALTHZ, R_METRICS, R_OTHER, R__MAX };
+enum route_id {
+	R_CALLS,
+	R_PROVIDERS,
+	R_HEALTHZ,
+	R_METRICS,
+	R_CALL,
+	R_OTHER,
+	R__MAX
+};
 
 int metrics_init(size_t nproviders);
 void metrics_request_start(void);

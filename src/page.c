@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "json.h"
 #include "query.h"
+#include "raw.h"
 #include "request.h"
 #include "response.h"
 #include "timefmt.h"
@@ -106,11 +107,9 @@ page_write_call(struct buf *b, const struct call *c, bool include_raw)
 	else
 		buf_adds(b, "{}");
 	if (include_raw) {
+		/* never the credentials a provider's record may carry */
 		buf_adds(b, ",\"raw\":");
-		if (c->raw != NULL)
-			jv_write(b, c->raw);
-		else
-			buf_adds(b, "null");
+		raw_write(b, c->raw);
 	}
 	return buf_addc(b, '}');
 }

@@ -23,6 +23,7 @@ response_reset(struct response *rs)
 	rs->status = 0;
 	rs->content_type = NULL;
 	rs->problem = CN_OK;
+	rs->cache_control = NULL;
 	buf_reset(&rs->headers);
 	buf_reset(&rs->body);
 }
