@@ -32,6 +32,7 @@ export function checkFault(f) {
 
 function recordsOf(kind, obj) {
   if (!obj || typeof obj !== 'object') return null;
+  if (Array.isArray(obj)) return obj; // a bare array of records (vapi)
   if (kind === 'elevenlabs') return obj.conversations;
   if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return obj.calls;
   if (kind === 'zudu') return obj.data && obj.data.calls;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // callnorm provider simulator: serves the "list calls" APIs of verbex, voicy,
-// talkover, osvi, zudu, retell, twilio and elevenlabs from one deterministic data set, with a control
+// talkover, osvi, zudu, retell, twilio, vapi and elevenlabs from one deterministic data set, with a control
 // API for latency, faults, inserts and request logs. See sim/README.md.
 
 import http from 'node:http';
@@ -16,21 +16,21 @@ function usage(msg) {
   if (msg) process.stderr.write('sim: ' + msg + '\n');
   process.stderr.write(
     'usage: node sim/sim.mjs --port N [--host 127.0.0.1] [--seed 42] [--size N|NAME=N ...]\n' +
-      '                        [--provider NAME=KIND ...] [--latency-ms MS] [--ready-file PATH]\n',
+      '                        [--provider NAME=KIND ...] [--late-starts NAME=N ...] [--latency-ms MS] [--ready-file PATH]\n',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { port: 8700, host: '127.0.0.1', seed: '42', size: 200, sizes: {}, providers: [], latency: 0, readyFile: null };
+  const o = { port: 8700, host: '127.0.0.1', seed: '42', size: 200, sizes: {}, late: {}, providers: [], latency: 0, readyFile: null };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
     const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0 && !['--provider', '--size'].includes(a.slice(0, eq))) {
+    if (a.startsWith('--') && eq > 0 && !['--provider', '--size', '--late-starts'].includes(a.slice(0, eq))) {
       v = a.slice(eq + 1);
       a = a.slice(0, eq);
-    } else if (a.startsWith('--provider=') || a.startsWith('--size=')) {
+    } else if (a.startsWith('--provider=') || a.startsWith('--size=') || a.startsWith('--late-starts=')) {
       v = a.slice(eq + 1);
       a = a.slice(0, eq);
     }
@@ -69,6 +69,13 @@ function parseArgs(argv) {
         o.providers.push({ name: m[1], kind: m[2] });
         break;
       }
+      case '--late-starts': {
+        const s = val();
+        const m = /^([a-z0-9][a-z0-9_-]{0,31})=(\d+)$/.exec(s);
+        if (!m) usage('bad --late-starts ' + s + ' (NAME=N)');
+        o.late[m[1]] = +m[2];
+        break;
+      }
       case '--latency-ms': {
         const s = val();
         if (!/^\d+$/.test(s)) usage('bad --latency-ms');
@@ -88,6 +95,7 @@ function parseArgs(argv) {
   }
   if (!o.providers.length) o.providers = Object.keys(KINDS).map((k) => ({ name: k, kind: k }));
   for (const n of Object.keys(o.sizes)) if (!o.providers.some((p) => p.name === n)) usage('--size for unknown provider ' + n);
+  for (const n of Object.keys(o.late)) if (!o.providers.some((p) => p.name === n)) usage('--late-starts for unknown provider ' + n);
   return o;
 }
 
@@ -95,7 +103,7 @@ const opts = parseArgs(process.argv.slice(2));
 const t0 = Date.now();
 const stores = new Map();
 for (const p of opts.providers) {
-  const s = new Store({ name: p.name, kind: p.kind, size: opts.sizes[p.name] ?? opts.size, seed: opts.seed });
+  const s = new Store({ name: p.name, kind: p.kind, size: opts.sizes[p.name] ?? opts.size, seed: opts.seed, late: opts.late[p.name] ?? 0 });
   s.latencyDefault = opts.latency;
   s.latency = opts.latency;
   stores.set(p.name, s);
@@ -167,6 +175,27 @@ async function onList(store, req, res, url, bodyText) {
 }
 
 // ---------- control API ----------
+
+// A get-call endpoint (the kind's `detail`): logged, faulted and delayed
+// like the list.
+async function onDetail(store, req, res, url, bodyText, m) {
+  const entry = { method: req.method, path: url.pathname, query: queryObject(url.searchParams), body: null, headers: { ...req.headers }, status: null, t: Date.now(), detail: m.part, raw_path: req.url.split('?')[0] };
+  store.addLog(entry);
+  const fault = store.takeFault();
+  if (store.latency > 0) await new Promise((r) => setTimeout(r, store.latency));
+  if (res.destroyed) return;
+  const run = () => {
+    const r = store.K.detail.handle(store, { method: req.method, url, headers: req.headers, bodyText }, m);
+    return { status: r.status, text: JSON.stringify(r.body) };
+  };
+  if (fault) {
+    entry.status = applyFault(fault, { store, req, res, redirectPort: redirect.port, normal: run });
+    return;
+  }
+  const r = run();
+  entry.status = r.status;
+  send(res, r.status, r.text);
+}
 
 function record(store, c) {
   return '{"native":' + store.json(c) + ',"expected":' + JSON.stringify(store.expected(c)) + '}';
@@ -292,6 +321,13 @@ async function onControl(req, res, url, bodyText) {
       return send(res, 200, { ok: true });
     }
     if (what === 'info' && m === 'GET') return send(res, 200, providerInfo(s));
+    // the normalized detail a get-call answer must become: ?id=NATIVE_ID
+    if (what === 'detail' && m === 'GET') {
+      if (!s.K.detail) return send(res, 404, { error: 'no_detail', kind: s.kind });
+      const c = s.byId.get(url.searchParams.get('id') ?? '');
+      if (!c) return send(res, 404, { error: 'unknown_call' });
+      return send(res, 200, { expected: s.K.detail.expected(c, s.ctx) });
+    }
   }
   return send(res, 404, { error: 'not_found', path: url.pathname });
 }
@@ -334,6 +370,13 @@ async function dispatch(req, res, url, bodyText) {
   const s = stores.get(name);
   if (s) {
     const rest = slash < 0 ? '' : p.slice(slash);
+    // the id segment as sent, before the list: a WHATWG URL resolves an
+    // escaped "%2E%2E" or "%2E" as a dot segment, which a provider's HTTP
+    // server does not ("/v1/calls/%2E" is no list request)
+    const rawPath = req.url.split('?')[0];
+    const rawRest = rawPath.startsWith('/' + name + '/') ? rawPath.slice(name.length + 1) : rest;
+    const dm = s.K.detail ? s.K.detail.match(rawRest, req.method) : null;
+    if (dm) return onDetail(s, req, res, url, bodyText, dm);
     if (s.K.matches ? s.K.matches(rest) : rest === s.K.path) {
       if (req.method !== s.K.method) return send(res, 405, { error: 'method_not_allowed', allow: s.K.method }, { Allow: s.K.method });
       return onList(s, req, res, url, bodyText);

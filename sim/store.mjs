@@ -13,7 +13,9 @@ import retell from './kinds/retell.mjs';
 import twilio from './kinds/twilio.mjs';
 import elevenlabs from './kinds/elevenlabs.mjs';
 
-export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell, twilio, elevenlabs };
+import vapi from './kinds/vapi.mjs';
+
+export const KINDS = { verbex, voicy, talkover, osvi, zudu, bland, retell, twilio, vapi, elevenlabs };
 
 const JSON_CACHE_MAX = 200000; // native JSON strings kept per provider
 const TEXT_CACHE_MAX = 200000;
@@ -21,8 +23,9 @@ const VIEW_CACHE_MAX = 64;
 const LOG_MAX = 10000;
 
 export class Store {
-  constructor({ name, kind, size, seed }) {
+  constructor({ name, kind, size, seed, late = 0 }) {
     this.name = name;
+    this.late = late; // creation-order kinds: calls that start long after creation
     this.kind = kind;
     this.K = KINDS[kind];
     this.size = size;
@@ -40,7 +43,8 @@ export class Store {
     let prevT = null;
     for (let i = 0; i < size; i++) {
       const rng = new Rng(mix32(this.ctx.pseed, i));
-      const spec = i < K.variants.length ? K.variants[i] : K.randomSpec(rng);
+      let spec = i < K.variants.length ? K.variants[i] : K.randomSpec(rng);
+      if (i >= K.variants.length && i < K.variants.length + this.late) spec = { ...spec, late: true };
       const t0 = drawStart(rng, i, prevT, K.wholeSeconds);
       const c = K.build(this.ctx, rng, spec, i, t0, false);
       if (c.t !== null) prevT = c.t;

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "detail.h"
 #include "filter.h"
 #include "http.h"
 #include "log.h"
@@ -49,7 +50,7 @@ worker_free(struct worker *w)
 }
 
 static const char *const route_names[R__MAX] = { "/calls", "/providers",
-	"/healthz", "/metrics", "-" };
+	"/healthz", "/metrics", "/calls/{id}", "-" };
 
 static enum route_id
 route_of(const char *path)
@@ -62,6 +63,9 @@ route_of(const char *path)
 		return R_HEALTHZ;
 	if (strcmp(path, "/metrics") == 0)
 		return R_METRICS;
+	/* "/calls/" alone names no call: an unknown route, as before */
+	if (strncmp(path, "/calls/", 7) == 0 && path[7] != '\0')
+		return R_CALL;
 	return R_OTHER;
 }
 
@@ -87,6 +91,7 @@ app_handle(struct worker *w, struct request *rq)
 	rq->route = route_names[r];
 	if (rq->method != NULL && strlen(rq->method) < sizeof(rq->method_copy))
 		memcpy(rq->method_copy, rq->method, strlen(rq->method) + 1);
+	log_user(rq->remote_user, rq->user_log, sizeof(rq->user_log));
 	if (r == R_OTHER) {
 		problem_respond(rq, rs, CN_NOT_FOUND, "no such route", NULL);
 		goto out;
@@ -112,6 +117,9 @@ app_handle(struct worker *w, struct request *rq)
 	case R_METRICS:
 		handle_metrics(w, rq, rs);
 		break;
+	case R_CALL:
+		handle_call(w, rq, rs);
+		break;
 	case R_OTHER:
 	case R__MAX:
 		break;
@@ -123,6 +131,10 @@ app_handle(struct worker *w, struct request *rq)
 		    "the response could not be built", NULL);
 	}
 out:
+	/* A detail carries recording URLs (bearer secrets): no cache may
+	 * keep any answer of its route, errors included. */
+	if (r == R_CALL)
+		rs->cache_control = "private, no-store";
 	metrics_request_end(r, rs->status);
 }
 
@@ -131,7 +143,8 @@ worker_end_request(struct worker *w, struct request *rq)
 {
 	log_request(rq->request_id, rq->method_copy, rq->route, w->rs.status,
 	    (time_mono_us() - rq->start_us) / 1000, rq->upstream_summary,
-	    !rq->undelivered);
+	    !rq->undelivered, rq->user_log,
+	    w->rs.problem != CN_OK ? cn_err_code(w->rs.problem) : NULL);
 	arena_reset(w->arena);
 }
 
@@ -178,6 +191,11 @@ handle_providers(struct worker *w, struct request *rq, struct response *rs)
 	if (conf_access(c, rq->remote_user, &mask) < 0) {
 		problem_respond(rq, rs, CN_ACCESS_DENIED,
 		    "this server requires an authenticated user", NULL);
+		return;
+	}
+	if (c->has_access && mask == 0) {
+		problem_respond(rq, rs, CN_ACCESS_DENIED,
+		    "this user may read no provider", NULL);
 		return;
 	}
 	response_json(rs, 200);

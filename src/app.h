@@ -13,7 +13,11 @@ struct config;
 struct http;
 
 struct app {
+	/* Read with an atomic load: a reload (SIGHUP) swaps it while
+	 * threads serve; each request pins the one it started with. */
 	struct config *conf;
+	const char *conf_path; /* for reloads */
+	const char *listen_desc; /* for the log: "unix:/path", "fd 0" */
 };
 
 struct worker {

@@ -87,6 +87,36 @@ parse_and_plan(struct run *r, struct response *rs)
 	return STEP_OK;
 }
 
+/*
+ * Why a cursor did not open, in words a client can act on.  The cursor
+ * binds a hash of the whole query, not each parameter, so a mismatch
+ * names the parameters that are bound rather than the one that differs.
+ */
+static const char *
+cursor_problem(enum cn_err e, const char *text)
+{
+	const char *form;
+
+	switch (e) {
+	case CN_CURSOR_EXPIRED:
+		return "the cursor is older than cursor_ttl: start again "
+		       "from the first page";
+	case CN_CURSOR_QUERY_MISMATCH:
+		return "the cursor was issued for other parameters: send "
+		       "provider, status, direction, type, agent_id, "
+		       "started_after, started_before, min_duration_ms, "
+		       "max_duration_ms, phone, q, include_test, order, "
+		       "include and partial exactly as on the page it came "
+		       "from (only limit may change)";
+	default:
+		form = cursor_form_problem(text);
+		return form != NULL
+		    ? form
+		    : "the cursor does not open: it was altered, issued to "
+		      "another caller, or sealed under another cursor_key";
+	}
+}
+
 /* Opens the incoming cursor into r->cur and the walk's watermark and
  * horizon.  STEP_OK, or STEP_FAILED with the problem answered. */
 static enum step
@@ -107,13 +137,8 @@ open_cursor(struct run *r, struct response *rs)
 	    r->rq->remote_user, r->q.cursor, r->qhash, r->now_s,
 	    r->conf->cursor_ttl, cur);
 	if (e != CN_OK) {
-		problem_respond(r->rq, rs, e,
-		    e == CN_INVALID_CURSOR
-		        ? "the cursor is not valid for this caller"
-		        : e == CN_CURSOR_EXPIRED
-		        ? "the cursor is older than cursor_ttl"
-		        : "the cursor was issued for other parameters",
-		    NULL);
+		problem_respond(
+		    r->rq, rs, e, cursor_problem(e, r->q.cursor), NULL);
 		return STEP_FAILED;
 	}
 	wk->horizon = cur->horizon;

@@ -69,9 +69,9 @@ struct item {
  * A windowed walk (driver.windows, order=asc on a newest-first kind):
  * the stream reads the time window [lo, hi) newest first, page by page,
  * and only when the window is read to its end does it know every
- * record that sorts inside it; then the next window starts at hi.
- * Times are order times (stream_key), so creation-order kinds window
- * the same key the merge sorts by.
+ * record below hi; then the next window starts at hi.  Times are what
+ * the list is ordered by: start times, or creation times for
+ * creation-order kinds (window.c).
  */
 struct window {
 	bool on;
@@ -81,6 +81,9 @@ struct window {
 	int64_t top; /* the walk's end, exclusive */
 	int64_t seen; /* records of this window read so far */
 	int64_t init_lo; /* where this request started (stall growth) */
+	/* the newest record of the page that last narrowed this window: a
+	 * narrower window that brings it back was not asked narrower */
+	const char *narrowed_by;
 	bool init_lo_set;
 };
 
@@ -142,6 +145,9 @@ struct stream {
 	int64_t retry_after_ms;
 	char errmsg[200];
 	struct window win;
+	/* Creation order: order times are kept within the walk's range,
+	 * [started_after, min(started_before - 1, horizon)] (stream_key). */
+	int64_t key_lo, key_hi;
 	/* Which of the provider's walks (driver.walks): a second walk is a
 	 * stream of its own, after every provider's first, and is reported
 	 * as part of its first, the stream at index `first`. */
@@ -228,8 +234,8 @@ void window_aim(const struct walk *, struct stream *);
 enum step window_take(struct walk *, struct stream *, struct uppage *);
 /* The window to resume at into cp. */
 void window_resume(const struct stream *, struct cursor_pos *);
-/* Whether a record's order time lies in the current window. */
-bool window_holds(const struct stream *, const struct key *);
+/* Whether a record lies in the current window. */
+bool window_holds(const struct stream *, const struct call *);
 
 /* ---- resume.c ---- */
 

@@ -25,6 +25,10 @@ conf_problem(struct loader *ld, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(ld->errs, fmt, ap);
 	va_end(ap);
+	if (line > 0 && line == ld->comment_line)
+		fputs(" (a '#' or ';' after a value is part of the value: "
+		      "comments take a line of their own)",
+		    ld->errs);
 	fputc('\n', ld->errs);
 	ld->nerr++;
 }
@@ -361,6 +365,9 @@ key_value(struct loader *ld, int line, char *s)
 		conf_problem(ld, line, "empty value for '%s'", k);
 		return;
 	}
+	if (strstr(v, " #") != NULL || strstr(v, "\t#") != NULL ||
+	    strstr(v, " ;") != NULL || strstr(v, "\t;") != NULL)
+		ld->comment_line = line;
 	switch (ld->sec) {
 	case SEC_MAIN:
 		main_key(ld, line, k, v);
@@ -417,9 +424,13 @@ read_file(struct loader *ld, FILE *f)
 	ssize_t got;
 	int lineno = 0;
 
-	while ((got = getline(&line, &cap, f)) != -1)
+	/* getline's -1 is the end of the file or a failure: errno (set to
+	 * 0 before each call) tells them apart */
+	while ((errno = 0, got = getline(&line, &cap, f)) != -1)
 		read_line(ld, ++lineno, line, got);
-	if (ferror(f))
+	if (errno == ENOMEM)
+		conf_problem(ld, lineno, "out of memory");
+	else if (ferror(f))
 		conf_problem(ld, lineno, "read error");
 	free(line);
 	return lineno;
@@ -462,7 +473,8 @@ conf_load(const char *path, FILE *errs)
 	ld.c = c;
 	f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(errs, "%s:0: cannot open: %s\n", path, strerror(errno));
+		fprintf(errs, "%s:0: cannot open: %s\n", path,
+		    errno == ENOMEM ? "out of memory" : strerror(errno));
 		free(c);
 		return NULL;
 	}
@@ -542,6 +554,29 @@ conf_summary(const struct config *c, const char *path, FILE *out)
 	else
 		fprintf(
 		    out, "  access: every caller may read every provider\n");
+}
+
+int
+conf_warnings(const struct config *c, const char *path, FILE *out)
+{
+	const struct provider_conf *p;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < c->nproviders; i++) {
+		p = &c->providers[i];
+		if (p->timeout_ms < c->request_timeout_ms)
+			continue;
+		fprintf(out,
+		    "%s:%d: warning: [provider %s] timeout_ms (%d) is not "
+		    "below request_timeout_ms (%d): the whole request's "
+		    "deadline always ends an upstream request first, so "
+		    "timeout_ms never applies\n",
+		    path, p->line, p->name, p->timeout_ms,
+		    c->request_timeout_ms);
+		n++;
+	}
+	return n;
 }
 
 const char *

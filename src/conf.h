@@ -66,6 +66,9 @@ struct config *conf_load(const char *path, FILE *errs);
 void conf_free(struct config *);
 /* One-paragraph summary for --check-config; never prints a secret. */
 void conf_summary(const struct config *, const char *path, FILE *out);
+/* "PATH:LINE: warning: ..." for settings that are valid but unwise
+ * (--check-config, start and reload); returns how many. */
+int conf_warnings(const struct config *, const char *path, FILE *out);
 const struct provider_conf *conf_provider(
     const struct config *, const char *name, size_t *index);
 /* Whether conf_access lets a caller in at all. */

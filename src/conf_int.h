@@ -64,6 +64,9 @@ struct loader {
 	} * pending;
 	size_t npending, pending_cap;
 	size_t rules_cap; /* of c->rules */
+	/* the line whose value holds " #" or " ;": its problems say that
+	 * comments take a line of their own */
+	int comment_line;
 };
 
 /* conf.c: reports "PATH:LINE: message" and counts it. */

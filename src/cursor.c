@@ -10,7 +10,14 @@
 
 #include "arena.h"
 
-#define CURSOR_VERSION 1
+/*
+ * The first byte, authenticated with the rest: 1 in the first form;
+ * now 0x80 | (sealed length % 128), so that a cursor cut short (by a
+ * terminal, a URL length limit, a copy) is told from a forged one
+ * without opening it.  Both forms open.
+ */
+#define CURSOR_VERSION_1 1
+#define CURSOR_LENGTH_MARK 0x80
 #define NONCE 12
 #define TAG 16
 /* Sealed (1 + NONCE + MAX_PLAIN + TAG = 1535 bytes) and base64url
@@ -346,7 +353,8 @@ cursor_seal(struct arena *a, const unsigned char *key, size_t keylen,
 	encode(&w, c);
 	if (w.bad)
 		goto out;
-	sealed[0] = CURSOR_VERSION;
+	sealed[0] = (unsigned char)(CURSOR_LENGTH_MARK |
+	    ((1 + NONCE + w.n + TAG) % 128));
 	if (RAND_bytes(sealed + 1, NONCE) != 1)
 		goto out;
 	derive(key, keylen, k);
@@ -491,7 +499,9 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 	memset(c, 0, sizeof(*c));
 	if (strlen(text) > 4 * sizeof(sealed) / 3 + 4 ||
 	    unb64url(text, sealed, sizeof(sealed), &n) < 0 ||
-	    n < 1 + NONCE + TAG || sealed[0] != CURSOR_VERSION)
+	    n < 1 + NONCE + TAG ||
+	    (sealed[0] != CURSOR_VERSION_1 &&
+	        sealed[0] != (CURSOR_LENGTH_MARK | (n % 128))))
 		return CN_INVALID_CURSOR;
 	clen = n - 1 - NONCE - TAG;
 	if (!unseal(key, keylen, user, sealed, clen, plain))
@@ -515,4 +525,36 @@ cursor_open(struct arena *a, const unsigned char *key, size_t keylen,
 out:
 	OPENSSL_cleanse(plain, sizeof(plain));
 	return rc;
+}
+
+#define TRUNCATED \
+	"the cursor is truncated: it is shorter than the next_cursor it " \
+	"came from (was it cut when copied?)"
+
+const char *
+cursor_form_problem(const char *text)
+{
+	unsigned char sealed[1 + NONCE + MAX_PLAIN + TAG];
+	size_t n, len = strlen(text);
+
+	if (strspn(text,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789-_") != len)
+		return "the cursor is malformed: a next_cursor has only "
+		       "A-Z, a-z, 0-9, '-' and '_' (send it exactly as it "
+		       "came)";
+	if (len > 4 * sizeof(sealed) / 3 + 4)
+		return "the cursor is malformed: it is longer than any "
+		       "next_cursor";
+	/* The right alphabet but no whole bytes: cut mid-character. */
+	if (unb64url(text, sealed, sizeof(sealed), &n) < 0 ||
+	    n < 1 + NONCE + TAG)
+		return TRUNCATED;
+	if ((sealed[0] & CURSOR_LENGTH_MARK) == CURSOR_LENGTH_MARK)
+		return sealed[0] != (CURSOR_LENGTH_MARK | (n % 128)) ? TRUNCATED
+		                                                     : NULL;
+	if (sealed[0] != CURSOR_VERSION_1)
+		return "the cursor is malformed: it is not a next_cursor "
+		       "this server issued";
+	return NULL;
 }

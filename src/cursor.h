@@ -85,5 +85,11 @@ char *cursor_seal(struct arena *, const unsigned char *key, size_t keylen,
 enum cn_err cursor_open(struct arena *, const unsigned char *key, size_t keylen,
     const char *user, const char *text, const unsigned char query_hash[16],
     int64_t now, int64_t ttl, struct cursor *c);
+/*
+ * When text is not even the form of a cursor: why, for the client
+ * ("malformed", "truncated"); NULL when it has the form, and so did not
+ * open for another reason (altered, another caller's, another key).
+ */
+const char *cursor_form_problem(const char *text);
 
 #endif

@@ -16,7 +16,9 @@ enum cn_err {
 	CN_ACCESS_DENIED, /* 403: the web server must authenticate */
 	CN_UNKNOWN_PROVIDER, /* 404 */
 	CN_NOT_FOUND, /* 404: unknown route */
+	CN_CALL_NOT_FOUND, /* 404: the provider has no such call */
 	CN_METHOD_NOT_ALLOWED, /* 405 */
+	CN_DETAIL_UNSUPPORTED, /* 501: the kind cannot fetch one call */
 	CN_PROVIDER_RATE_LIMITED, /* 429: retry after Retry-After */
 	CN_PROVIDER_AUTH_FAILED, /* 502: the operator fixes the key */
 	CN_PROVIDER_BAD_RESPONSE, /* 502: not retryable */

@@ -5,7 +5,9 @@
 #include "front.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +67,17 @@ front_cgi(struct app *app)
 }
 
 int
+front_init(void)
+{
+	/* FCGX_IsCGI would exit() on its own if this failed */
+	if (FCGX_Init() != 0) {
+		log_warnx("cannot initialise FastCGI (out of memory?)");
+		return -1;
+	}
+	return 0;
+}
+
+int
 front_is_fastcgi(void)
 {
 	return !FCGX_IsCGI();
@@ -78,8 +91,55 @@ front_is_fastcgi(void)
  */
 #define LISTEN_BACKLOG 4096
 
+/* A user or group name, or a numeric id; -1 when there is no such. */
+static long
+lookup_id(const char *s, bool group)
+{
+	struct passwd *pw;
+	struct group *gr;
+	char *end;
+	long n;
+
+	n = strtol(s, &end, 10);
+	if (*s != '\0' && *end == '\0' && n >= 0)
+		return n;
+	if (group)
+		return (gr = getgrnam(s)) != NULL ? (long)gr->gr_gid : -1;
+	return (pw = getpwnam(s)) != NULL ? (long)pw->pw_uid : -1;
+}
+
+/* Gives the socket at path its owner, group and mode. */
+static int
+set_perm(const char *path, const struct front_sockperm *perm)
+{
+	long uid = -1, gid = -1;
+	int mode = perm != NULL && perm->mode >= 0 ? perm->mode : 0660;
+
+	if (perm != NULL && perm->owner != NULL &&
+	    (uid = lookup_id(perm->owner, false)) < 0) {
+		fprintf(stderr, "callnorm: --listen-owner: no user '%s'\n",
+		    perm->owner);
+		return -1;
+	}
+	if (perm != NULL && perm->group != NULL &&
+	    (gid = lookup_id(perm->group, true)) < 0) {
+		fprintf(stderr, "callnorm: --listen-group: no group '%s'\n",
+		    perm->group);
+		return -1;
+	}
+	if ((uid >= 0 || gid >= 0) && chown(path, (uid_t)uid, (gid_t)gid) < 0) {
+		log_warn("chown %s", path);
+		return -1;
+	}
+	if (chmod(path, (mode_t)mode) < 0) {
+		log_warn("chmod %s", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
-front_listen(const char *addr)
+front_listen(const char *addr, const struct front_sockperm *perm)
 {
 	const char *path;
 	int fd;
@@ -99,9 +159,9 @@ front_listen(const char *addr)
 		/* A stale socket from a previous run would make bind fail. */
 		unlink(path);
 		fd = FCGX_OpenSocket(path, LISTEN_BACKLOG);
-		if (fd >= 0 && chmod(path, 0660) < 0) {
-			log_warn("chmod %s", path);
+		if (fd >= 0 && set_perm(path, perm) < 0) {
 			close(fd);
+			unlink(path);
 			return -1;
 		}
 	} else {
@@ -109,6 +169,14 @@ front_listen(const char *addr)
 			fprintf(stderr,
 			    "callnorm: --listen takes unix:/path or "
 			    "host:port\n");
+			return -1;
+		}
+		if (perm != NULL &&
+		    (perm->owner != NULL || perm->group != NULL ||
+		        perm->mode >= 0)) {
+			fprintf(stderr,
+			    "callnorm: --listen-owner, --listen-group and "
+			    "--listen-mode apply to unix: sockets only\n");
 			return -1;
 		}
 		fd = FCGX_OpenSocket(addr, LISTEN_BACKLOG);
@@ -322,17 +390,37 @@ answer(struct worker *w, FCGX_Request *fr, struct buf *out)
 	worker_end_request(w, &rq);
 }
 
+/*
+ * The configuration this request is served with, published in
+ * ta->pinned before it is used (and checked again after, in case a
+ * reload swapped it in between): the reloading thread frees an old
+ * configuration only when no thread has it pinned.
+ */
+static struct config *
+pin_conf(struct thread_arg *ta)
+{
+	struct config *c;
+
+	for (;;) {
+		c = __atomic_load_n(&ta->app->conf, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&ta->pinned, c, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&ta->app->conf, __ATOMIC_SEQ_CST) == c)
+			return c;
+	}
+}
+
 void *
 front_thread(void *p)
 {
 	struct thread_arg *ta = p;
+	struct app *view = &ta->view;
 	struct worker *w;
 	FCGX_Request fr;
 	struct buf out;
 	long backoff_ms = 0;
 	enum accepted got;
 
-	w = worker_new(ta->app);
+	w = worker_new(view);
 	if (w == NULL) {
 		log_warnx("out of memory starting a thread");
 		front_lose_process();
@@ -345,8 +433,12 @@ front_thread(void *p)
 		got = accept_one(ta, &fr, &backoff_ms);
 		if (got == ACC_STOP)
 			break;
-		if (got == ACC_REQUEST)
+		if (got == ACC_REQUEST) {
+			view->conf = pin_conf(ta);
 			answer(w, &fr, &out);
+			__atomic_store_n(&ta->pinned, NULL, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&ta->served, 1, __ATOMIC_RELAXED);
+		}
 	}
 	FCGX_Free(&fr, 1);
 	buf_free(&out);

@@ -11,11 +11,25 @@
 
 struct app;
 
-/* Opens "unix:/path" or "host:port"; returns the fd or -1. */
-int front_listen(const char *addr);
+/*
+ * Who may connect to a unix: socket, like php-fpm's listen.owner,
+ * listen.group and listen.mode.  NULL owner or group: the process's own;
+ * mode < 0: 0660.
+ */
+struct front_sockperm {
+	const char *owner, *group; /* names or numeric ids */
+	int mode;
+};
+
+/* Opens "unix:/path" or "host:port"; returns the fd or -1.  perm: for
+ * unix: sockets only (NULL: the defaults). */
+int front_listen(const char *addr, const struct front_sockperm *perm);
+/* libfcgi's set-up, before front_is_fastcgi; -1 (logged) when it fails. */
+int front_init(void);
 /* True when fd 0 is a FastCGI listening socket. */
 int front_is_fastcgi(void);
 /* Serves until SIGTERM/SIGINT/SIGUSR1; returns the exit status. */
+/* SIGHUP reloads the configuration (see reload.h). */
 int front_serve(struct app *, int listen_fd, int threads, int workers);
 int front_cgi(struct app *);
 

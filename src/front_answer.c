@@ -29,6 +29,8 @@ reason_phrase(int status)
 		return "Method Not Allowed";
 	case 429:
 		return "Too Many Requests";
+	case 501:
+		return "Not Implemented";
 	case 502:
 		return "Bad Gateway";
 	case 504:
@@ -43,11 +45,12 @@ front_head(struct buf *out, struct request *rq, struct response *rs)
 {
 	buf_printf(out,
 	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "X-Request-Id: %s\r\nCache-Control: no-store\r\n"
+	    "X-Request-Id: %s\r\nCache-Control: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n",
 	    rs->status, reason_phrase(rs->status),
 	    rs->content_type ? rs->content_type : "application/json",
-	    rs->body.len, rq->request_id);
+	    rs->body.len, rq->request_id,
+	    rs->cache_control ? rs->cache_control : "no-store");
 	buf_add(out, rs->headers.data, rs->headers.len);
 	buf_add(out, "\r\n", 2);
 }
@@ -74,9 +77,11 @@ front_fallback(char *dst, size_t size, struct request *rq, struct response *rs)
 	    "Status: 500 Internal Server Error\r\n"
 	    "Content-Type: application/problem+json\r\n"
 	    "Content-Length: %d\r\nX-Request-Id: %s\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: %s\r\nX-Content-Type-Options: nosniff\r\n"
 	    "\r\n%s",
-	    n, rq->request_id, front_is_head(rq) ? "" : body);
+	    n, rq->request_id,
+	    rs->cache_control ? rs->cache_control : "no-store",
+	    front_is_head(rq) ? "" : body);
 	rs->status = 500;
 	return m > 0 && (size_t)m < size ? (size_t)m : 0;
 }

@@ -15,10 +15,12 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "app.h"
 #include "front.h"
 
 struct app;
 struct buf;
+struct config;
 struct request;
 struct response;
 
@@ -33,6 +35,14 @@ struct thread_arg {
 	 * woken by a signal, which would otherwise interrupt the writing of
 	 * an answer. */
 	volatile sig_atomic_t in_accept;
+	/* The configuration the thread's current request started with
+	 * (NULL between requests): a reload frees the old one only once no
+	 * thread holds it. */
+	struct config *pinned;
+	/* The thread's own copy of *app, made before it starts; its conf
+	 * is the pinned one of the request at hand. */
+	struct app view;
+	unsigned long served; /* requests answered, for the stop line */
 };
 
 /* front.c: a request thread's body (arg: its struct thread_arg). */

@@ -46,6 +46,10 @@ size_t jv_count(const struct jv *); /* items of an array, else 0 */
 const struct jv *jv_item(const struct jv *arr, size_t i);
 /* Serialises v compactly; numbers keep their original text. */
 int jv_write(struct buf *, const struct jv *);
+/* The same, leaving out every object member (at any depth) whose key
+ * drop() names. */
+int jv_write_except(
+    struct buf *, const struct jv *, bool (*drop)(const char *key));
 /*
  * For tests: how many containers' item counts the first pass keeps
  * before the parser needs its counting pass (default 4096).

@@ -152,6 +152,14 @@ jv_item(const struct jv *v, size_t i)
 int
 jv_write(struct buf *b, const struct jv *v)
 {
+	return jv_write_except(b, v, NULL);
+}
+
+int
+jv_write_except(
+    struct buf *b, const struct jv *v, bool (*drop)(const char *key))
+{
+	bool first;
 	char buf[NUM_INLINE + 1];
 	const struct jv *m;
 	uint32_t i, n;
@@ -171,7 +179,7 @@ jv_write(struct buf *b, const struct jv *v)
 		return buf_json_str(b, s, strlen(s));
 	case T_ARR1:
 		buf_addc(b, '[');
-		jv_write(b, eblock(v));
+		jv_write_except(b, eblock(v), drop);
 		return buf_addc(b, ']');
 	case J_ARR:
 		buf_addc(b, '[');
@@ -179,19 +187,22 @@ jv_write(struct buf *b, const struct jv *v)
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				buf_addc(b, ',');
-			jv_write(b, eblock(v) + 1 + i);
+			jv_write_except(b, eblock(v) + 1 + i, drop);
 		}
 		return buf_addc(b, ']');
 	case J_OBJ:
 		buf_addc(b, '{');
 		n = (uint32_t)jv_len(v);
 		m = n > 0 ? eblock(v) + 1 : NULL;
-		for (i = 0; i < n; i++) {
-			if (i > 0)
+		for (i = 0, first = true; i < n; i++) {
+			if (drop != NULL && drop(etext(&m[2 * i])))
+				continue;
+			if (!first)
 				buf_addc(b, ',');
-			jv_write(b, &m[2 * i]);
+			first = false;
+			jv_write_except(b, &m[2 * i], drop);
 			buf_addc(b, ':');
-			jv_write(b, &m[2 * i + 1]);
+			jv_write_except(b, &m[2 * i + 1], drop);
 		}
 		return buf_addc(b, '}');
 	}

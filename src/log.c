@@ -52,9 +52,32 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * REMOTE_USER as the log shows it: "-" when there is none, and at most
+ * 64 bytes of [A-Za-z0-9._@+-] with anything else as '?', so that a
+ * name from a client's Authorization header cannot forge a log line.
+ */
+#define USER_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-"
+
+void
+log_user(const char *u, char *out, size_t size)
+{
+	size_t i;
+
+	if (u == NULL || *u == '\0') {
+		snprintf(out, size, "-");
+		return;
+	}
+	for (i = 0; u[i] != '\0' && i + 1 < size; i++)
+		out[i] = strchr(USER_CHARS, u[i]) != NULL ? u[i] : '?';
+	out[i] = '\0';
+}
+
 void
 log_request(const char *request_id, const char *method, const char *route,
-    int status, long long duration_ms, const char *upstream, int delivered)
+    int status, long long duration_ms, const char *upstream, int delivered,
+    const char *user, const char *problem)
 {
 	char ts[32];
 	const char *m = method;
@@ -66,8 +89,10 @@ log_request(const char *request_id, const char *method, const char *route,
 	stamp(ts, sizeof(ts));
 	fprintf(stderr,
 	    "%s callnorm[%ld]: request id=%s method=%s route=%s status=%d "
-	    "ms=%lld upstream=%s%s\n",
+	    "ms=%lld upstream=%s user=%s%s%s%s\n",
 	    ts, (long)getpid(), request_id, *m ? m : "-", route, status,
 	    duration_ms, upstream != NULL && *upstream ? upstream : "-",
+	    user != NULL && *user ? user : "-",
+	    problem != NULL ? " problem=" : "", problem != NULL ? problem : "",
 	    delivered ? "" : " undelivered");
 }

@@ -42,6 +42,23 @@ call_key(const struct call *c)
 	return k;
 }
 
+/*
+ * A creation-order call that matches started_after but started more
+ * than the lag after its creation, or one created after its start, can
+ * have an order time outside the walk's range: it is kept inside, so it
+ * sorts where both orders and every window find it (at the range's
+ * end).  Monotonic, so the frontiers stay bounds.
+ */
+static struct key
+clamp_key(const struct stream *s, struct key k)
+{
+	if (k.has_time && k.time < s->key_lo)
+		k.time = s->key_lo;
+	if (k.has_time && k.time > s->key_hi)
+		k.time = s->key_hi;
+	return k;
+}
+
 struct key
 stream_key(const struct stream *s, const struct call *c)
 {
@@ -56,7 +73,7 @@ stream_key(const struct stream *s, const struct call *c)
 	if (c->created_at.v <= INT64_MAX - lag && t > c->created_at.v + lag)
 		t = c->created_at.v + lag;
 	k.time = t;
-	return k;
+	return clamp_key(s, k);
 }
 
 struct key
@@ -71,7 +88,7 @@ stream_bound(const struct stream *s, const struct call *c, enum order o)
 	k.time = c->created_at.v;
 	if (o == ORDER_DESC && c->created_at.v <= INT64_MAX - lag)
 		k.time += lag;
-	return k;
+	return clamp_key(s, k);
 }
 
 /* qsort_r's context carries the order: requests on other threads sort

@@ -1,12 +1,14 @@
 #include "metrics.h"
 
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "buf.h"
 #include "conf.h"
 
-static const int statuses[] = { 200, 400, 403, 404, 405, 429, 500, 502, 504 };
+static const int statuses[] = { 200, 400, 403, 404, 405, 429, 500, 501, 502,
+	504 };
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
@@ -14,7 +16,7 @@ static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
 
 static const char *const route_names[R__MAX] = { "calls", "providers",
-	"healthz", "metrics", "other" };
+	"healthz", "metrics", "call", "other" };
 
 struct upstream_stats {
 	uint64_t outcome[CN_ERR__MAX];
@@ -197,4 +199,11 @@ metrics_write(struct buf *b, const struct config *c, uint64_t readable)
 		    "provider=\"%s\"} %llu\n",
 		    c->providers[p].name, (unsigned long long)LOAD(&u->count));
 	}
+}
+
+void
+metrics_forget_providers(void)
+{
+	if (m != NULL)
+		memset(m->up, 0, sizeof(m->up));
 }

@@ -13,7 +13,15 @@
 struct buf;
 struct config;
 
-enum route_id { R_CALLS, R_PROVIDERS, R_HEALTHZ, R_METRICS, R_OTHER, R__MAX };
+enum route_id {
+	R_CALLS,
+	R_PROVIDERS,
+	R_HEALTHZ,
+	R_METRICS,
+	R_CALL,
+	R_OTHER,
+	R__MAX
+};
 
 int metrics_init(size_t nproviders);
 void metrics_request_start(void);
@@ -27,6 +35,9 @@ void metrics_upstream_connections(size_t provider, long n);
  * providers in READABLE only (bit i: providers[i]), so that a caller never
  * learns the name of a provider it may not read.
  */
+/* The per-provider series start again from zero: they are kept by
+ * position, and a reload changed which provider is where. */
+void metrics_forget_providers(void);
 void metrics_write(struct buf *, const struct config *, uint64_t readable);
 
 #endif

@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "json.h"
 #include "query.h"
+#include "raw.h"
 #include "request.h"
 #include "response.h"
 #include "timefmt.h"
@@ -109,11 +110,9 @@ page_write_call(struct buf *b, const struct call *c, bool include_raw)
 	else
 		buf_adds(b, "{}");
 	if (include_raw) {
+		/* never the credentials a provider's record may carry */
 		buf_adds(b, ",\"raw\":");
-		if (c->raw != NULL)
-			jv_write(b, c->raw);
-		else
-			buf_adds(b, "null");
+		raw_write(b, c->raw);
 	}
 	return buf_addc(b, '}');
 }
@@ -389,6 +388,24 @@ next_link(struct arena *a, const struct request *rq, const struct query *q,
 
 /* ---- the page ---- */
 
+/*
+ * Requests that are valid but cannot match anything, said in
+ * meta.warnings (left out when there is nothing to say): the page is
+ * empty because of the query, not because the providers have no calls.
+ */
+static void
+page_write_warnings(struct buf *b, const struct query *q)
+{
+	if (!query_has(q, QP_STARTED_AFTER) ||
+	    !query_has(q, QP_STARTED_BEFORE) ||
+	    q->started_after < q->started_before)
+		return;
+	buf_adds(b,
+	    ",\"warnings\":[\"started_after is not before "
+	    "started_before: no call can match (the range is empty "
+	    "or inverted)\"]");
+}
+
 void
 page_write(struct response *rs, const struct request *rq, const struct walk *r,
     const char *cursor, bool has_more)
@@ -437,7 +454,9 @@ page_write(struct response *rs, const struct request *rq, const struct walk *r,
 			complete = false;
 			buf_json_cstr(b, r->s[i].pc->name);
 		}
-	buf_adds(b, "],\"providers\":[");
+	buf_adds(b, "]");
+	page_write_warnings(b, r->q);
+	buf_adds(b, ",\"providers\":[");
 	for (i = 0; i < r->ns; i++) {
 		const struct stream *s = &r->s[i];
 		/* a second walk is part of its provider's entry */

@@ -125,6 +125,13 @@ plan_streams(struct walk *r, const struct config *c, const char *remote_user,
 		pb->detail = "this server requires an authenticated user";
 		return STEP_FAILED;
 	}
+	/* Not an empty page: that would read as "no calls". */
+	if (c->has_access && mask == 0) {
+		pb->code = CN_ACCESS_DENIED;
+		pb->detail = "this user may read no provider (no [access] "
+		             "line of its own and no '*' line)";
+		return STEP_FAILED;
+	}
 	st = pick_providers(r, c, mask, pb);
 	if (st != STEP_OK)
 		return st;

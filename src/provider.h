@@ -101,6 +101,63 @@ struct uppage {
 	int per_page; /* page styles: size the provider applied */
 };
 
+/*
+ * One call in full (GET /calls/{id}): the same pure shape as the list.
+ * A kind reads one to DETAIL_MAX_PARTS endpoints, all in parallel; part
+ * 0 is the call itself, whose "no such call" answer is CALL_NOT_FOUND,
+ * the others (OSVI's transcript and recording) add to it, and a 404
+ * from one of them only leaves its fields null.  A kind sets
+ * driver.detail in its own file; NULL answers DETAIL_UNSUPPORTED.
+ */
+#define DETAIL_MAX_PARTS 4
+
+/* What the route asks: the provider and the call's native id, as the
+ * client sent it (the driver percent-encodes it into its URLs). */
+struct detail_req {
+	const struct provider_conf *pc;
+	const char *native_id;
+	/* When the answers arrived (ms since the epoch): an expiry given
+	 * relative to the answer counts from here. */
+	int64_t now_ms;
+};
+
+/* One transcript turn; role is agent, user, system or tool. */
+struct turn {
+	const char *role;
+	const char *text;
+	struct opt_i64 offset_ms; /* from the call's start; unset: null */
+};
+
+struct detail {
+	struct call call; /* mapped exactly as the list maps it */
+	bool has_transcript; /* false: null (the provider keeps none) */
+	struct turn *turns;
+	size_t nturns;
+	const char *summary;
+	const char *recording_url;
+	struct opt_i64 recording_expires_at;
+	bool has_cost;
+	double cost_amount; /* major unit, positive */
+	const char *cost_currency; /* upper-case ISO 4217 */
+	/* Each part's answer as sent (NULL: its body was no JSON). */
+	const struct jv *raw[DETAIL_MAX_PARTS];
+	/* The part whose answer failed the request, for provider_status. */
+	size_t err_part;
+};
+
+struct detail_driver {
+	size_t nparts;
+	/* raw's member for each part: "call", "transcript", "recording" */
+	const char *const *parts;
+	/* Builds part's upstream request; CN_INTERNAL only on exhaustion. */
+	enum cn_err (*prepare)(const struct detail_req *, size_t part,
+	    struct arena *, struct upreq *);
+	/* Every part's answer (nparts of them, any status) into d; CN_OK,
+	 * CN_CALL_NOT_FOUND, or a provider error with d->err_part set. */
+	enum cn_err (*decode)(const struct detail_req *, const struct upresp *,
+	    struct arena *, struct detail *d, char *err, size_t errsize);
+};
+
 /* A provider-section key only this kind takes (twilio's account_sid). */
 struct driver_key {
 	const char *name;
@@ -153,6 +210,8 @@ struct driver {
 	/* Parses a 2xx body, or maps a non-2xx status to an error. */
 	enum cn_err (*decode)(const struct fetch *, const struct upresp *,
 	    struct arena *, struct uppage *, char *err, size_t errsize);
+	/* One call in full; NULL: the API cannot fetch one call. */
+	const struct detail_driver *detail;
 };
 
 const struct driver *driver_find(const char *kind);

@@ -14,6 +14,7 @@ extern const struct driver drv_verbex, drv_voicy, drv_talkover, drv_osvi,
 extern const struct driver drv_bland;
 extern const struct driver drv_retell;
 extern const struct driver drv_twilio;
+extern const struct driver drv_vapi;
 extern const struct driver drv_elevenlabs;
 
 const struct driver *const drivers[] = {
@@ -25,6 +26,7 @@ const struct driver *const drivers[] = {
 	&drv_bland,
 	&drv_retell,
 	&drv_twilio,
+	&drv_vapi,
 	&drv_elevenlabs,
 	NULL,
 };

@@ -59,6 +59,15 @@ parse_uint(const char *s, size_t n, int64_t cap, int64_t *out)
 	return 0;
 }
 
+/*
+ * A space in a phone number or an instant is almost always a '+' sent
+ * as it is: in a query string an unencoded '+' means a space, so
+ * "+15550100" and "...T10:00:00+02:00" arrive with a blank instead.
+ */
+#define PLUS_HINT \
+	"contains a space: a '+' must be sent as %2B (an unencoded + " \
+	"means a space in a query string)"
+
 /* The value of a parameter that may have many: a name or a word. */
 static const char *
 check_many(struct query *q, int p, const char *v, size_t n)
@@ -94,6 +103,8 @@ check_many(struct query *q, int p, const char *v, size_t n)
 	case QP_Q:
 		return NULL;
 	case QP_PHONE:
+		if (memchr(v, ' ', n) != NULL)
+			return PLUS_HINT;
 		return valid_phone(v, n)
 		    ? NULL
 		    : "must be digits with an optional leading +";
@@ -111,8 +122,10 @@ check_one(struct arena *a, struct query *q, int p, const char *v, size_t n)
 	case QP_STARTED_AFTER:
 	case QP_STARTED_BEFORE:
 		if (time_parse_rfc3339(v, n, &t) < 0)
-			return "must be an RFC 3339 instant with Z or an "
-			       "offset";
+			return memchr(v, ' ', n) != NULL
+			    ? PLUS_HINT
+			    : "must be an RFC 3339 instant with Z or an "
+			      "offset";
 		if (p == QP_STARTED_AFTER)
 			q->started_after = t;
 		else

@@ -23,6 +23,7 @@ struct request {
 	struct worker *worker;
 	const char *route; /* for the log and metrics; a static string */
 	char method_copy[16]; /* the method outlives the transport's params */
+	char user_log[65]; /* REMOTE_USER as logged (log_user), likewise */
 	/* per-provider upstream counts for the log line */
 	char upstream_summary[256];
 	int undelivered; /* the web server closed before the answer went out */

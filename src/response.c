@@ -22,6 +22,8 @@ response_reset(struct response *rs)
 {
 	rs->status = 0;
 	rs->content_type = NULL;
+	rs->problem = CN_OK;
+	rs->cache_control = NULL;
 	buf_reset(&rs->headers);
 	buf_reset(&rs->body);
 }
@@ -74,6 +76,7 @@ problem_respond_with(struct request *rq, struct response *rs, enum cn_err e,
 	buf_reset(&rs->headers);
 	rs->status = cn_err_http_status(e);
 	rs->content_type = "application/problem+json";
+	rs->problem = e;
 	buf_adds(b, "{\"type\":");
 	buf_json_cstr(b, cn_err_type(e));
 	buf_adds(b, ",\"title\":");

@@ -14,8 +14,11 @@ struct request;
 struct response {
 	int status;
 	const char *content_type;
+	/* Cache-Control; NULL is no-store (a route may need more) */
+	const char *cache_control;
 	struct buf headers; /* extra "Name: value\r\n" lines */
 	struct buf body;
+	enum cn_err problem; /* the problem answered, for the log; CN_OK */
 };
 
 void response_init(struct response *);

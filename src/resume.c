@@ -126,9 +126,14 @@ walk_stalled(struct walk *r, const struct cursor *cur, struct cursor *next)
 		if (s->exhausted || s->budget > 0 || s->looked < 2)
 			continue;
 		stream_fail(s, CN_PROVIDER_PAGINATION_STUCK, 0,
-		    "more calls share one start time than "
-		    "max_upstream_requests pages of the largest size hold; "
-		    "raise max_upstream_requests");
+		    s->d->creation_order
+		        ? "more calls share one start time, or were created "
+		          "within start_lag_ms, than max_upstream_requests "
+		          "pages of the largest size hold; raise "
+		          "max_upstream_requests"
+		        : "more calls share one start time than "
+		          "max_upstream_requests pages of the largest size "
+		          "hold; raise max_upstream_requests");
 		k++;
 	}
 	return k > 0;

@@ -54,6 +54,12 @@ stream_init(const struct walk *r, struct stream *s, int max_upstream_requests,
 	const struct query *q = r->q;
 
 	s->budget = max_upstream_requests;
+	s->key_lo =
+	    query_has(q, QP_STARTED_AFTER) ? q->started_after : INT64_MIN;
+	s->key_hi = r->horizon;
+	if (query_has(q, QP_STARTED_BEFORE) &&
+	    q->started_before - 1 < s->key_hi)
+		s->key_hi = q->started_before - 1;
 	s->page_style = d->paging == PAGING_PAGE1 || d->paging == PAGING_PAGE0;
 	s->base = d->paging == PAGING_PAGE1 ? 1 : 0;
 	s->native = q->order;
@@ -432,7 +438,7 @@ stream_buffer(
 		}
 		/* windows: what the superset the provider was asked for
 		 * holds outside the window is read again in its own */
-		if (s->win.on && !window_holds(s, &k))
+		if (s->win.on && !window_holds(s, c))
 			continue;
 		if (past_deadline(r, s))
 			return STEP_OK;

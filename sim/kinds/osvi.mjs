@@ -4,6 +4,8 @@ import {
   makeAgents, inNumber, isoMs, isoIST, expectedRecord, cmpTimeId, parseIso, isDateOnly, parseYmd, IST_OFFSET, DAY,
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
+import { turns, summary, seedOf, signedUrl, idSegment } from '../detail.mjs';
+import { messageCount } from '../text.mjs';
 
 const STATUSES = ['picked', 'not_picked', 'failed', 'busy', 'voicemail', 'in_progress'];
 const STATUS_SET = new Set(STATUSES);
@@ -222,7 +224,67 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one call: GET /v1/call/{id}, .../transcript, .../recording ----------
+
+const RECORDING_TTL_S = 900; // "expires_in_seconds": 900 in the documentation
+
+const answered = (c) => c.dur !== null;
+
+// The transcript endpoint's turns (Vapi's words: assistant and user); []
+// for a call never answered.
+function detailTurns(c, ctx) {
+  if (!answered(c)) return [];
+  return turns(seedOf(c), messageCount(c.dur), ctx.agents[c.agent].name, c.dur * 1000);
+}
+
+function callPart(c, ctx) {
+  const o = native(c, ctx);
+  o.caller_name = null;
+  o.retry_count = 0;
+  o.summary = c.st === 'picked' ? summary(seedOf(c)) : null;
+  o.data_captured = {};
+  o.post_call_analysis = null;
+  return o;
+}
+
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  delete e._transcript;
+  e.transcript = detailTurns(c, ctx).map((x) => ({ role: x.role, text: x.content, offset_ms: null }));
+  e.summary = c.st === 'picked' ? summary(seedOf(c)) : null;
+  e.recording_url = answered(c) ? signedUrl('s3.ap-south-1.amazonaws.com', c.nid, seedOf(c), RECORDING_TTL_S) : null;
+  // counted from when the answer arrived: the tests check the window
+  e.recording_expires_at = answered(c) ? { relative_s: RECORDING_TTL_S } : null;
+  e.cost = null;
+  return e;
+}
+
+const notFound = (what) => ({ status: 404, body: { success: false, error: what, details: null } });
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/v1/call/') : null;
+    if (!m) return null;
+    const part = { '': 'call', '/transcript': 'transcript', '/recording': 'recording' }[m.tail];
+    return part ? { id: m.id, part } : null;
+  },
+  handle(store, req, m) {
+    const ctx = store.ctx;
+    if (req.headers['api-token'] !== 'sim-' + ctx.name + '-key') return { status: 401, body: { success: false, error: 'Invalid API token' } };
+    const c = store.byId.get(m.id);
+    if (!c) return notFound('call_not_found');
+    if (m.part === 'call') return { status: 200, body: { success: true, data: callPart(c, ctx) } };
+    if (m.part === 'transcript') {
+      return { status: 200, body: { success: true, data: { call_id: c.nid, transcript: detailTurns(c, ctx).map((x) => ({ role: x.role === 'agent' ? 'assistant' : 'user', content: x.content })) } } };
+    }
+    if (!answered(c)) return notFound('recording_not_found');
+    return { status: 200, body: { success: true, data: { call_id: c.nid, recording_url: signedUrl('s3.ap-south-1.amazonaws.com', c.nid, seedOf(c), RECORDING_TTL_S), expires_in_seconds: RECORDING_TTL_S } } };
+  },
+  expected: expectedDetail,
+};
+
 export default {
+  detail,
   kind: 'osvi',
   method: 'GET',
   path: '/v1/calls',

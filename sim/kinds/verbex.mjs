@@ -6,6 +6,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { makeMessages, messageCount } from '../text.mjs';
+import { turns, seconds, halfUpMs, idSegment } from '../detail.mjs';
 
 const PHONE_REASONS = [
   'user_ended_call', 'agent_ended_call', 'call_transferred', 'voicemail_detected', 'inactivity_timeout',
@@ -347,7 +348,50 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one call: GET /v1/calls/{call_id} ----------
+
+// The list's messages, each with its "(start - end)" timing prefix.
+function detailTurns(c, ctx) {
+  if (c.msgs < 0) return null;
+  return turns(c.seed, c.msgs, ctx.agents[c.agent].name, c.dur ? c.dur * 1000 : null);
+}
+
+function detailNative(c, ctx) {
+  const o = native(c, ctx);
+  const t = detailTurns(c, ctx);
+  o.messages = t === null ? null : t.map((x) => ({ role: x.role, content: `(${seconds(x.u)}s - ${seconds(x.u + 12345)}s) ${x.content}` }));
+  return o;
+}
+
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  delete e._transcript;
+  const t = detailTurns(c, ctx);
+  e.transcript = t === null ? null : t.map((x) => ({ role: x.role, text: x.content, offset_ms: halfUpMs(x.u) }));
+  e.summary = null;
+  e.recording_url = c.dur ? 'https://storage.verbex.ai/recordings/' + c.nid + '.mp3' : null;
+  e.recording_expires_at = null;
+  e.cost = null;
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/v1/calls/') : null;
+    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+  },
+  handle(store, req, m) {
+    if (!bearerOk(req.headers, 'sim-' + store.ctx.name + '-key')) return { status: 401, body: err('unauthorized', 'Invalid or missing API key') };
+    const c = store.byId.get(m.id);
+    // FastAPI's HTTPException(404)
+    if (!c) return { status: 404, body: { detail: 'Call not found' } };
+    return { status: 200, body: detailNative(c, store.ctx) };
+  },
+  expected: expectedDetail,
+};
+
 export default {
+  detail,
   kind: 'verbex',
   method: 'GET',
   path: '/v1/calls/',

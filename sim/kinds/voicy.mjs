@@ -5,6 +5,8 @@ import {
   isPlainObject, parseJsonBody, isInt,
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
+import { turns, halfUpMs, summary, cents, seedOf, signedUrl, idSegment } from '../detail.mjs';
+import { messageCount } from '../text.mjs';
 
 const STATUSES = [
   'initiated', 'ringing', 'ongoing', 'user_hangup', 'agent_hangup', 'inactivity', 'error_inactivity', 'busy',
@@ -208,7 +210,71 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one call: GET /functions/v1/call-get/{call_id} ----------
+
+// transcript[]: agent and caller turns with timestamp_ms; every third
+// answered call looks an order up, a system entry with function_invocation
+// (whose headers carry a credential) and one with function_result.
+function detailTranscript(c, ctx) {
+  if (c.dur === null) return null;
+  if (c.dur === 0) return [];
+  const seed = seedOf(c);
+  const t = turns(seed, messageCount(Math.floor(c.dur / 1000)), ctx.agents[c.agent].name, c.dur);
+  const out = t.map((x) => ({ role: x.role === 'user' ? 'caller' : 'agent', content: x.content, timestamp_ms: halfUpMs(x.u), _role: x.role }));
+  if (seed % 3 === 0 && out.length >= 3) {
+    const at = out[1].timestamp_ms + 1;
+    out.splice(2, 0,
+      { role: 'system', content: 'Function call: lookup_order', timestamp_ms: at, _role: 'tool',
+        function_invocation: { invocation_id: 'inv-' + c.nid, node_name: 'lookup_order', method: 'POST', url: 'https://crm.example.com/api/orders/lookup',
+          request_body: { customer_id: 'CUST-1' }, headers: { Authorization: 'Bearer sk_live_crm_' + (seed >>> 0).toString(16), 'Content-Type': 'application/json' } } },
+      { role: 'system', content: 'Function result: lookup_order', timestamp_ms: at + 242, _role: 'tool',
+        function_result: { invocation_id: 'inv-' + c.nid, node_name: 'lookup_order', status_code: 200, response_body: { status: 'shipped' }, duration_ms: 242 } });
+  }
+  return out;
+}
+
+function detailNative(c, ctx) {
+  const o = native(c, ctx);
+  const seed = seedOf(c);
+  const t = detailTranscript(c, ctx);
+  o.transcript = t === null ? null : t.map(({ _role, ...x }) => x);
+  o.detected_gender = null;
+  o.recording_url = c.dur ? signedUrl('storage.voicy.co', c.nid, seed, 3600) : null;
+  o.summary = c.dur ? summary(seed) : null;
+  o.vars_provided = {};
+  o.call_cost = c.dur ? { combined_cost: cents(seed) / 100, currency: 'usd' } : null;
+  return o;
+}
+
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  delete e._transcript;
+  const seed = seedOf(c);
+  const t = detailTranscript(c, ctx);
+  e.transcript = t === null ? null : t.map((x) => ({ role: x._role, text: x.content, offset_ms: x.timestamp_ms }));
+  e.summary = c.dur ? summary(seed) : null;
+  e.recording_url = c.dur ? signedUrl('storage.voicy.co', c.nid, seed, 3600) : null;
+  e.recording_expires_at = null; // "expires in 1 h" is documented, not in the answer
+  e.cost = c.dur ? { amount: cents(seed) / 100, currency: 'USD' } : null;
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/functions/v1/call-get/') : null;
+    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+  },
+  handle(store, req, m) {
+    if (!bearerOk(req.headers, 'sim-' + store.ctx.name + '-key')) return { status: 401, body: { status: 'error', message: 'Invalid API key' } };
+    const c = store.byId.get(m.id);
+    if (!c) return { status: 404, body: { status: 'error', message: 'Call not found' } };
+    return { status: 200, body: detailNative(c, store.ctx) };
+  },
+  expected: expectedDetail,
+};
+
 export default {
+  detail,
   kind: 'voicy',
   method: 'POST',
   path: '/functions/v1/call-list',

@@ -5,6 +5,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { makeTranscript, messageCount } from '../text.mjs';
+import { turns, seconds, halfUpMs, summary, cents, seedOf, idSegment } from '../detail.mjs';
 
 const STATUSES = ['SCHEDULED', 'REGISTERED', 'ONGOING', 'ENDED', 'ERROR'];
 const STATUS_SET = new Set(STATUSES);
@@ -289,7 +290,63 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one call: GET /api/calls/{callId} ----------
+
+// transcript_object (Retell's shape): the list's conversation, each turn's
+// first word starting at seconds from the call's start.
+function detailTurns(c) {
+  return c.tx ? turns(c.seed, c.msgs, 'Zoe', c.dur) : null;
+}
+
+function detailNative(c, ctx) {
+  const o = native(c, ctx);
+  const t = detailTurns(c);
+  o.recording_url = c.dur ? 'https://storage.zudu.ai/recordings/' + c.nid + '.mp4' : null;
+  o.public_log_url = 'https://api.zudu.ai/logs/' + c.nid;
+  if (t !== null) {
+    o.transcript_object = t.map((x) => {
+      const w = x.content.split(' ');
+      return { role: x.role, content: x.content, words: [{ word: w[0], start: seconds(x.u), end: seconds(x.u + 3000) }] };
+    });
+    o.transcript_with_tool_calls = [];
+  }
+  o.call_analysis = c.tx ? { call_summary: summary(c.seed), user_sentiment: 'Neutral', call_successful: true, in_voicemail: false } : null;
+  o.call_cost = c.dur ? { combined_cost: cents(c.seed) / 100, product_costs: [{ product: 'llm_usage', cost: cents(c.seed) / 100, unit_price: 0.02 }] } : null;
+  o.telephony_identifier = { call_sid: 'CA' + c.id.replace(/-/g, '') };
+  return o;
+}
+
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  delete e._transcript;
+  const t = detailTurns(c);
+  e.transcript = t === null ? null : t.map((x) => ({ role: x.role, text: x.content, offset_ms: halfUpMs(x.u) }));
+  e.summary = c.tx ? summary(c.seed) : null;
+  e.recording_url = c.dur ? 'https://storage.zudu.ai/recordings/' + c.nid + '.mp4' : null;
+  e.recording_expires_at = null;
+  e.cost = c.dur ? { amount: cents(c.seed) / 100, currency: 'USD' } : null;
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/api/calls/') : null;
+    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+  },
+  handle(store, req, m) {
+    const ctx = store.ctx;
+    if (req.headers['x-api-key'] !== 'sim-' + ctx.name + '-key' || req.headers['x-api-secret'] !== 'sim-' + ctx.name + '-secret') {
+      return { status: 401, body: { message: 'Unauthorized', status: 'error', error: 'Invalid API key or secret' } };
+    }
+    const c = store.byId.get(m.id);
+    if (!c) return { status: 404, body: { message: 'Call not found', status: 'error', error: `Call with ID '${m.id}' does not exist` } };
+    return { status: 200, body: { message: 'Call retrieved successfully', status: 'success', error: null, data: detailNative(c, ctx) } };
+  },
+  expected: expectedDetail,
+};
+
 export default {
+  detail,
   kind: 'zudu',
   method: 'POST',
   path: '/api/calls',

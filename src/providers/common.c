@@ -87,6 +87,22 @@ up_parse_body(const struct upresp *r, struct arena *a, const struct jv **root,
 	return CN_OK;
 }
 
+/* At most max(page_size, max_page_size) records: more is not a page of
+ * what was asked. */
+static enum cn_err
+records_capped(const struct fetch *f, const struct jv *v,
+    const struct jv **records, char *err, size_t errsize)
+{
+	size_t cap = (size_t)(f->page_size > f->pc->driver->max_page_size
+	        ? f->page_size
+	        : f->pc->driver->max_page_size);
+
+	if (jv_len(v) > cap)
+		return up_bad(err, errsize, "more records than the page size");
+	*records = v;
+	return CN_OK;
+}
+
 enum cn_err
 up_decode_begin(const struct fetch *f, const struct upresp *resp,
     struct arena *a, const char *path, const struct jv **root,
@@ -95,7 +111,6 @@ up_decode_begin(const struct fetch *f, const struct upresp *resp,
 	const struct jv *v;
 	const char *dot;
 	enum cn_err e;
-	size_t cap;
 	char key[64];
 
 	if (resp->status < 200 || resp->status > 299)
@@ -117,13 +132,23 @@ up_decode_begin(const struct fetch *f, const struct upresp *resp,
 	if (v == NULL || jv_type(v) != J_ARR)
 		return up_bad(
 		    err, errsize, "%s is missing or not an array", path);
-	cap = (size_t)(f->page_size > f->pc->driver->max_page_size
-	        ? f->page_size
-	        : f->pc->driver->max_page_size);
-	if (jv_len(v) > cap)
-		return up_bad(err, errsize, "more records than the page size");
-	*records = v;
-	return CN_OK;
+	return records_capped(f, v, records, err, errsize);
+}
+
+enum cn_err
+up_decode_bare(const struct fetch *f, const struct upresp *resp,
+    struct arena *a, const struct jv **records, char *err, size_t errsize)
+{
+	const struct jv *root;
+	enum cn_err e;
+
+	if (resp->status < 200 || resp->status > 299)
+		return upstream_status_err(resp->status, err, errsize);
+	if ((e = up_parse_body(resp, a, &root, err, errsize)) != CN_OK)
+		return e;
+	if (jv_type(root) != J_ARR)
+		return up_bad(err, errsize, "body is not an array");
+	return records_capped(f, root, records, err, errsize);
 }
 
 static int

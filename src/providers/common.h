@@ -129,6 +129,10 @@ void up_plan_status(
 /* Pushes a single direction and a single agent id (single-valued APIs). */
 void up_plan_single(const struct query *, struct plan *);
 
+/* name=ms as "2026-06-12T04:00:04.000Z"; nothing when ms is outside
+ * the printable range (omitting a bound only widens it). */
+void up_url_time(struct buf *, const char *name, int64_t ms);
+
 /* Page-number lists: base_url + path, page (from 1) and per_page. */
 void up_url_pages(struct buf *, const struct fetch *, const char *path);
 /* name=the direction / agent id, when the plan pushed a single one. */
@@ -233,6 +237,10 @@ extern const char *const up_dir_incoming_words[DIR__MAX];
 enum call_dir up_direction(const char *word, unsigned vocab);
 /* phone_call / web_call in any case, or TYPE_NULL. */
 enum call_type up_call_type(const char *word);
+/* Word matching as word_eq (case, '-' = '_') for a reason family: w
+ * starts with prefix; w contains part. */
+bool up_word_prefix(const char *w, const char *prefix);
+bool up_word_contains(const char *w, const char *part);
 
 /* ---- the upstream response ---- */
 
@@ -261,6 +269,11 @@ enum cn_err up_parse_body(const struct upresp *, struct arena *,
 enum cn_err up_decode_begin(const struct fetch *, const struct upresp *,
     struct arena *, const char *path, const struct jv **root,
     const struct jv **records, char *err, size_t errsize);
+
+/* The preamble for a body that is a bare array of records (vapi): a 2xx
+ * status, JSON, an array root, the same page-size cap. */
+enum cn_err up_decode_bare(const struct fetch *, const struct upresp *,
+    struct arena *, const struct jv **records, char *err, size_t errsize);
 
 /*
  * Per-field caps (a record that is not what the provider documents).
@@ -396,5 +409,65 @@ void up_pages_end(
 enum cn_err up_decode_pages(const struct fetch *, const struct upresp *,
     struct arena *, const struct up_pages_names *, up_record_fn,
     bool success_optional, struct uppage *, char *err, size_t errsize);
+
+/* ---- one call in full (detail.c) ---- */
+
+/*
+ * base_url + prefix + the native id as one path segment + suffix.  Every
+ * byte of the id but A-Z a-z 0-9 - _ ~ is percent-encoded, '.' too, so
+ * "..", "/" or "?" in an id never reach another endpoint.
+ */
+void up_detail_url(struct buf *, const struct provider_conf *,
+    const char *prefix, const char *id, const char *suffix);
+/* A GET of up_detail_url(), for drivers that need nothing else. */
+enum cn_err up_detail_get(const struct detail_req *, struct arena *,
+    struct upreq *, const char *prefix, const char *suffix);
+
+/* The fetch a kind's list record function takes, standing for a detail
+ * (no filter requested): the detail maps the call as the list does. */
+void up_detail_fetch(
+    const struct detail_req *, struct fetch *, struct plan *, struct query *);
+
+/*
+ * One part's answer: d->raw[part] gets its JSON (NULL when it is none).
+ * A 404 is CALL_NOT_FOUND for part 0 and *absent for the others; another
+ * non-2xx status, or a 2xx body that is not a JSON object, fails with
+ * d->err_part = part.  *root is the object on CN_OK without *absent.
+ */
+enum cn_err up_detail_part(const struct upresp *, size_t part, struct arena *,
+    struct detail *, const struct jv **root, bool *absent, char *err,
+    size_t errsize);
+
+/* Room for n turns in d; -1 when the arena failed. */
+int up_turns_alloc(struct arena *, struct detail *, size_t n);
+/*
+ * Offsets.  up_offset_seconds reads a number of seconds, up_offset_ms a
+ * number of milliseconds; both round to whole ms half up, exactly (from
+ * the number's decimal text, not through binary floating point).  0
+ * when absent or null (unset), -1 when not a number >= 0 that fits.
+ */
+int up_offset_seconds(const struct jv *, struct opt_i64 *ms);
+int up_offset_ms(const struct jv *, struct opt_i64 *ms);
+/* The same over a decimal number's text ("12.3"; shift 3: seconds to
+ * ms); -1 unless it is all a number >= 0 of at most 17 digits. */
+int up_decimal_scaled(const char *text, int shift, int64_t *out);
+
+/* A provider's transcript role word and the normalized role. */
+struct up_role {
+	const char *word;
+	const char *role; /* agent, user, system, tool */
+};
+/* The role word maps to (word_eq); a word the provider does not
+ * document is "system": a turn, but nobody's words. */
+const char *up_role(const struct up_role *, size_t n, const char *word);
+/* A turn's text: a string of up to MAX_TEXT bytes, or "" when absent or
+ * null; -1 when of another type. */
+int up_turn_text(const struct jv *o, const char *key, const char **text);
+
+/* A cost: amount / divisor (its magnitude when negative), the currency
+ * upper-cased; -1 unless amount is a number and the currency three
+ * ASCII letters.  A null amount or currency leaves the cost null. */
+int up_cost(struct arena *, struct detail *, const struct jv *amount,
+    double divisor, const char *currency);
 
 #endif

@@ -202,8 +202,158 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	    f, resp, a, &pages, record, true, pg, err, errsize);
 }
 
+/*
+ * ---- one call in full: GET /v1/call/{id}, /v1/call/{id}/transcript and
+ * /v1/call/{id}/recording, in parallel ----
+ */
+
+enum { PART_CALL, PART_TRANSCRIPT, PART_RECORDING };
+
+static const char *const detail_parts[] = { "call", "transcript", "recording" };
+
+/* The transcript endpoint's roles; its turns carry no timing. */
+static const struct up_role roles[] = {
+	{ "agent", "agent" },
+	{ "assistant", "agent" },
+	{ "bot", "agent" },
+	{ "user", "user" },
+	{ "customer", "user" },
+	{ "system", "system" },
+	{ "tool", "tool" },
+};
+
+static enum cn_err
+detail_prepare(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	static const char *const suffix[] = { "", "/transcript", "/recording" };
+	enum cn_err e;
+
+	if ((e = up_detail_get(rq, a, r, "/v1/call/", suffix[part])) != CN_OK)
+		return e;
+	return up_add_header(a, r, "API-Token", rq->pc->api_key);
+}
+
+/* success, when sent, must hold; data must be an object. */
+static const struct jv *
+envelope_data(const struct jv *root)
+{
+	int ok = 1;
+
+	if (up_field_bool(root, "success", &ok) < 0 || !ok)
+		return NULL;
+	return jv_type(jv_get(root, "data")) == J_OBJ ? jv_get(root, "data")
+	                                              : NULL;
+}
+
+static int
+detail_turns(struct arena *a, const struct jv *data, struct detail *d)
+{
+	const struct jv *t = jv_get(data, "transcript"), *it;
+	const char *role;
+	size_t i;
+
+	if (jv_is_null(t))
+		return 0;
+	if (jv_type(t) != J_ARR || up_turns_alloc(a, d, jv_len(t)) < 0)
+		return -1;
+	for (i = 0; i < jv_len(t); i++) {
+		struct turn *tu = &d->turns[i];
+		it = jv_item(t, i);
+		if (jv_type(it) != J_OBJ ||
+		    up_field_str(it, "role", &role) < 0 ||
+		    up_turn_text(it, "content", &tu->text) < 0)
+			return -1;
+		tu->role = up_role(roles, UP_NELEM(roles), role);
+		tu->offset_ms.set = false;
+	}
+	d->nturns = i;
+	return 0;
+}
+
+static enum cn_err
+detail_recording(const struct detail_req *rq, const struct jv *data,
+    struct detail *d, char *err, size_t errsize)
+{
+	struct opt_i64 secs;
+
+	if (up_field_str(data, "recording_url", &d->recording_url) < 0 ||
+	    up_field_int(data, "expires_in_seconds", &secs) < 0 ||
+	    (secs.set && (secs.v < 0 || secs.v > TIME_MAX_MS / 1000)))
+		return up_bad(err, errsize,
+		    "recording is not a recording_url and expires_in_seconds");
+	/* counted from when the answer arrived; no URL, no expiry */
+	if (secs.set && d->recording_url != NULL &&
+	    rq->now_ms + secs.v * 1000 <= TIME_MAX_MS) {
+		d->recording_expires_at.set = true;
+		d->recording_expires_at.v = rq->now_ms + secs.v * 1000;
+	}
+	return CN_OK;
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root[3], *data;
+	const char *why = "";
+	struct fetch f;
+	struct plan p;
+	struct query q;
+	bool absent[3];
+	enum cn_err e;
+	size_t i;
+
+	/* the call first: its 404 answers CALL_NOT_FOUND whatever the
+	 * other parts said */
+	for (i = 0; i < 3; i++) {
+		e = up_detail_part(
+		    &resp[i], i, a, d, &root[i], &absent[i], err, errsize);
+		if (e != CN_OK)
+			return e;
+	}
+	if ((data = envelope_data(root[PART_CALL])) == NULL) {
+		d->err_part = PART_CALL;
+		return up_bad(err, errsize, "the call is not success and data");
+	}
+	up_detail_fetch(rq, &f, &p, &q);
+	if (record(&f, a, data, &d->call, &why) < 0)
+		return arena_failed(a) ? CN_INTERNAL
+		                       : up_bad(err, errsize, "%s", why);
+	if (up_field_text(data, "summary", &d->summary) < 0)
+		return up_bad(err, errsize, "summary is not a string");
+	d->err_part = PART_TRANSCRIPT;
+	if (!absent[PART_TRANSCRIPT]) {
+		data = envelope_data(root[PART_TRANSCRIPT]);
+		if (data == NULL || detail_turns(a, data, d) < 0)
+			return arena_failed(a)
+			    ? CN_INTERNAL
+			    : up_bad(err, errsize,
+			          "the transcript is not success and turns");
+	}
+	d->err_part = PART_RECORDING;
+	if (!absent[PART_RECORDING]) {
+		data = envelope_data(root[PART_RECORDING]);
+		if (data == NULL)
+			return up_bad(err, errsize,
+			    "the recording is not success and data");
+		if ((e = detail_recording(rq, data, d, err, errsize)) != CN_OK)
+			return e;
+	}
+	d->err_part = PART_CALL;
+	return CN_OK;
+}
+
+static const struct detail_driver detail = {
+	.nparts = 3,
+	.parts = detail_parts,
+	.prepare = detail_prepare,
+	.decode = detail_decode,
+};
+
 const struct driver drv_osvi = {
 	UP_DRIVER("osvi", PAGING_PAGE1, 100, DESC_BIT),
 	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_AGENT),
 	.can_check = UP_F_RECORD | FBIT(F_AGENT),
+	.detail = &detail,
 };

@@ -444,3 +444,12 @@ up_plan_time_superset(const struct query *q, struct plan *p)
 	if (query_has(q, QP_STARTED_BEFORE))
 		up_push(p, FBIT(F_STARTED_BEFORE), false);
 }
+
+void
+up_url_time(struct buf *b, const char *name, int64_t ms)
+{
+	char ts[40];
+
+	if (time_format_ms(ms, ts, sizeof(ts)) > 0)
+		up_url_param(b, name, ts);
+}

@@ -180,8 +180,120 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/* ---- one call in full: GET /v1/calls/{call_id} ---- */
+
+static const char *const detail_parts[] = { "call" };
+
+static const struct up_role roles[] = {
+	{ "agent", "agent" },
+	{ "user", "user" },
+};
+
+static enum cn_err
+detail_prepare(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	enum cn_err e;
+
+	(void)part;
+	if ((e = up_detail_get(rq, a, r, "/v1/calls/", "")) != CN_OK)
+		return e;
+	return up_bearer(a, r, rq->pc->api_key);
+}
+
+/*
+ * A message's content may open with its timing, "(12.3s - 15.8s) Hi":
+ * the first number is the offset in seconds, and the text is what
+ * follows the parenthesis.  Content without that prefix is all text.
+ */
+static void
+timed_content(const char *content, struct turn *t)
+{
+	char num[32];
+	const char *p = content, *close;
+	size_t n = 0;
+
+	t->text = content;
+	t->offset_ms.set = false;
+	if (*p++ != '(')
+		return;
+	while (((*p >= '0' && *p <= '9') || *p == '.') && n + 1 < sizeof(num))
+		num[n++] = *p++;
+	num[n] = '\0';
+	if (n == 0 || *p != 's' || strncmp(p + 1, " - ", 3) != 0 ||
+	    (close = strchr(p, ')')) == NULL ||
+	    up_decimal_scaled(num, 3, &t->offset_ms.v) < 0)
+		return;
+	t->offset_ms.set = true;
+	for (close++; *close == ' '; close++)
+		;
+	t->text = close;
+}
+
+static int
+detail_turns(struct arena *a, const struct jv *o, struct detail *d)
+{
+	const struct jv *m = jv_get(o, "messages"), *it;
+	const char *role, *content;
+	size_t i;
+
+	if (jv_is_null(m))
+		return 0;
+	if (jv_type(m) != J_ARR || up_turns_alloc(a, d, jv_len(m)) < 0)
+		return -1;
+	for (i = 0; i < jv_len(m); i++) {
+		it = jv_item(m, i);
+		if (jv_type(it) != J_OBJ ||
+		    up_field_str(it, "role", &role) < 0 ||
+		    up_turn_text(it, "content", &content) < 0)
+			return -1;
+		d->turns[i].role = up_role(roles, UP_NELEM(roles), role);
+		timed_content(content, &d->turns[i]);
+	}
+	d->nturns = i;
+	return 0;
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root;
+	struct fetch f;
+	struct plan p;
+	struct query q;
+	const char *why = "";
+	bool absent;
+	enum cn_err e;
+
+	e = up_detail_part(resp, 0, a, d, &root, &absent, err, errsize);
+	if (e != CN_OK)
+		return e;
+	up_detail_fetch(rq, &f, &p, &q);
+	if (record(&f, a, root, &d->call, &why) < 0)
+		return arena_failed(a) ? CN_INTERNAL
+		                       : up_bad(err, errsize, "%s", why);
+	if (up_field_str(root, "recorded_call_audio_url", &d->recording_url) <
+	    0)
+		return up_bad(
+		    err, errsize, "recorded_call_audio_url is not a string");
+	if (detail_turns(a, root, d) < 0)
+		return arena_failed(a)
+		    ? CN_INTERNAL
+		    : up_bad(err, errsize, "messages are not role and content");
+	return CN_OK;
+}
+
+static const struct detail_driver detail = {
+	.nparts = 1,
+	.parts = detail_parts,
+	.prepare = detail_prepare,
+	.decode = detail_decode,
+};
+
 const struct driver drv_verbex = {
 	UP_DRIVER("verbex", PAGING_TOKEN, 1000, DESC_BIT | ASC_BIT),
 	.can_push = FBIT(F_AGENT) | UP_F_TIME,
 	.can_check = UP_F_RECORD | FBIT(F_AGENT) | FBIT(F_Q),
+	.detail = &detail,
 };

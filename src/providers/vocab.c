@@ -9,6 +9,8 @@
  */
 #include "common.h"
 
+#include "../ascii.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,4 +252,37 @@ up_status_pick(
 			out[n++] = t->words[i].word;
 		}
 	return n;
+}
+
+/* word_eq's folding: ASCII case, and '_' read as '-'. */
+static int
+word_fold(unsigned char c)
+{
+	return c == '_' ? '-' : ascii_lower(c);
+}
+
+static bool
+word_at(const char *w, const char *part)
+{
+	for (; *part != '\0'; w++, part++)
+		if (*w == '\0' ||
+		    word_fold((unsigned char)*w) !=
+		        word_fold((unsigned char)*part))
+			return false;
+	return true;
+}
+
+bool
+up_word_prefix(const char *w, const char *prefix)
+{
+	return w != NULL && word_at(w, prefix);
+}
+
+bool
+up_word_contains(const char *w, const char *part)
+{
+	for (; w != NULL && *w != '\0'; w++)
+		if (word_at(w, part))
+			return true;
+	return false;
 }

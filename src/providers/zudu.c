@@ -224,10 +224,151 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/* ---- one call in full: GET /api/calls/{callId} ---- */
+
+static const char *const detail_parts[] = { "call" };
+
+static const struct up_role roles[] = {
+	{ "agent", "agent" },
+	{ "assistant", "agent" }, /* the get-call page's example */
+	{ "user", "user" },
+};
+
+static enum cn_err
+detail_prepare(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	enum cn_err e;
+
+	(void)part;
+	if ((e = up_detail_get(rq, a, r, "/api/calls/", "")) != CN_OK ||
+	    (e = up_add_header(a, r, "X-API-KEY", rq->pc->api_key)) != CN_OK)
+		return e;
+	return up_add_header(a, r, "X-API-SECRET",
+	    rq->pc->api_secret != NULL ? rq->pc->api_secret : "");
+}
+
+/*
+ * A word's start is seconds from the call's start (the Retell model);
+ * the get-call page's example gives epoch milliseconds instead.  No
+ * call lasts 10^9 seconds, so a start that large is an instant, and the
+ * offset is counted from start_timestamp (null without one).
+ */
+#define START_IS_INSTANT 1000000000LL
+
+static int
+word_offset(const struct jv *ws, const struct call *c, struct opt_i64 *ms)
+{
+	const struct jv *w0;
+	int64_t at;
+
+	ms->set = false;
+	if (jv_is_null(ws))
+		return 0;
+	if (jv_type(ws) != J_ARR)
+		return -1;
+	if (jv_len(ws) == 0)
+		return 0;
+	w0 = jv_item(ws, 0);
+	if (jv_type(w0) != J_OBJ)
+		return -1;
+	if (jv_int(jv_get(w0, "start"), &at) == 0 && at >= START_IS_INSTANT) {
+		if (c->started_at.set && at >= c->started_at.v) {
+			ms->v = at - c->started_at.v;
+			ms->set = true;
+		}
+		return 0;
+	}
+	return up_offset_seconds(jv_get(w0, "start"), ms);
+}
+
+static int
+detail_turns(struct arena *a, const struct jv *o, struct detail *d)
+{
+	const struct jv *t = jv_get(o, "transcript_object"), *it;
+	const char *role;
+	size_t i;
+
+	if (jv_is_null(t))
+		return 0;
+	if (jv_type(t) != J_ARR || up_turns_alloc(a, d, jv_len(t)) < 0)
+		return -1;
+	for (i = 0; i < jv_len(t); i++) {
+		struct turn *tu = &d->turns[i];
+		it = jv_item(t, i);
+		if (jv_type(it) != J_OBJ ||
+		    up_field_str(it, "role", &role) < 0 ||
+		    up_turn_text(it, "content", &tu->text) < 0 ||
+		    word_offset(jv_get(it, "words"), &d->call, &tu->offset_ms) <
+		        0)
+			return -1;
+		tu->role = up_role(roles, UP_NELEM(roles), role);
+	}
+	d->nturns = i;
+	return 0;
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root, *data, *analysis, *cost;
+	const char *st, *why = "";
+	struct fetch f;
+	struct plan p;
+	struct query q;
+	bool absent;
+	enum cn_err e;
+
+	e = up_detail_part(resp, 0, a, d, &root, &absent, err, errsize);
+	if (e != CN_OK)
+		return e;
+	if (up_field_str(root, "status", &st) < 0 ||
+	    (st != NULL && !word_eq(st, "success")))
+		return up_bad(err, errsize, "status is not success");
+	data = jv_get(root, "data");
+	if (jv_type(data) != J_OBJ)
+		return up_bad(err, errsize, "data is missing or not an object");
+	up_detail_fetch(rq, &f, &p, &q);
+	if (record(&f, a, data, &d->call, &why) < 0)
+		return arena_failed(a) ? CN_INTERNAL
+		                       : up_bad(err, errsize, "%s", why);
+	if (up_field_str(data, "recording_url", &d->recording_url) < 0)
+		return up_bad(err, errsize, "recording_url is not a string");
+	if (up_field_obj(data, "call_analysis", &analysis) < 0 ||
+	    (analysis != NULL &&
+	        up_field_text(analysis, "call_summary", &d->summary) < 0))
+		return up_bad(err, errsize, "bad call_analysis.call_summary");
+	if (detail_turns(a, data, d) < 0)
+		return arena_failed(a)
+		    ? CN_INTERNAL
+		    : up_bad(err, errsize,
+		          "transcript_object entries are not "
+		          "role, content and words");
+	/* combined_cost in dollars: the documentation's example prices
+	 * (0.02 a minute) are dollar amounts, not Retell's cents */
+	if (up_field_obj(data, "call_cost", &cost) < 0 ||
+	    (cost != NULL &&
+	        up_cost(a, d, jv_get(cost, "combined_cost"), 1, "USD") < 0))
+		return arena_failed(a)
+		    ? CN_INTERNAL
+		    : up_bad(err, errsize,
+		          "call_cost.combined_cost is not a number");
+	return CN_OK;
+}
+
+static const struct detail_driver detail = {
+	.nparts = 1,
+	.parts = detail_parts,
+	.prepare = detail_prepare,
+	.decode = detail_decode,
+};
+
 const struct driver drv_zudu = {
 	UP_DRIVER("zudu", PAGING_PAGE0, 100, DESC_BIT | ASC_BIT),
 	.needs_secret = true,
 	.can_push = FBIT(F_STATUS) | FBIT(F_TYPE) | FBIT(F_AGENT) |
 	    UP_F_DURATION | FBIT(F_Q),
 	.can_check = UP_F_RECORD | FBIT(F_AGENT) | FBIT(F_Q),
+	.detail = &detail,
 };

@@ -32,6 +32,14 @@ describe('Apache + mod_fcgid', { skip }, () => {
     ctx.port = await W.freePort();
     ctx.authPort = await W.freePort();
     ctx.recyclePort = await W.freePort();
+    // An env: secret: passed with FcgidInitialEnv as apache/fcgid.conf
+    // shows, and forgotten.
+    const withEnv = W.writeConfig(path.join(dir, 'env.conf'), { simPort: ctx.sim.port });
+    fs.writeFileSync(withEnv, fs.readFileSync(withEnv, 'utf8').replace('api_key = sim-verbex-key', 'api_key = env:CALLNORM_VERBEX_KEY'));
+    const withoutEnv = path.join(dir, 'noenv.conf');
+    fs.writeFileSync(withoutEnv, fs.readFileSync(withEnv, 'utf8').replace('env:CALLNORM_VERBEX_KEY', 'env:CALLNORM_FORGOTTEN_KEY'));
+    ctx.envPort = await W.freePort();
+    ctx.noEnvPort = await W.freePort();
     ctx.apache = await W.startApache({
       dir,
       mode: 'fcgid',
@@ -40,6 +48,8 @@ describe('Apache + mod_fcgid', { skip }, () => {
         { port: ctx.authPort, vars: { CALLNORM, CONFIG: guarded }, auth: htpasswd },
         // The shipped settings, with processes recycled every 5 requests.
         { port: ctx.recyclePort, vars: { CALLNORM, CONFIG: open }, extra: '  FcgidMaxRequestsPerProcess 5' },
+        { port: ctx.envPort, vars: { CALLNORM, CONFIG: withEnv }, extra: '  FcgidInitialEnv CALLNORM_VERBEX_KEY sim-verbex-key' },
+        { port: ctx.noEnvPort, vars: { CALLNORM, CONFIG: withoutEnv } },
       ],
     });
     procs.push(ctx.apache);
@@ -59,6 +69,21 @@ describe('Apache + mod_fcgid', { skip }, () => {
     const text = fs.readFileSync(path.join(W.ROOT, 'apache/fcgid.conf'), 'utf8');
     assert.ok(+/^FcgidIOTimeout\s+(\d+)/m.exec(text)[1] > 20);
     assert.ok(+/^FcgidBusyTimeout\s+(\d+)/m.exec(text)[1] > 20);
+  });
+
+  it('an env: secret passed with FcgidInitialEnv reaches callnorm', async () => {
+    const r = await W.request(ctx.envPort, '/api/calls?provider=verbex&limit=3');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json().data.length, 3);
+  });
+
+  it('an env: secret not passed: the error log names the variable and FcgidInitialEnv', async () => {
+    const r = await W.request(ctx.noEnvPort, '/api/healthz');
+    assert.equal(r.status, 500);
+    await W.waitFor('the cause in the error log', () => /environment variable CALLNORM_FORGOTTEN_KEY is not set/.test(ctx.apache.errorLog()), { timeout: 20000 });
+    const log = ctx.apache.errorLog();
+    assert.match(log, /noenv\.conf:\d+: api_key: environment variable CALLNORM_FORGOTTEN_KEY is not set/);
+    assert.match(log, /noenv\.conf is not valid: not serving; under mod_fcgid, .*FcgidInitialEnv NAME VALUE/);
   });
 
   it('processes recycled every 5 requests: 50 sequential requests all answer 200', async () => {

@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import * as W from '../lib/webservers.mjs';
@@ -106,6 +108,38 @@ describe('nginx + callnorm --listen', { skip }, () => {
     const r = await W.request(ctx.manPort, '/api/providers', { auth: 'bob:bob-pw' });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json().data.map((p) => p.name), ['osvi']);
+  });
+
+  it('Accept-Encoding: gzip gives Content-Encoding: gzip and the same JSON (pages and problems)', async () => {
+    const get = (p, headers) => new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: ctx.port, path: p, agent: false,
+        headers: { Authorization: 'Basic ' + Buffer.from(ctx.auth).toString('base64'), ...headers } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const bad = '/api/calls?' + Array.from({ length: 30 }, (_, i) => `unknown_parameter_${i}=1`).join('&');
+    for (const [p, status, type] of [['/api/calls?limit=100', 200, 'application/json'], [bad, 400, 'application/problem+json']]) {
+      const plain = await get(p, { 'X-Request-Id': 'gz-plain' });
+      const zipped = await get(p, { 'X-Request-Id': 'gz-zipped', 'Accept-Encoding': 'gzip' });
+      assert.equal(plain.status, status);
+      assert.equal(zipped.status, status);
+      assert.ok(plain.body.length > 1024, `${p}: ${plain.body.length} bytes, enough to compress`);
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.match(zipped.headers['content-type'], new RegExp('^' + type.replace('+', '\\+')));
+      // nginx compresses 200, 403 and 404 answers only: a 400 problem
+      // goes as it is, whatever the client accepts
+      assert.equal(zipped.headers['content-encoding'], status === 200 ? 'gzip' : undefined, p);
+      if (status === 200) assert.ok(zipped.body.length * 3 < plain.body.length, 'several times smaller on the wire');
+      const a = JSON.parse(plain.body.toString('utf8'));
+      const b = JSON.parse((status === 200 ? zlib.gunzipSync(zipped.body) : zipped.body).toString('utf8'));
+      const strip = (o) => { const c = structuredClone(o); delete c.request_id; if (c.page) delete c.page.next_cursor; if (c.meta) { delete c.meta.request_id; for (const m of c.meta.providers) delete m.upstream_ms; } return c; };
+      assert.deepEqual(strip(b), strip(a));
+    }
   });
 
   it('nginx answers a JSON 502 problem when callnorm is not there', async () => {

@@ -23,6 +23,8 @@ function normalize(r) {
       delete b.meta.request_id;
       for (const p of b.meta.providers || []) delete p.upstream_ms;
     }
+    // a detail's relative expiry counts from when its answer arrived
+    if (b.data && !Array.isArray(b.data) && 'recording_expires_at' in b.data) b.data.recording_expires_at = b.data.recording_expires_at && '…';
     if (b.page && b.page.next_cursor) b.page.next_cursor = '…';
     body = b;
   }
@@ -83,6 +85,32 @@ describe('nginx, mod_fcgid and mod_cgi answer alike', { skip }, () => {
       assert.deepEqual(got.cgi, got.nginx, 'mod_cgi vs nginx');
     });
   }
+
+  it('GET /api/calls/{id}: one call in full, and the route\'s errors', async () => {
+    const ids = [];
+    for (const kind of ['verbex', 'voicy', 'talkover', 'osvi', 'zudu']) {
+      const r = await W.request(ctx.ports.nginx, `/api/calls?provider=${kind}&limit=2`, { auth: AUTH });
+      for (const c of r.json().data) ids.push(c.id);
+    }
+    const paths = [
+      ...ids.map((id) => '/api/calls/' + encodeURIComponent(id)),
+      '/api/calls/' + encodeURIComponent(ids[0]) + '?include=raw',
+      '/api/calls/' + ids[2], // ':' as is
+      '/api/calls/verbex%3A..',
+      '/api/calls/verbex:nope',
+      '/api/calls/nocolon',
+      '/api/calls/verbex:caf%C3%A9',
+      '/api/calls/verbex:x?limit=1',
+      '/api/calls/nosuch:x',
+    ];
+    for (const p of paths) {
+      const got = {};
+      for (const [name, port] of Object.entries(ctx.ports)) got[name] = normalize(await W.request(port, p, { auth: AUTH }));
+      assert.equal(got.nginx.cache, 'private, no-store', p);
+      assert.deepEqual(got.fcgid, got.nginx, 'mod_fcgid vs nginx: ' + p);
+      assert.deepEqual(got.cgi, got.nginx, 'mod_cgi vs nginx: ' + p);
+    }
+  });
 
   it('POST /api/calls', async () => {
     const got = {};

@@ -61,7 +61,7 @@ test('each provider alone, every filter alone', async () => {
       { started_after: [t0], started_before: [t1] }, { min_duration_ms: ['60000'] }, { max_duration_ms: ['30000'] },
       { phone: ['555'] }, { include_test: ['true'] }, { status: ['unknown'] },
     ];
-    if (p === 'verbex' || p === 'zudu') filters.push({ q: ['refund'] }, { q: ['invoice', 'appointment'] });
+    if (['verbex', 'zudu', 'vapi'].includes(p)) filters.push({ q: ['refund'] }, { q: ['invoice', 'appointment'] });
     for (const f of filters) {
       if ((REFUSES[p] ?? []).some((x) => x in f)) continue;
       for (const order of WINDOWED.includes(p) ? ['desc'] : ['desc', 'asc']) {

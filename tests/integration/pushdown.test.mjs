@@ -73,6 +73,13 @@ const claims = {
     started_after: [() => 'started_after=2026-03-01T12:00:00Z', (e) => e.query['StartTime>'] === '2026-03-01'],
     started_before: [() => 'started_before=2026-03-01T12:00:00Z', (e) => e.query['StartTime<'] === '2026-03-02'],
   },
+  vapi: {
+    agent_id: [(a) => `agent_id=${a[1]}`, (e, a) => e.query.assistantId === a[1]],
+    // created before T (a call starts after it is created)
+    started_before: [() => 'started_before=2026-03-01T00:00:00Z', (e) => Date.parse(e.query.createdAtLt) >= Date.parse('2026-03-01T00:00:00Z')],
+    // created at most start_lag_ms (default 5 minutes) before T
+    started_after: [() => 'started_after=2026-03-01T00:00:00Z', (e) => Date.parse(e.query.createdAtGe) <= Date.parse('2026-03-01T00:00:00Z') - 300000],
+  },
   elevenlabs: {
     status: [() => 'status=completed', (e) => [].concat(e.query.exclude_statuses).sort().join() === 'failed,in-progress,initiated'],
     agent_id: [(a) => `agent_id=${a[1]}`, (e, a) => e.query.agent_id === a[1]],

@@ -14,6 +14,7 @@ import { summaryDir } from '../lib/contract.mjs';
 // response carries it.
 const CODES = ['INVALID_ARGUMENT', 'INVALID_CURSOR', 'CURSOR_EXPIRED', 'CURSOR_QUERY_MISMATCH',
   'UNSUPPORTED_FILTER', 'ACCESS_DENIED', 'UNKNOWN_PROVIDER', 'NOT_FOUND', 'METHOD_NOT_ALLOWED',
+  'CALL_NOT_FOUND', 'DETAIL_UNSUPPORTED',
   'PROVIDER_RATE_LIMITED', 'PROVIDER_AUTH_FAILED', 'PROVIDER_BAD_RESPONSE', 'PROVIDER_UNAVAILABLE',
   'PROVIDER_PAGINATION_STUCK', 'PROVIDER_TIMEOUT'];
 
@@ -45,7 +46,7 @@ test('responses validated against docs/openapi.yaml cover every route and proble
     for (const line of summary.split("\n")) t.diagnostic(line);
     assert.ok(total >= 500, `only ${total} responses validated`);
     assert.ok(seen(/^GET \/calls 200$/) >= 100, 'successful /calls pages');
-    for (const r of ['/calls', '/providers', '/healthz', '/metrics']) {
+    for (const r of ['/calls', '/calls/{id}', '/providers', '/healthz', '/metrics']) {
       assert.ok(seen(new RegExp(`^GET ${r} 200$`)) >= 1, 'GET ' + r);
       assert.ok(seen(new RegExp(`^HEAD ${r} 200$`)) >= 1, 'HEAD ' + r);
       assert.ok(seen(new RegExp(`^[A-Z]+ ${r} \\(other method\\) 405 METHOD_NOT_ALLOWED$`)) >= 1, '405 on ' + r);

@@ -98,24 +98,30 @@ export function validateResponse(method, url, res) {
   method = (method || 'GET').toUpperCase();
   const u = new URL(url, 'http://localhost');
   const what = `${method} ${u.pathname}${u.search}`;
-  const item = spec.paths[u.pathname];
+  // a templated path ("/calls/{id}") matches one encoded segment per part
+  let specPath = u.pathname;
+  if (!spec.paths[specPath]) {
+    specPath = Object.keys(spec.paths).find((k) => k.includes('{') &&
+      new RegExp('^' + k.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+') + '$').test(u.pathname)) || u.pathname;
+  }
+  const item = spec.paths[specPath];
   let route, respObj, fallback = false;
   if (!item) {
     route = '(other path)';
     respObj = { $ref: spec['x-callnorm-fallback']['unknown-path'] };
     fallback = true;
   } else if (!item[method.toLowerCase()]) {
-    route = u.pathname + ' (other method)';
+    route = specPath + ' (other method)';
     respObj = { $ref: spec['x-callnorm-fallback']['other-method'] };
     fallback = true;
   } else {
-    route = u.pathname;
+    route = specPath;
     respObj = item[method.toLowerCase()].responses[String(res.status)];
-    if (!respObj) fail(what, res, [`status ${res.status} is not declared for ${method} ${u.pathname}`]);
+    if (!respObj) fail(what, res, [`status ${res.status} is not declared for ${method} ${specPath}`]);
   }
   const esc = (x) => String(x).replace(/~/g, '~0').replace(/\//g, '~1');
   const { obj: resp, at: respAt } = resolveRef(spec, respObj,
-    `#/paths/${esc(u.pathname)}/${method.toLowerCase()}/responses/${res.status}`);
+    `#/paths/${esc(specPath)}/${method.toLowerCase()}/responses/${res.status}`);
   const problems = [];
   // a fallback response holds one status: the one its problem schema names
   if (fallback) {

@@ -107,11 +107,13 @@ export function fcgiAbandon(address, params) {
 }
 
 // The CGI environment a web server would pass for a GET of url.
-export function cgiParams(url, { method = 'GET', headers = {}, remoteUser, scriptName = '/api' } = {}) {
+// pathInfo: PATH_INFO as a web server passes it, decoded once (default:
+// the URL's path as written).
+export function cgiParams(url, { method = 'GET', headers = {}, remoteUser, scriptName = '/api', pathInfo } = {}) {
   const u = new URL(url, 'http://localhost');
   const params = {
     GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1', REQUEST_METHOD: method,
-    SCRIPT_NAME: scriptName, PATH_INFO: u.pathname, QUERY_STRING: u.search.slice(1),
+    SCRIPT_NAME: scriptName, PATH_INFO: pathInfo ?? u.pathname, QUERY_STRING: u.search.slice(1),
     REQUEST_URI: scriptName + u.pathname + u.search, SERVER_NAME: 'localhost', SERVER_PORT: '80',
     REMOTE_ADDR: '127.0.0.1', CONTENT_LENGTH: '',
   };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startSim, nativeId } from './helpers.mjs';
 
 // the kinds whose records this file re-derives (others have a file of their own)
-const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland', 'elevenlabs'];
+const KINDS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland', 'vapi', 'elevenlabs'];
 let sim;
 const ds = {};
 before(async () => {
@@ -223,8 +223,37 @@ function normalize(kind, x) {
     e.duration_ms = typeof x.call_length === 'number' ? Math.round(x.call_length * 60 * 1000) : null;
     e.ended_at = x.completed === true && e.duration_ms !== null ? iso(t + e.duration_ms) : null;
     e.campaign_id = x.campaign_id || x.batch_id || null;
+  } else if (kind === 'vapi') {
+    const T = { inboundphonecall: ['phone', 'inbound'], outboundphonecall: ['phone', 'outbound'], webcall: ['web', null], 'vapi.websocketcall': ['web', null] };
+    [e.type, e.direction] = T[x.type.toLowerCase()];
+    e.provider_status = x.status;
+    [e.status, e.end_reason] = vapiStatus(x.status, x.endedReason);
+    const cust = x.customer?.number ?? null, ours = x.phoneNumber?.number ?? null;
+    if (e.direction === 'inbound') [e.from, e.to] = [cust, ours];
+    if (e.direction === 'outbound') [e.from, e.to] = [ours, cust];
+    e.agent = { id: x.assistantId ?? null, name: x.assistant?.name ?? null, version: null };
+    e.started_at = iso(Date.parse(x.startedAt ?? x.createdAt));
+    e.ended_at = x.endedAt ? iso(Date.parse(x.endedAt)) : null;
+    e.duration_ms = x.startedAt && x.endedAt ? Date.parse(x.endedAt) - Date.parse(x.startedAt) : null;
+    e.campaign_id = x.campaignId ?? null;
   }
   return e;
+}
+
+function vapiStatus(st, r) {
+  const W = { scheduled: 'scheduled', queued: 'queued', ringing: 'ringing', in_progress: 'in_progress', forwarding: 'in_progress' };
+  if (n(st) !== 'ended') return [W[n(st)] ?? 'unknown', null];
+  if (r === undefined || r === null) return ['completed', null];
+  const k = n(r);
+  const R = {
+    customer_ended_call: ['completed', 'user_hangup'], assistant_ended_call: ['completed', 'agent_hangup'],
+    assistant_said_end_call_phrase: ['completed', 'agent_hangup'], assistant_forwarded_call: ['completed', 'transferred'],
+    silence_timed_out: ['completed', 'inactivity'], exceeded_max_duration: ['completed', 'max_duration'], voicemail: ['voicemail', 'voicemail'],
+    customer_did_not_answer: ['no_answer', 'no_answer'], customer_busy: ['busy', 'busy'], manually_canceled: ['canceled', null],
+  };
+  if (R[k]) return R[k];
+  if (/^assistant_ended_call_/.test(k)) return ['completed', 'agent_hangup'];
+  return /error|failed/.test(k) ? ['failed', 'error'] : ['completed', 'error'];
 }
 
 test('every expected record matches an independent normalization of its native record', () => {
@@ -234,6 +263,7 @@ test('every expected record matches an independent normalization of its native r
       assert.deepEqual(e, normalize(k, native), k + ' ' + nativeId(k, native));
       if (k === 'verbex') assert.equal(_transcript, native.messages === null ? null : native.messages.map((m) => m.content).join('\n'));
       else if (k === 'zudu') assert.equal(_transcript, native.transcript ?? null);
+      else if (k === 'vapi') assert.equal(_transcript, native.artifact?.transcript ?? native.transcript ?? null);
       else assert.equal(_transcript, null);
     }
   }
@@ -288,6 +318,19 @@ test('the SPEC status table: every provider value occurs in a 50-record data set
   assert.ok(has('bland', (x) => x.campaign_id !== null) && has('bland', (x) => x.campaign_id === null && x.batch_id !== null), 'campaign, else batch');
   assert.ok(has('bland', (x) => /:\d{2}\+00:00$/.test(x.created_at)) && has('bland', (x) => /\.\d{6}\+00:00$/.test(x.created_at)), 'created_at with and without a fraction');
   for (const s of ['canceled', 'voicemail', 'completed', 'failed', 'queued', 'in_progress', 'unknown']) assert.ok(has('bland', (x, e) => e.status === s), 'bland ' + s);
+  for (const st of ['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended', 'not-found', 'deletion-failed']) {
+    assert.ok(has('vapi', (x) => x.status === st), st);
+  }
+  for (const r of [
+    'customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase', 'assistant-ended-call-with-hangup-task',
+    'assistant-forwarded-call', 'silence-timed-out', 'exceeded-max-duration', 'voicemail', 'customer-did-not-answer',
+    'customer-busy', 'manually-canceled',
+  ]) assert.ok(has('vapi', (x) => x.status === 'ended' && x.endedReason === r), r);
+  assert.ok(has('vapi', (x) => x.status === 'ended' && x.endedReason === undefined), 'ended without a reason');
+  assert.ok(has('vapi', (x, e) => /error|failed/.test(x.endedReason || '') && e.status === 'failed'), 'error reasons');
+  assert.ok(has('vapi', (x, e) => x.endedReason && e.status === 'completed' && e.end_reason === 'error'), 'other reasons');
+  for (const t of ['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall']) assert.ok(has('vapi', (x) => x.type === t), t);
+  assert.ok(has('vapi', (x) => x.assistant && !x.assistantId) && has('vapi', (x) => x.phoneNumber) && has('vapi', (x) => x.campaignId));
   for (const st of ['initiated', 'in-progress', 'processing', 'done', 'failed']) assert.ok(has('elevenlabs', (x) => x.status === st), st);
   for (const src of [...EL_PHONE, ...EL_WEB, 'whatsapp', 'twilio_sms', 'unknown']) assert.ok(has('elevenlabs', (x) => x.conversation_initiation_source === src), src);
   assert.ok(has('elevenlabs', (x) => !('conversation_initiation_source' in x)));

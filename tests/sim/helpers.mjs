@@ -147,11 +147,11 @@ export function rawRequest(port, method, p, headers = {}, body = null, timeout =
   });
 }
 
-export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland', 'twilio', 'elevenlabs'];
+export const KIND_NAMES = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'bland', 'twilio', 'vapi', 'elevenlabs'];
 
 export function nativeId(kind, rec) {
   if (kind === 'verbex') return rec._id;
-  if (kind === 'talkover') return rec.id;
+  if (kind === 'talkover' || kind === 'vapi') return rec.id;
   if (kind === 'twilio') return rec.sid;
   if (kind === 'elevenlabs') return rec.conversation_id;
   return rec.call_id;
@@ -159,6 +159,7 @@ export function nativeId(kind, rec) {
 
 // Records of a list response body.
 export function recordsOf(kind, body) {
+  if (Array.isArray(body)) return body; // a bare array (vapi)
   if (kind === 'verbex' || kind === 'voicy' || kind === 'twilio') return body.calls;
   if (kind === 'zudu') return body.data.calls;
   if (kind === 'bland') return body.calls;

@@ -218,6 +218,35 @@ main(void)
 			break;
 	}
 	ok(i == len, "altering any character gives INVALID_CURSOR");
+
+	/* the form tells a cut or foreign text from a cursor that does not
+	 * open: every cut of 1 to 40 characters is named "truncated" */
+	ok(cursor_form_problem(t) == NULL, "a whole cursor has the form");
+	for (i = 1; i <= 40; i++) {
+		const char *why;
+		bad = arena_strndup(a, t, len - i);
+		e = cursor_open(a, key, 32, "alice", bad, qh, 1010, 86400, &o);
+		why = cursor_form_problem(bad);
+		if (e != CN_INVALID_CURSOR || why == NULL ||
+		    strstr(why, "truncated") == NULL)
+			break;
+	}
+	ok(i == 41,
+	    "cutting 1..40 characters: INVALID_CURSOR, truncated "
+	    "(stopped at %zu)",
+	    i);
+	ok(strstr(cursor_form_problem("not a cursor!"), "malformed") != NULL,
+	    "text outside base64url is malformed");
+	ok(strstr(cursor_form_problem("AAAA"), "truncated") != NULL,
+	    "four characters are too short for any cursor");
+	bad = arena_strdup(a, t);
+	/* 'B' is 000001: a first byte of 0x04 to 0x07, neither form */
+	bad[0] = 'B';
+	ok(cursor_form_problem(bad) != NULL &&
+	        strstr(cursor_form_problem(bad), "malformed") != NULL,
+	    "a foreign first byte is malformed");
+	ok(cursor_form_problem(cursor_seal(a, key, 32, "bob", &c)) == NULL,
+	    "another caller's cursor has the form (it just does not open)");
 	is_str(cn_err_code(cursor_open(
 	           a, key, 32, "alice", "not-a-cursor!", qh, 1010, 86400, &o)),
 	    "INVALID_CURSOR", "garbage is INVALID_CURSOR");

@@ -46,7 +46,13 @@ struct fake {
 	size_t next2;
 	/* a list answered from its records (see the top) */
 	json_object *records, *arrive;
+	/* "records2": a second walk's list, asked with no time bounds (as
+	 * twilio's calls not yet dialed) */
+	json_object *records2;
 	int64_t granularity; /* ms */
+	/* creation order with "bounds": "start": the kind filters on start
+	 * times (twilio's StartTime), not on creation times (vapi's) */
+	bool bounds_start;
 	int nfetch;
 	/* every fetch's bounds in seconds, for "fetch_log" and "never_below" */
 	json_object *log;
@@ -170,8 +176,12 @@ fake_init(struct fake *fk, json_object *pj)
 	fk->pc.driver = &fk->d;
 	json_object_object_get_ex(pj, "pages", &fk->pages);
 	json_object_object_get_ex(pj, "records", &fk->records);
+	if (json_object_object_get_ex(pj, "records2", &fk->records2))
+		fk->d.walks = two_walks;
 	json_object_object_get_ex(pj, "arrive", &fk->arrive);
 	fk->granularity = jint(pj, "granularity", 0) * 1000;
+	fk->bounds_start = jstr(pj, "bounds") != NULL &&
+	    strcmp(jstr(pj, "bounds"), "start") == 0;
 	fk->log = json_object_new_array();
 }
 
@@ -350,20 +360,24 @@ records_page(
     struct arena *a, struct fake *fk, const struct fetch *f, struct uppage *pg)
 {
 	json_object *all[1024], *out = json_object_new_array(), *pj;
+	json_object *list = f->walk ? fk->records2 : fk->records;
 	size_t n = 0, i, k;
 	int64_t lo = f->after.v, hi = f->before.v, g = fk->granularity, t = 0;
 	int64_t tok_t = 0;
 	const char *tok_id = NULL;
+	bool after = f->after.set && !f->walk,
+	     before = f->before.set && !f->walk;
 
-	if (fk->d.creation_order) {
+	if (fk->d.creation_order && !fk->bounds_start) {
 		lo -= fk->pc.start_lag_ms;
 	} else if (g > 0) {
 		lo = floor_to(lo, g) - g;
 		hi = -floor_to(-hi, g) + g;
 	}
-	for (i = 0; i < json_object_array_length(fk->records) && n < 1024; i++)
-		all[n++] = json_object_array_get_idx(fk->records, i);
-	for (i = 0; fk->arrive && i < json_object_array_length(fk->arrive);
+	for (i = 0; i < json_object_array_length(list) && n < 1024; i++)
+		all[n++] = json_object_array_get_idx(list, i);
+	for (i = 0;
+	     !f->walk && fk->arrive && i < json_object_array_length(fk->arrive);
 	     i++) {
 		json_object *ar = json_object_array_get_idx(fk->arrive, i), *cs;
 		if (jint(ar, "after_fetch", 0) >= fk->nfetch)
@@ -380,9 +394,15 @@ records_page(
 	}
 	for (i = 0, k = 0; i < n; i++) {
 		bool has = rec_time(fk, all[i], &t);
-		if ((f->after.set || f->before.set) && !has)
+		json_object *st = json_object_array_get_idx(all[i], 1);
+		if (fk->bounds_start) {
+			has = st != NULL &&
+			    !json_object_is_type(st, json_type_null);
+			t = has ? secs_ms(st) : 0;
+		}
+		if ((after || before) && !has)
 			continue;
-		if ((f->after.set && t < lo) || (f->before.set && t >= hi))
+		if ((after && t < lo) || (before && t >= hi))
 			continue;
 		if (tok_id != NULL && !rec_after(fk, all[i], tok_t, tok_id))
 			continue;
@@ -471,7 +491,17 @@ serve_page(struct walk *w, struct fake *fk, struct stream *s, const char *name)
 	fk->nfetch++;
 	log_fetch(fk, &s->f);
 	if (fk->records != NULL) {
+		if (getenv("T_MERGE_TRACE") != NULL)
+			json_object_array_add(
+			    json_object_array_get_idx(
+			        fk->log, json_object_array_length(fk->log) - 1),
+			    json_object_new_int(s->walk));
 		records_page(w->a, fk, &s->f, &pg);
+		if (getenv("T_MERGE_TRACE") != NULL)
+			json_object_array_add(
+			    json_object_array_get_idx(
+			        fk->log, json_object_array_length(fk->log) - 1),
+			    json_object_new_int((int)pg.n));
 		return stream_take(w, s, &pg);
 	}
 	pj = *next < json_object_array_length(pages)
@@ -729,7 +759,10 @@ one_request(struct arena *a, struct query *q, struct fake *fk, size_t nf,
 	w->wm.has_time = cur->wm_has_time;
 	w->wm.time = cur->wm_time;
 	w->wm.id = cur->wm_id;
-	w->wm.provider = cur->has_wm ? fk[cur->wm_provider].pc.name : "";
+	/* the cursor names the watermark's stream, as calls.c reads it */
+	w->wm.provider = cur->has_wm && cur->wm_provider < w->ns
+	    ? w->s[cur->wm_provider].pc->name
+	    : "";
 	for (i = 0; i < w->ns; i++) {
 		const struct cursor_pos *cp = NULL;
 		for (k = 0; k < cur->npos; k++)
@@ -778,8 +811,9 @@ check_fetches(const char *name, struct fake *fk, size_t nf, json_object *tc)
 	}
 }
 
+/* One case, from its fixture (taken over). */
 static void
-run_case(const char *path, const char *name)
+run_tc(json_object *tc, const char *name)
 {
 	struct arena *a = arena_new(64 * 1024, 64u * 1024 * 1024);
 	struct fake fk[MAX_STREAMS];
@@ -788,7 +822,7 @@ run_case(const char *path, const char *name)
 	struct query q;
 	struct qerrors qe;
 	struct walk w;
-	json_object *tc, *provs, *cj, *exp, *want;
+	json_object *provs, *cj, *exp, *want;
 	const char *qs;
 	size_t i, nf = 0;
 	int budget, rounds = 0;
@@ -797,7 +831,6 @@ run_case(const char *path, const char *name)
 	bool more;
 
 	memset(fk, 0, sizeof(fk));
-	tc = json_object_from_file(path);
 	if (!ok(tc != NULL, "%s: fixture parses", name))
 		goto out;
 	qs = jstr(tc, "query");
@@ -828,16 +861,43 @@ run_case(const char *path, const char *name)
 		json_object *ids = json_object_new_array();
 		add_ids(ids, &w);
 		/* the client follows next_cursor to the end */
-		while (more && ++rounds < 200) {
+		while (more && ++rounds < 1000) {
 			cur = next;
 			q.cursor = "incoming";
 			st = one_request(
 			    a, &q, fk, nf, budget, horizon, &cur, &w, s, name);
 			add_ids(ids, &w);
 			more = next_cursor(&w, &cur, &next, &st);
+			if (getenv("T_MERGE_TRACE") != NULL) {
+				json_object *one = json_object_new_array();
+				size_t m;
+				add_ids(one, &w);
+				diag("page %d: %s", rounds + 1,
+				    json_object_to_json_string(one));
+				for (m = 0; m < nf; m++)
+					diag("  %s fetched %s", fk[m].pc.name,
+					    json_object_to_json_string(
+					        fk[m].log));
+				json_object_put(one);
+				for (m = 0; m < next.npos; m++) {
+					json_object *pj =
+					    pos_json(&next.pos[m]);
+					diag("  %s%s %s",
+					    w.s[next.pos[m].index].pc->name,
+					    w.s[next.pos[m].index].walk ? "/2"
+					                                : "",
+					    json_object_to_json_string(pj));
+					json_object_put(pj);
+				}
+			}
 			if (!ok(st == STEP_OK, "%s: page %d answers", name,
-			        rounds + 1))
+			        rounds + 1)) {
+				for (i = 0; i < w.ns; i++)
+					if (w.s[i].failed)
+						diag("%s: %s", w.s[i].pc->name,
+						    w.s[i].errmsg);
 				break;
+			}
 		}
 		ok(!more, "%s: the walk ends", name);
 		ok(json_object_equal(ids, want), "%s: every id once, in order",
@@ -863,6 +923,233 @@ out:
 		json_object_put(fk[i].log);
 	json_object_put(tc);
 	arena_free(a);
+}
+
+static void
+run_case(const char *path, const char *name)
+{
+	run_tc(json_object_from_file(path), name);
+}
+
+/* ---- property: random lists, walked to the end ---- */
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+struct orec {
+	char prov[2];
+	char id[8];
+	int64_t s, c, t;
+};
+
+static enum order prop_order;
+
+/* The contract's order: time in the requested direction, then provider
+ * and id. */
+static int
+orec_cmp(const void *x, const void *y)
+{
+	const struct orec *a = x, *b = y;
+	int c;
+
+	if (a->t != b->t)
+		return (a->t < b->t) == (prop_order == ORDER_ASC) ? -1 : 1;
+	c = strcmp(a->prov, b->prov);
+	return c != 0 ? c : strcmp(a->id, b->id);
+}
+
+static json_object *
+rec_json(const struct orec *r, bool created)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string(r->id));
+	json_object_array_add(a, json_object_new_int64(r->s));
+	if (created)
+		json_object_array_add(a, json_object_new_int64(r->c));
+	return a;
+}
+
+/* A random call of provider p: creation up to twice the lag before. */
+static void
+rand_rec(struct orec *r, const char *p, const char *id, bool co, int64_t lag)
+{
+	snprintf(r->prov, sizeof(r->prov), "%s", p);
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->s = rnd(460);
+	r->c = co ? r->s - (int64_t)rnd((uint32_t)(2 * lag + 1)) : r->s;
+	r->t = !co ? r->s : r->s > r->c + lag ? r->c + lag : r->s;
+}
+
+/*
+ * One random provider of a property case: a newest-first list with time
+ * bounds (whole-second bounds or not; creation order, calls starting up
+ * to twice the lag after creation, or not), sometimes with a second walk
+ * asked with no bounds that holds calls of its own (not started: their
+ * start is their creation) and copies of some of the first's, and calls
+ * arriving after the horizon.  A creation-order kind bounds creation
+ * times (vapi: created from after - lag, before before) or, with
+ * "bounds": "start", start times in whole units (twilio's days).
+ * Appends what the walk must return to keep[]: with started_after, a
+ * creation-order call created more than the lag before it is not asked
+ * for by a kind that bounds creation times; order times are kept within
+ * [started_after, horizon].
+ */
+static json_object *
+property_provider(const char *p, int64_t horizon, int64_t after,
+    struct orec *keep, int *nkeep)
+{
+	json_object *pv = json_object_new_object(), *list, *list2, *arr, *ar;
+	bool co = rnd(2), two = rnd(4) == 0;
+	bool start = co && rnd(2), gran = (!co || start) && rnd(2);
+	int64_t lag = co ? 5 + rnd(40) : 0;
+	int n = (int)rnd(two ? 25 : 40), n2 = two ? (int)rnd(8) : 0, i;
+	struct orec recs[40], r;
+	char id[8];
+
+	list = json_object_new_array();
+	list2 = json_object_new_array();
+	for (i = 0; i < n + n2; i++) {
+		bool second = i >= n;
+		bool copy = second && n > 0 && rnd(3) == 0;
+		snprintf(id, sizeof(id), "%s%02d", second ? "q" : "r", i);
+		if (copy)
+			r = recs[rnd((uint32_t)n)];
+		else
+			rand_rec(&r, p, id, co, lag);
+		/* what only a second walk finds has not started (twilio's
+		 * calls not yet dialed): its start is its creation; copies
+		 * are of calls the first walk asks for */
+		if (second && !copy)
+			r.s = r.t = r.c;
+		if (copy && co && !start && after >= 0 && r.c < after - lag) {
+			copy = false;
+			rand_rec(&r, p, id, co, lag);
+			r.s = r.t = r.c;
+		}
+		if (!second)
+			recs[i] = r;
+		json_object_array_add(second ? list2 : list, rec_json(&r, co));
+		if (copy || r.s > horizon || (after >= 0 && r.s < after) ||
+		    (!second && co && !start && after >= 0 &&
+		        r.c < after - lag))
+			continue;
+		/* the order time stays within the walk's range */
+		if (after >= 0 && r.t < after)
+			r.t = after;
+		if (r.t > horizon)
+			r.t = horizon;
+		keep[(*nkeep)++] = r;
+	}
+	json_object_object_add(pv, "name", json_object_new_string(p));
+	json_object_object_add(pv, "windows", json_object_new_boolean(1));
+	json_object_object_add(
+	    pv, "creation_order", json_object_new_boolean(co));
+	json_object_object_add(pv, "lag", json_object_new_int64(lag));
+	/* start-time bounds come in whole days, far longer than the lag
+	 * (twilio): a call that starts after the lag is in a window's
+	 * superset; finer ones would lose it (docs/design.md) */
+	json_object_object_add(pv, "granularity",
+	    json_object_new_int64(start ? 2 * lag + 1 + rnd(100)
+	            : gran              ? 1
+	                                : 0));
+	if (start)
+		json_object_object_add(
+		    pv, "bounds", json_object_new_string("start"));
+	/* creation order reads the lag further before anything goes out,
+	 * and a second walk reads its whole list for each window: the
+	 * budget's pages must hold them, or the walk stops
+	 * (PROVIDER_PAGINATION_STUCK, case 37) */
+	json_object_object_add(pv, "max_page_size",
+	    json_object_new_int64(co || two ? 5 + rnd(5) : 2 + rnd(8)));
+	arr = json_object_new_array();
+	json_object_array_add(arr, json_object_new_string("desc"));
+	json_object_object_add(pv, "native", arr);
+	json_object_object_add(pv, "records", list);
+	if (two)
+		json_object_object_add(pv, "records2", list2);
+	else
+		json_object_put(list2);
+	/* new calls start after the horizon while the walk goes on */
+	arr = json_object_new_array();
+	for (i = 0; i < 3; i++) {
+		snprintf(r.id, sizeof(r.id), "n%d", i);
+		r.s = horizon + 1 + rnd(60);
+		r.c = r.s;
+		json_object_array_add(arr, rec_json(&r, co));
+	}
+	ar = json_object_new_object();
+	json_object_object_add(
+	    ar, "after_fetch", json_object_new_int64(1 + rnd(4)));
+	json_object_object_add(ar, "calls", arr);
+	arr = json_object_new_array();
+	json_object_array_add(arr, ar);
+	json_object_object_add(pv, "arrive", arr);
+	return pv;
+}
+
+/*
+ * Random providers (one to three), a random limit, order, budget and
+ * started_after: following the cursors must give exactly the matching
+ * calls, each once, in the order computed here from the lists (the
+ * order time is the start clamped to [created, created + lag]).
+ */
+static void
+property_case(int nth)
+{
+	static const char *const names[] = { "p", "q", "r" };
+	struct orec keep[3 * 48];
+	json_object *tc = json_object_new_object(), *ids, *provs;
+	int64_t horizon = 400;
+	int64_t after = rnd(3) == 0 ? (int64_t)rnd(350) : -1;
+	int limit = 1 + (int)rnd(6), np = 1 + (int)rnd(3), i, k = 0;
+	char q[200], name[80], kinds[16] = "";
+
+	prop_order = rnd(4) == 0 ? ORDER_DESC : ORDER_ASC;
+	provs = json_object_new_array();
+	for (i = 0; i < np; i++) {
+		json_object *pv =
+		    property_provider(names[i], horizon, after, keep, &k);
+		json_object *v;
+		json_object_object_get_ex(pv, "creation_order", &v);
+		strcat(kinds, json_object_get_boolean(v) ? "c" : "s");
+		if (json_object_object_get_ex(pv, "records2", &v))
+			strcat(kinds, "2");
+		json_object_array_add(provs, pv);
+	}
+	qsort(keep, (size_t)k, sizeof(keep[0]), orec_cmp);
+	ids = json_object_new_array();
+	for (i = 0; i < k; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "%.1s:%.7s", keep[i].prov, keep[i].id);
+		json_object_array_add(ids, json_object_new_string(id));
+	}
+	snprintf(q, sizeof(q), "order=%s&limit=%d",
+	    prop_order == ORDER_ASC ? "asc" : "desc", limit);
+	if (after >= 0)
+		snprintf(q + strlen(q), sizeof(q) - strlen(q),
+		    "&started_after=1970-01-01T00:%02d:%02dZ",
+		    (int)(after / 60), (int)(after % 60));
+	json_object_object_add(tc, "query", json_object_new_string(q));
+	json_object_object_add(tc, "horizon", json_object_new_int64(horizon));
+	json_object_object_add(tc, "max_upstream_requests",
+	    json_object_new_int64(
+	        strchr(kinds, 'c') || strchr(kinds, '2') ? 10 : 2 + rnd(9)));
+	json_object_object_add(tc, "providers", provs);
+	json_object_object_add(tc, "walk_ids", ids);
+	snprintf(name, sizeof(name), "property %d (%s, %s)", nth, kinds, q);
+	if (getenv("T_MERGE_DUMP") != NULL &&
+	    atoi(getenv("T_MERGE_DUMP")) == nth)
+		diag("%s", json_object_to_json_string(tc));
+	run_tc(tc, name);
 }
 
 static int
@@ -909,5 +1196,10 @@ main(void)
 		run_case(full, names[i]);
 		free(names[i]);
 	}
+	for (i = 0; i < (getenv("T_MERGE_CASES")
+	                        ? (size_t)atoi(getenv("T_MERGE_CASES"))
+	                        : 1000);
+	     i++)
+		property_case((int)i);
 	return done_testing();
 }

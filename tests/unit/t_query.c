@@ -125,6 +125,18 @@ main(void)
 	is_int(q.started_after, 1781236804001LL,
 	    "sub-millisecond fraction rounds up");
 	bad("started_after=2026-06-12T04:00:04", "started_after");
+	/* an unencoded '+' arrives as a space: the detail says to send %2B */
+	bad("started_after=2026-06-12T09:30:04+05:30", "started_after");
+	ok(e.n == 1 && strstr(e.v[0].detail, "%2B") != NULL,
+	    "started_after with a bare +: the detail names %%2B (%s)",
+	    e.n ? e.v[0].detail : "");
+	bad("phone=+15550100", "phone");
+	ok(e.n == 1 && strstr(e.v[0].detail, "%2B") != NULL,
+	    "phone with a bare +: the detail names %%2B (%s)",
+	    e.n ? e.v[0].detail : "");
+	bad("phone=1555x", "phone");
+	ok(e.n == 1 && strstr(e.v[0].detail, "%2B") == NULL,
+	    "a phone without a space gets the usual detail");
 	bad("started_after=2026-06-12", "started_after");
 	bad("started_before=2026-02-30T00:00:00Z", "started_before");
 	bad("started_before=2026-06-12T24:00:00Z", "started_before");

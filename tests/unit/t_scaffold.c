@@ -212,28 +212,28 @@ main(void)
 	link("http://127.0.0.1:9/tw", "http://127.0.0.1/tw/a", NULL);
 	link("http://[::1]:9/tw", "//[::1]:9/tw/a..b", "/a..b");
 	{
-		struct arena *a = arena_new(4096, 1 << 20);
+		struct arena *qa = arena_new(4096, 1 << 20);
 		const char *v;
 		ok(up_query_param(
-		       a, "A=1&PageToken=PA%2Bx&B=", "PageToken", &v) == 1 &&
+		       qa, "A=1&PageToken=PA%2Bx&B=", "PageToken", &v) == 1 &&
 		        strcmp(v, "PA+x") == 0,
 		    "query param: decoded");
-		ok(up_query_param(a, "PageTokens=1&Page=2", "PageToken", &v) ==
+		ok(up_query_param(qa, "PageTokens=1&Page=2", "PageToken", &v) ==
 		        0,
 		    "query param: absent");
 		ok(up_query_param(
-		       a, "PageToken=1&PageToken=2", "PageToken", &v) == -1,
+		       qa, "PageToken=1&PageToken=2", "PageToken", &v) == -1,
 		    "query param: twice");
-		ok(up_query_param(a, "PageToken=%4", "PageToken", &v) == -1 &&
-		        up_query_param(a, "PageToken=%zz", "PageToken", &v) ==
+		ok(up_query_param(qa, "PageToken=%4", "PageToken", &v) == -1 &&
+		        up_query_param(qa, "PageToken=%zz", "PageToken", &v) ==
 		            -1 &&
-		        up_query_param(a, "PageToken=a%00b", "PageToken", &v) ==
-		            -1,
+		        up_query_param(
+		            qa, "PageToken=qa%00b", "PageToken", &v) == -1,
 		    "query param: bad escapes");
-		ok(up_query_param(a, "PageToken=", "PageToken", &v) == 1 &&
+		ok(up_query_param(qa, "PageToken=", "PageToken", &v) == 1 &&
 		        *v == '\0',
 		    "query param: empty");
-		arena_free(a);
+		arena_free(qa);
 	}
 	return done_testing();
 }

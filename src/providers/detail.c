@@ -1,0 +1,288 @@
+/*
+ * What every kind's detail entry points share: the id in the URL, the
+ * status of each part's answer, transcript turns, offsets and costs.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../ascii.h"
+#include "common.h"
+
+#define URL_MAX (8 * 1024)
+
+void
+up_detail_url(struct buf *b, const struct provider_conf *pc, const char *prefix,
+    const char *id, const char *suffix)
+{
+	const unsigned char *p;
+
+	up_url_begin(b, pc, prefix);
+	/* '.' is unreserved in RFC 3986, but "." and ".." segments are
+	 * resolved by servers and proxies on the way: escaped, they stay
+	 * one opaque segment of the provider's path. */
+	for (p = (const unsigned char *)id; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '~') {
+			buf_addc(b, (char)*p);
+			continue;
+		}
+		buf_addc(b, '%');
+		buf_addc(b, ASCII_HEX_UPPER[*p >> 4]);
+		buf_addc(b, ASCII_HEX_UPPER[*p & 15]);
+	}
+	buf_adds(b, suffix);
+}
+
+enum cn_err
+up_detail_get(const struct detail_req *rq, struct arena *a, struct upreq *r,
+    const char *prefix, const char *suffix)
+{
+	struct buf b;
+
+	buf_init(&b, URL_MAX);
+	up_detail_url(&b, rq->pc, prefix, rq->native_id, suffix);
+	return up_get(a, r, &b);
+}
+
+void
+up_detail_fetch(const struct detail_req *rq, struct fetch *f, struct plan *p,
+    struct query *q)
+{
+	memset(f, 0, sizeof(*f));
+	memset(p, 0, sizeof(*p));
+	memset(q, 0, sizeof(*q));
+	f->pc = rq->pc;
+	f->q = q;
+	f->plan = p;
+	f->page_size = 1;
+}
+
+enum cn_err
+up_detail_part(const struct upresp *resp, size_t part, struct arena *a,
+    struct detail *d, const struct jv **root, bool *absent, char *err,
+    size_t errsize)
+{
+	char why[96];
+
+	*absent = false;
+	*root = json_parse(
+	    a, resp->body, resp->len, JSON_MAX_DEPTH, why, sizeof(why));
+	if (*root == NULL && arena_failed(a))
+		return CN_INTERNAL;
+	d->raw[part] = *root;
+	if (resp->status == 404) {
+		if (part == 0) {
+			snprintf(err, errsize, "the provider has no such call");
+			return CN_CALL_NOT_FOUND;
+		}
+		*absent = true;
+		return CN_OK;
+	}
+	d->err_part = part;
+	if (resp->status < 200 || resp->status > 299)
+		return upstream_status_err(resp->status, err, errsize);
+	if (*root == NULL) {
+		snprintf(err, errsize, "invalid JSON: %s", why);
+		return CN_PROVIDER_BAD_RESPONSE;
+	}
+	if (jv_type(*root) != J_OBJ)
+		return up_bad(err, errsize, "the answer is not a JSON object");
+	return CN_OK;
+}
+
+int
+up_turns_alloc(struct arena *a, struct detail *d, size_t n)
+{
+	d->has_transcript = true;
+	d->nturns = 0;
+	d->turns = arena_calloc(a, n ? n : 1, sizeof(*d->turns));
+	return d->turns != NULL ? 0 : -1;
+}
+
+/*
+ * value x 10^shift, rounded half up to an integer, from the decimal text
+ * of a JSON number: -1 when negative or too large.  Only the first
+ * MAX_DIGITS significant digits count: the result has at most 17, and
+ * half up looks at the first digit dropped only.
+ */
+#define MAX_DIGITS 24
+int
+up_decimal_scaled(const char *p, int shift, int64_t *out)
+{
+	char digits[MAX_DIGITS];
+	size_t nd = 0, i, keep;
+	int exp10 = 0, e = 0, esign = 1, edigits = 0;
+	int64_t r = 0;
+	bool frac = false, any = false;
+
+	if (*p == '-') {
+		/* -0 is zero; anything else before the start is no offset */
+		for (p++; *p == '0' || *p == '.'; p++)
+			;
+		if (*p != '\0' && *p != 'e' && *p != 'E')
+			return -1;
+		*out = 0;
+		return 0;
+	}
+	for (; (*p >= '0' && *p <= '9') || (*p == '.' && !frac); p++) {
+		if (*p == '.') {
+			frac = true;
+			continue;
+		}
+		any = true;
+		if (nd == 0 && *p == '0') {
+			if (frac)
+				exp10--;
+			continue;
+		}
+		if (nd < MAX_DIGITS) {
+			digits[nd++] = *p;
+			if (frac)
+				exp10--;
+		} else if (!frac)
+			exp10++; /* an integer digit past the kept ones */
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			esign = *p++ == '-' ? -1 : 1;
+		for (; *p >= '0' && *p <= '9'; p++)
+			if (++edigits <= 5)
+				e = e * 10 + (*p - '0');
+		if (edigits > 5) {
+			/* vanishingly small: 0; enormous: refused */
+			if (nd == 0 || esign < 0) {
+				*out = 0;
+				return 0;
+			}
+			return -1;
+		}
+	}
+	if (*p != '\0' || !any)
+		return -1;
+	if (nd == 0) {
+		*out = 0;
+		return 0;
+	}
+	exp10 += esign * e + shift;
+	/* the value is digits x 10^exp10 */
+	if (exp10 >= 0) {
+		if ((int)nd + exp10 > 17)
+			return -1;
+		for (i = 0; i < nd; i++)
+			r = r * 10 + (digits[i] - '0');
+		for (; exp10 > 0; exp10--)
+			r *= 10;
+		*out = r;
+		return 0;
+	}
+	if ((size_t)-exp10 > nd) {
+		*out = 0;
+		return 0;
+	}
+	keep = nd - (size_t)-exp10;
+	if (keep > 17)
+		return -1;
+	for (i = 0; i < keep; i++)
+		r = r * 10 + (digits[i] - '0');
+	*out = r + (digits[keep] >= '5' ? 1 : 0);
+	return 0;
+}
+
+/* A JSON number's text as it came (numbers keep it in the tree). */
+static int
+decimal_scaled(const struct jv *v, int shift, int64_t *out)
+{
+	char text[512];
+	struct buf b;
+	int rc = -1;
+
+	buf_init(&b, sizeof(text));
+	if (jv_write(&b, v) == 0 && !b.failed && b.len < sizeof(text)) {
+		memcpy(text, b.data, b.len);
+		text[b.len] = '\0';
+		rc = up_decimal_scaled(text, shift, out);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static int
+offset_scaled(const struct jv *v, int shift, struct opt_i64 *ms)
+{
+	ms->set = false;
+	if (jv_is_null(v))
+		return 0;
+	if (jv_type(v) != J_NUM || decimal_scaled(v, shift, &ms->v) < 0 ||
+	    ms->v > TIME_MAX_MS)
+		return -1;
+	ms->set = true;
+	return 0;
+}
+
+int
+up_offset_seconds(const struct jv *v, struct opt_i64 *ms)
+{
+	return offset_scaled(v, 3, ms);
+}
+
+int
+up_offset_ms(const struct jv *v, struct opt_i64 *ms)
+{
+	return offset_scaled(v, 0, ms);
+}
+
+int
+up_cost(struct arena *a, struct detail *d, const struct jv *amount,
+    double divisor, const char *currency)
+{
+	double x;
+	char cur[4];
+	size_t i;
+
+	d->has_cost = false;
+	if (jv_is_null(amount))
+		return 0;
+	if (jv_num(amount, &x) < 0)
+		return -1;
+	/* an amount in a currency nobody named is no cost we can state */
+	if (currency == NULL)
+		return 0;
+	if (strlen(currency) != 3)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		unsigned char c = (unsigned char)currency[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			return -1;
+		cur[i] = (char)(c >= 'a' ? c - 'a' + 'A' : c);
+	}
+	cur[3] = '\0';
+	if ((d->cost_currency = arena_strdup(a, cur)) == NULL)
+		return -1;
+	d->cost_amount = fabs(x) / divisor;
+	d->has_cost = true;
+	return 0;
+}
+
+const char *
+up_role(const struct up_role *t, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; word != NULL && i < n; i++)
+		if (word_eq(t[i].word, word))
+			return t[i].role;
+	return "system";
+}
+
+int
+up_turn_text(const struct jv *o, const char *key, const char **text)
+{
+	if (up_field_text(o, key, text) < 0)
+		return -1;
+	if (*text == NULL)
+		*text = "";
+	return 0;
+}

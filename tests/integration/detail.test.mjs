@@ -1,0 +1,155 @@
+// GET /calls/{id} over FastCGI, every answer validated against
+// docs/openapi.yaml: each seed kind's detail against the simulator's own
+// expected detail, include=raw, HEAD and other methods, the route's errors
+// (malformed ids, parameters, access, unknown providers, unsupported
+// kinds, calls that do not exist, failing, slow and rate-limited
+// providers), and the request budget.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as C from '../lib/callnorm.mjs';
+
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu'];
+const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
+  'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
+
+describe('GET /calls/{id}', () => {
+  let sim, srv, guarded, lean, dir;
+  // PATH_INFO as a web server passes it: the id decoded once
+  const detail = (server, id, q = '', opts = {}) =>
+    server.request('/calls/' + encodeURIComponent(id) + q, { pathInfo: '/calls/' + id, ...opts });
+  const problem = (r, status, code) => {
+    assert.equal(r.status, status, r.text);
+    assert.equal(r.headers['cache-control'], 'private, no-store');
+    const b = C.json(r);
+    assert.equal(b.code, code, r.text);
+    return b;
+  };
+
+  before(async () => {
+    sim = await C.startSim({ size: 80 });
+    dir = C.tmpdir();
+    srv = await C.startServer(C.writeConfig(dir, C.simConfig(sim.port, { timeoutMs: 2000 })));
+    guarded = await C.startServer(C.writeConfig(dir, C.simConfig(sim.port, { extra: '[access]\nalice = verbex, osvi\n' }), 'guarded.conf'));
+    lean = await C.startServer(C.writeConfig(dir, C.simConfig(sim.port, { main: 'max_upstream_requests = 2\nrequest_timeout_ms = 1500', timeoutMs: 800 }), 'lean.conf'));
+  });
+  after(async () => {
+    for (const s of [srv, guarded, lean]) if (s) await s.stop();
+    if (sim) await sim.stop();
+  });
+
+  for (const kind of KINDS) {
+    it(`${kind}: list then detail, as the simulator expects`, async () => {
+      const page = C.json(await srv.request(`/calls?provider=${kind}&limit=25`)).data;
+      assert.ok(page.length >= 10);
+      for (const rec of page) {
+        const r = await detail(srv, rec.id);
+        assert.equal(r.status, 200, r.text);
+        const d = C.json(r).data;
+        const want = (await sim.control(`${kind}/detail?id=${encodeURIComponent(rec.native_id)}`)).expected;
+        for (const k of RECORD_KEYS) assert.deepEqual(d[k], rec[k], `${rec.id} ${k}`);
+        assert.deepEqual(d.transcript, want.transcript, `${rec.id} transcript`);
+        assert.equal(d.summary, want.summary);
+        assert.equal(d.recording_url, want.recording_url);
+        assert.deepEqual(d.cost, want.cost);
+        if (!(want.recording_expires_at && want.recording_expires_at.relative_s)) assert.equal(d.recording_expires_at, want.recording_expires_at);
+        else assert.ok(d.recording_expires_at !== null);
+      }
+      const raw = C.json(await detail(srv, page[0].id, '?include=raw')).data.raw;
+      assert.deepEqual(Object.keys(raw), kind === 'osvi' ? ['call', 'transcript', 'recording'] : ['call']);
+      const h = await detail(srv, page[0].id, '', { method: 'HEAD' });
+      assert.equal(h.status, 200);
+      assert.equal(h.headers['cache-control'], 'private, no-store');
+    });
+  }
+
+  it('other methods are 405 with Allow, still private', async () => {
+    for (const method of ['POST', 'DELETE']) {
+      const r = await detail(srv, 'verbex:x', '', { method });
+      problem(r, 405, 'METHOD_NOT_ALLOWED');
+      assert.equal(r.headers.allow, 'GET, HEAD');
+    }
+  });
+
+  it('talkover is 501 DETAIL_UNSUPPORTED; unknown calls are 404 CALL_NOT_FOUND', async () => {
+    const t = C.json(await srv.request('/calls?provider=talkover&limit=1')).data[0];
+    assert.equal(problem(await detail(srv, t.id), 501, 'DETAIL_UNSUPPORTED').provider, 'talkover');
+    for (const kind of KINDS) assert.equal(problem(await detail(srv, `${kind}:nope`), 404, 'CALL_NOT_FOUND').provider, kind);
+  });
+
+  it('malformed ids and parameters are 400 INVALID_ARGUMENT, unknown providers 404', async () => {
+    for (const id of ['nocolon', 'verbex:', ':x', 'verbex:caf\u00e9', 'verbex:a\u0001b', 'verbex:' + 'y'.repeat(294)]) {
+      const r = await srv.request('/calls/' + encodeURIComponent(id), { pathInfo: '/calls/' + Buffer.from(id, 'utf8').toString('latin1') });
+      const b = problem(r, 400, 'INVALID_ARGUMENT');
+      assert.equal(b.errors[0].parameter, 'id', id);
+    }
+    // no id at all is no call route
+    assert.equal(C.json(await srv.request('/calls/')).code, 'NOT_FOUND');
+    for (const q of ['?limit=1', '?include=raw&x=1', '?include=all', '?include']) {
+      const b = problem(await detail(srv, 'verbex:x', q), 400, 'INVALID_ARGUMENT');
+      assert.equal(b.errors.length, 1, q);
+    }
+    problem(await detail(srv, 'nosuch:x'), 404, 'UNKNOWN_PROVIDER');
+  });
+
+  it('access as for lists: 403 without REMOTE_USER, another provider is unknown', async () => {
+    const v = C.json(await srv.request('/calls?provider=verbex&limit=1')).data[0];
+    const z = C.json(await srv.request('/calls?provider=zudu&limit=1')).data[0];
+    problem(await detail(guarded, v.id), 403, 'ACCESS_DENIED');
+    problem(await detail(guarded, z.id, '', { remoteUser: 'alice' }), 404, 'UNKNOWN_PROVIDER');
+    problem(await detail(guarded, z.id, '', { remoteUser: 'bob' }), 404, 'UNKNOWN_PROVIDER');
+    assert.equal((await detail(guarded, v.id, '', { remoteUser: 'alice' })).status, 200);
+  });
+
+  it('failing providers fail the detail as on /calls', async () => {
+    const v = C.json(await srv.request('/calls?provider=voicy&limit=1')).data[0];
+    const cases = [
+      [{ mode: 'status:500', count: -1 }, 502, 'PROVIDER_UNAVAILABLE'],
+      [{ mode: 'status:401', count: -1 }, 502, 'PROVIDER_AUTH_FAILED'],
+      [{ mode: 'malformed', count: -1 }, 502, 'PROVIDER_BAD_RESPONSE'],
+      [{ mode: 'status:429', count: -1, retry_after: '1' }, 429, 'PROVIDER_RATE_LIMITED'],
+    ];
+    for (const [fault, status, code] of cases) {
+      await sim.control('voicy/fault', 'POST', fault);
+      try {
+        const r = await detail(srv, v.id);
+        const b = problem(r, status, code);
+        assert.equal(b.provider, 'voicy');
+        if (status === 429) assert.match(r.headers['retry-after'], /^[0-9]+$/);
+      } finally {
+        await sim.control('voicy/fault', 'DELETE');
+      }
+    }
+  });
+
+  it('a provider that never answers is 504 PROVIDER_TIMEOUT within the deadline', async () => {
+    const o = C.json(await lean.request('/calls?provider=osvi&limit=1')).data[0];
+    await sim.control('osvi/fault', 'POST', { mode: 'hang', count: 1 });
+    try {
+      const t0 = Date.now();
+      const r = await detail(lean, o.id);
+      problem(r, 504, 'PROVIDER_TIMEOUT');
+      assert.ok(Date.now() - t0 < 5000, 'within the deadline');
+    } finally {
+      await sim.control('osvi/fault', 'DELETE');
+    }
+  });
+
+  it('metrics count the route and each endpoint read', async () => {
+    const before = C.json(await lean.request('/calls?provider=osvi&limit=1')).data[0];
+    const m0 = (await lean.request('/metrics')).text;
+    const count = (text, re) => text.split('\n').filter((l) => re.test(l)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+    const route = /^callnorm_requests_total\{route="call",status="200"\}/;
+    const up = /^callnorm_upstream_requests_total\{provider="osvi",outcome="ok"\}/;
+    assert.equal((await detail(lean, before.id)).status, 200);
+    const m1 = (await lean.request('/metrics')).text;
+    assert.equal(count(m1, route) - count(m0, route), 1, m1);
+    assert.equal(count(m1, up) - count(m0, up), 3, 'three endpoints');
+  });
+
+  it('max_upstream_requests = 2 still reads all three OSVI endpoints', async () => {
+    const o = C.json(await lean.request('/calls?provider=osvi&limit=1')).data[0];
+    const r = await detail(lean, o.id);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(C.json(r).meta.providers[0].upstream_requests, 3);
+  });
+});
