@@ -197,6 +197,14 @@ test('provider failures in the ElevenLabs shapes map to the documented codes', a
   } finally { await sim.reset(); }
 });
 
+test('one call in full is DETAIL_UNSUPPORTED, without asking ElevenLabs', async () => {
+  await sim.clearLog();
+  const r = await server.request(`/calls/${P}:${records[0].expected.native_id}`);
+  assert.equal(r.status, 501, r.text);
+  assert.equal(json(r).code, 'DETAIL_UNSUPPORTED');
+  assert.equal((await sim.log(P)).length, 0);
+});
+
 test('start_lag_ms and api_secret are refused on elevenlabs', () => {
   for (const extra of ['start_lag_ms = 1000\n', 'api_secret = s\n']) {
     const cfg = simConfig(sim.port, { providers: [P], kinds: { [P]: 'elevenlabs' } }).replace('timeout_ms = 3000\n', 'timeout_ms = 3000\n' + extra);
