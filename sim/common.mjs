@@ -151,7 +151,7 @@ export function providerSeed(seed, name) {
   return mix32(hash32(String(seed)), hash32(name));
 }
 
-// ---------- normalized record skeleton (SPEC 4.3 key order) ----------
+// ---------- normalized record skeleton (the record's key order) ----------
 
 export function expectedRecord(ctx, nid) {
   return {

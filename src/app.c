@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "openapi.h"
 #include "provider.h"
 #include "timefmt.h"
 
@@ -50,7 +51,7 @@ worker_free(struct worker *w)
 }
 
 static const char *const route_names[R__MAX] = { "/calls", "/providers",
-	"/healthz", "/metrics", "/calls/{id}", "-" };
+	"/healthz", "/metrics", "/calls/{id}", "/openapi.json", "-" };
 
 static enum route_id
 route_of(const char *path)
@@ -63,6 +64,8 @@ route_of(const char *path)
 		return R_HEALTHZ;
 	if (strcmp(path, "/metrics") == 0)
 		return R_METRICS;
+	if (strcmp(path, "/openapi.json") == 0)
+		return R_OPENAPI;
 	/* "/calls/" alone names no call: an unknown route, as before */
 	if (strncmp(path, "/calls/", 7) == 0 && path[7] != '\0')
 		return R_CALL;
@@ -119,6 +122,12 @@ app_handle(struct worker *w, struct request *rq)
 		break;
 	case R_CALL:
 		handle_call(w, rq, rs);
+		break;
+	case R_OPENAPI:
+		/* docs/openapi.json, compiled in: the description of exactly
+		 * this binary, wherever (or whether) its docs are installed */
+		response_json(rs, 200);
+		buf_add(&rs->body, openapi_json, openapi_json_len);
 		break;
 	case R_OTHER:
 	case R__MAX:

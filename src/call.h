@@ -1,5 +1,5 @@
 /*
- * The normalized call record of SPEC 4.3 and its vocabularies.  Strings
+ * The normalized call record ([api.md](api.md)) and its vocabularies.  Strings
  * live in the request arena; NULL means JSON null.
  */
 #ifndef CN_CALL_H
@@ -92,7 +92,7 @@ extern const char *const call_type_names[TYPE__MAX];
 int name_lookup(const char *const *names, int n, const char *s, size_t len);
 /*
  * Provider vocabularies are matched ignoring case and treating '-' and
- * '_' alike (SPEC 4.3): true when a and b are the same word that way.
+ * '_' alike: true when a and b are the same word that way.
  */
 bool word_eq(const char *a, const char *b);
 

@@ -1,5 +1,5 @@
 /*
- * The configuration file (SPEC 2): strict INI.  Every problem is reported
+ * The configuration file: strict INI.  Every problem is reported
  * as FILE:LINE: message and loading fails as a whole; secrets are
  * resolved at load time and never appear in a message.
  */

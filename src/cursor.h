@@ -1,5 +1,5 @@
 /*
- * The paging cursor (SPEC 4.5): the whole walk state, sealed with
+ * The paging cursor: the whole walk state, sealed with
  * AES-256-GCM under a key derived from cursor_key.  The caller
  * (REMOTE_USER) is authenticated data, so another caller's cursor does
  * not open; the query hash is inside, so a cursor replayed with other

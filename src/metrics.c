@@ -16,7 +16,7 @@ static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
 
 static const char *const route_names[R__MAX] = { "calls", "providers",
-	"healthz", "metrics", "call", "other" };
+	"healthz", "metrics", "call", "openapi", "other" };
 
 struct upstream_stats {
 	uint64_t outcome[CN_ERR__MAX];

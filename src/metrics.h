@@ -19,6 +19,7 @@ enum route_id {
 	R_HEALTHZ,
 	R_METRICS,
 	R_CALL,
+	R_OPENAPI,
 	R_OTHER,
 	R__MAX
 };

@@ -149,6 +149,9 @@ struct detail_driver {
 	size_t nparts;
 	/* raw's member for each part: "call", "transcript", "recording" */
 	const char *const *parts;
+	/* For kinds whose one part is a GET of path + the id: the path
+	 * (providers/common.h up_detail_prepare_bearer reads it). */
+	const char *path;
 	/* Builds part's upstream request; CN_INTERNAL only on exhaustion. */
 	enum cn_err (*prepare)(const struct detail_req *, size_t part,
 	    struct arena *, struct upreq *);

@@ -1,5 +1,5 @@
 /*
- * GET /calls parameters (SPEC 4.1): untrusted bytes in, a typed query or
+ * GET /calls parameters: untrusted bytes in, a typed query or
  * a list of per-parameter errors out.  No I/O, so it is unit-tested and
  * fuzzed as it is.
  */

@@ -1,7 +1,7 @@
 // The benchmark's "peer": a straightforward Node.js normalizer for one
 // Verbex provider, written the way a team would write it without callnorm.
 // Plain Node (no npm packages): fetch the provider page, map every field of
-// SPEC 4.3 for Verbex records, answer the SPEC 4.4 envelope.  No filters but
+// the call record for Verbex records, answer the page envelope.  No filters but
 // `limit` and `cursor`; the cursor is the provider's token in base64url
 // (unsealed).  It serves HTTP behind the same nginx as callnorm.
 //

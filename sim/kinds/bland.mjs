@@ -103,7 +103,7 @@ function native(c) {
   return o;
 }
 
-// SPEC 7's bland table, first matching row wins.
+// The bland status table, first matching row wins.
 function status(c) {
   const q = norm(c.qs);
   if (q === 'canceled') return ['canceled', null];

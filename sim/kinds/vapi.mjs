@@ -11,7 +11,7 @@ import { makeMessages, messageCount } from '../text.mjs';
 
 const TYPES = ['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall'];
 
-// endedReason values of the SPEC table, and others of Vapi's ~570: errors
+// endedReason values of the status table, and others of Vapi's ~570: errors
 // ("error"/"failed" in the word), and neither (completed/error).
 const TABLE_REASONS = [
   'customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase',
@@ -31,7 +31,7 @@ const NEVER_STARTED = new Set([
   'assistant-request-failed', 'call.start.error-subscription-concurrency-limit-reached', 'assistant-request-returned-error',
 ]);
 
-// SPEC 7: the vapi rows of the status table.
+// The vapi rows of the status table.
 const WORDS = {
   scheduled: ['scheduled', null], queued: ['queued', null], ringing: ['ringing', null],
   in_progress: ['in_progress', null], forwarding: ['in_progress', null],

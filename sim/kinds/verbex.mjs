@@ -34,7 +34,7 @@ const TALK = new Set([
   'speech_recognition_error',
 ]);
 
-// SPEC 4.3: verbex finish reason -> end_reason (and status for `ended`).
+// verbex finish reason -> end_reason (and status for `ended`).
 const REASON_MAP = {
   user_ended_call: ['completed', 'user_hangup'],
   agent_ended_call: ['completed', 'agent_hangup'],

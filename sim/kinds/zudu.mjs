@@ -170,7 +170,7 @@ function expected(c, ctx) {
 
 // A call that has not started (scheduled, registered) sorts on
 // start_timestamp by its created_at: the list is then ordered by the same
-// instant callnorm calls started_at (SPEC 4.3: start_timestamp, else
+// instant callnorm calls started_at (start_timestamp, else
 // created_at), which is what a merge across providers needs.
 const FIELD = {
   start_timestamp: (c) => c.start ?? c.created,

@@ -590,6 +590,22 @@ up_decode_list(const struct fetch *f, const struct upresp *resp,
 }
 
 enum cn_err
+up_bad_unless_oom(
+    struct arena *a, char *err, size_t errsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (arena_failed(a)) {
+		snprintf(err, errsize, "out of memory");
+		return CN_INTERNAL;
+	}
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
+	return CN_PROVIDER_BAD_RESPONSE;
+}
+
+enum cn_err
 up_decode_token(struct arena *a, const struct jv *o, const char *key,
     const char **out, char *err, size_t errsize)
 {

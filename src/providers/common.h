@@ -87,6 +87,11 @@ const char *up_link_path(const struct provider_conf *, const char *link);
  */
 int up_query_param(
     struct arena *, const char *qs, const char *name, const char **out);
+/* up_get / up_post, then Authorization: Bearer <key> (pc->api_key). */
+enum cn_err up_get_bearer(
+    struct arena *, struct upreq *, struct buf *url, const char *key);
+enum cn_err up_post_bearer(struct arena *, struct upreq *,
+    const struct provider_conf *, const char *path, struct buf *body);
 /* A POST of the JSON in body (which it frees) to base_url + path. */
 enum cn_err up_post(struct arena *, struct upreq *,
     const struct provider_conf *, const char *path, struct buf *body);
@@ -247,6 +252,11 @@ bool up_word_contains(const char *w, const char *part);
 /* PROVIDER_BAD_RESPONSE, with the formatted reason in err. */
 enum cn_err up_bad(char *err, size_t errsize, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* CN_INTERNAL when the arena failed (our memory, not the provider's
+ * answer), else up_bad: how a decode step that may do either fails. */
+enum cn_err up_bad_unless_oom(struct arena *, char *err, size_t errsize,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * The status mapping every kind shares: 401/403 auth, 429 rate limited,
@@ -428,6 +438,24 @@ enum cn_err up_detail_get(const struct detail_req *, struct arena *,
 void up_detail_fetch(
     const struct detail_req *, struct fetch *, struct plan *, struct query *);
 
+/* d->call from the call object o by the kind's list record function
+ * (through up_detail_fetch); PROVIDER_BAD_RESPONSE or CN_INTERNAL. */
+enum cn_err up_detail_record(const struct detail_req *, struct arena *,
+    const struct jv *o, up_record_fn, struct detail *, char *err,
+    size_t errsize);
+/* A detail prepare for one part: a GET of the driver's detail path and
+ * the id, with Authorization: Bearer <api_key>. */
+enum cn_err up_detail_prepare_bearer(
+    const struct detail_req *, size_t part, struct arena *, struct upreq *);
+/* For kinds whose one answer is the call object itself: part 0 into
+ * *root (up_detail_part), then d->call by fn (up_detail_record). */
+enum cn_err up_detail_bare_call(const struct detail_req *,
+    const struct upresp *, struct arena *, up_record_fn, struct detail *,
+    const struct jv **root, char *err, size_t errsize);
+/* up_detail_get, then Authorization: Bearer <api_key>. */
+enum cn_err up_detail_get_bearer(const struct detail_req *, struct arena *,
+    struct upreq *, const char *prefix, const char *suffix);
+
 /*
  * One part's answer: d->raw[part] gets its JSON (NULL when it is none).
  * A 404 is CALL_NOT_FOUND for part 0 and *absent for the others; another
@@ -463,6 +491,34 @@ const char *up_role(const struct up_role *, size_t n, const char *word);
 /* A turn's text: a string of up to MAX_TEXT bytes, or "" when absent or
  * null; -1 when of another type. */
 int up_turn_text(const struct jv *o, const char *key, const char **text);
+
+/*
+ * The transcript in the array `key` of o (absent or null: the provider
+ * keeps none): each item an object with a string `role`, mapped by roles,
+ * and its text in `content` (up_turn_text); then fn, when given, fills
+ * what the kind adds (the offset, a role from other members) from the
+ * item.  0, or -1 when an item is not what the provider documents or the
+ * arena failed.
+ */
+/* A detail driver whose functions are named detail_parts,
+ * detail_prepare and detail_decode, with n parts. */
+/* One part, "call": a GET of path + the id, with a Bearer key. */
+extern const char *const up_detail_call_part[1];
+#define UP_DETAIL_BEARER_GET(get_path) \
+	{ \
+		.nparts = 1, .parts = up_detail_call_part, .path = (get_path), \
+		.prepare = up_detail_prepare_bearer, .decode = detail_decode \
+	}
+#define UP_DETAIL(n) \
+	{ \
+		.nparts = (n), .parts = detail_parts, \
+		.prepare = detail_prepare, .decode = detail_decode \
+	}
+
+typedef int (*up_turn_fn)(const struct jv *item, struct turn *, void *ctx);
+int up_decode_turns(struct arena *, const struct jv *o, const char *key,
+    const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
+    struct detail *d);
 
 /* A cost: amount / divisor (its magnitude when negative), the currency
  * upper-cased; -1 unless amount is a number and the currency three

@@ -286,3 +286,80 @@ up_turn_text(const struct jv *o, const char *key, const char **text)
 		*text = "";
 	return 0;
 }
+
+int
+up_decode_turns(struct arena *a, const struct jv *o, const char *key,
+    const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
+    struct detail *d)
+{
+	const struct jv *t = jv_get(o, key), *it;
+	const char *role;
+	size_t i;
+
+	if (jv_is_null(t))
+		return 0;
+	if (jv_type(t) != J_ARR || up_turns_alloc(a, d, jv_len(t)) < 0)
+		return -1;
+	for (i = 0; i < jv_len(t); i++) {
+		struct turn *tu = &d->turns[i];
+		it = jv_item(t, i);
+		if (jv_type(it) != J_OBJ ||
+		    up_field_str(it, "role", &role) < 0 ||
+		    up_turn_text(it, "content", &tu->text) < 0)
+			return -1;
+		tu->role = up_role(roles, nroles, role);
+		if (fn != NULL && fn(it, tu, ctx) < 0)
+			return -1;
+	}
+	d->nturns = i;
+	return 0;
+}
+
+enum cn_err
+up_detail_record(const struct detail_req *rq, struct arena *a,
+    const struct jv *o, up_record_fn fn, struct detail *d, char *err,
+    size_t errsize)
+{
+	const char *why = "";
+	struct fetch f;
+	struct plan p;
+	struct query q;
+
+	up_detail_fetch(rq, &f, &p, &q);
+	if (fn(&f, a, o, &d->call, &why) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
+	return CN_OK;
+}
+
+enum cn_err
+up_detail_get_bearer(const struct detail_req *rq, struct arena *a,
+    struct upreq *r, const char *prefix, const char *suffix)
+{
+	enum cn_err e = up_detail_get(rq, a, r, prefix, suffix);
+
+	return e != CN_OK ? e : up_bearer(a, r, rq->pc->api_key);
+}
+
+enum cn_err
+up_detail_prepare_bearer(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	(void)part;
+	return up_detail_get_bearer(rq, a, r, rq->pc->driver->detail->path, "");
+}
+
+const char *const up_detail_call_part[1] = { "call" };
+
+enum cn_err
+up_detail_bare_call(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, up_record_fn fn, struct detail *d, const struct jv **root,
+    char *err, size_t errsize)
+{
+	bool absent;
+	enum cn_err e;
+
+	e = up_detail_part(resp, 0, a, d, root, &absent, err, errsize);
+	if (e != CN_OK)
+		return e;
+	return up_detail_record(rq, a, *root, fn, d, err, errsize);
+}

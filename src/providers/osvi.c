@@ -246,31 +246,6 @@ envelope_data(const struct jv *root)
 	                                              : NULL;
 }
 
-static int
-detail_turns(struct arena *a, const struct jv *data, struct detail *d)
-{
-	const struct jv *t = jv_get(data, "transcript"), *it;
-	const char *role;
-	size_t i;
-
-	if (jv_is_null(t))
-		return 0;
-	if (jv_type(t) != J_ARR || up_turns_alloc(a, d, jv_len(t)) < 0)
-		return -1;
-	for (i = 0; i < jv_len(t); i++) {
-		struct turn *tu = &d->turns[i];
-		it = jv_item(t, i);
-		if (jv_type(it) != J_OBJ ||
-		    up_field_str(it, "role", &role) < 0 ||
-		    up_turn_text(it, "content", &tu->text) < 0)
-			return -1;
-		tu->role = up_role(roles, UP_NELEM(roles), role);
-		tu->offset_ms.set = false;
-	}
-	d->nturns = i;
-	return 0;
-}
-
 static enum cn_err
 detail_recording(const struct detail_req *rq, const struct jv *data,
     struct detail *d, char *err, size_t errsize)
@@ -297,9 +272,6 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 {
 	const struct jv *root[3], *data;
 	const char *why = "";
-	struct fetch f;
-	struct plan p;
-	struct query q;
 	bool absent[3];
 	enum cn_err e;
 	size_t i;
@@ -316,20 +288,19 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 		d->err_part = PART_CALL;
 		return up_bad(err, errsize, "the call is not success and data");
 	}
-	up_detail_fetch(rq, &f, &p, &q);
-	if (record(&f, a, data, &d->call, &why) < 0)
-		return arena_failed(a) ? CN_INTERNAL
-		                       : up_bad(err, errsize, "%s", why);
-	if (up_field_text(data, "summary", &d->summary) < 0)
-		return up_bad(err, errsize, "summary is not a string");
+	if ((e = up_detail_record(rq, a, data, record, d, err, errsize)) !=
+	    CN_OK)
+		return e;
+	if (up_unpack(a, data, &why, "summary:t", &d->summary) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
 	d->err_part = PART_TRANSCRIPT;
 	if (!absent[PART_TRANSCRIPT]) {
 		data = envelope_data(root[PART_TRANSCRIPT]);
-		if (data == NULL || detail_turns(a, data, d) < 0)
-			return arena_failed(a)
-			    ? CN_INTERNAL
-			    : up_bad(err, errsize,
-			          "the transcript is not success and turns");
+		if (data == NULL ||
+		    up_decode_turns(a, data, "transcript", roles,
+		        UP_NELEM(roles), NULL, NULL, d) < 0)
+			return up_bad_unless_oom(a, err, errsize,
+			    "the transcript is not success and turns");
 	}
 	d->err_part = PART_RECORDING;
 	if (!absent[PART_RECORDING]) {
@@ -344,12 +315,7 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	return CN_OK;
 }
 
-static const struct detail_driver detail = {
-	.nparts = 3,
-	.parts = detail_parts,
-	.prepare = detail_prepare,
-	.decode = detail_decode,
-};
+static const struct detail_driver detail = UP_DETAIL(3);
 
 const struct driver drv_osvi = {
 	UP_DRIVER("osvi", PAGING_PAGE1, 100, DESC_BIT),

@@ -453,3 +453,21 @@ up_url_time(struct buf *b, const char *name, int64_t ms)
 	if (time_format_ms(ms, ts, sizeof(ts)) > 0)
 		up_url_param(b, name, ts);
 }
+
+enum cn_err
+up_get_bearer(
+    struct arena *a, struct upreq *r, struct buf *url, const char *key)
+{
+	enum cn_err e = up_get(a, r, url);
+
+	return e != CN_OK ? e : up_bearer(a, r, key);
+}
+
+enum cn_err
+up_post_bearer(struct arena *a, struct upreq *r, const struct provider_conf *pc,
+    const char *path, struct buf *body)
+{
+	enum cn_err e = up_post(a, r, pc, path, body);
+
+	return e != CN_OK ? e : up_bearer(a, r, pc->api_key);
+}

@@ -201,7 +201,6 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
 	unsigned pushed = f->plan->pushed;
 	bool first = true;
-	enum cn_err e;
 	struct buf b;
 
 	buf_init(&b, BODY_MAX);
@@ -216,9 +215,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		buf_addc(&b, '}');
 	}
 	buf_addc(&b, '}');
-	if ((e = up_post(a, r, f->pc, "/v3/list-calls", &b)) != CN_OK)
-		return e;
-	return up_bearer(a, r, f->pc->api_key);
+	return up_post_bearer(a, r, f->pc, "/v3/list-calls", &b);
 }
 
 static int

@@ -67,7 +67,6 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
 	const struct query *q = f->q;
 	unsigned pushed = f->plan->pushed;
-	enum cn_err e;
 	const char *w;
 	char day[16];
 	struct buf b;
@@ -85,9 +84,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		up_url_param(&b, "date_to", day);
 	if ((pushed & FBIT(F_PHONE)) && q->phones.n == 1)
 		up_url_param(&b, "search", q->phones.v[0]);
-	if ((e = up_get(a, r, &b)) != CN_OK)
-		return e;
-	return up_bearer(a, r, f->pc->api_key);
+	return up_get_bearer(a, r, &b, f->pc->api_key);
 }
 
 /* Fills c from one list item. */

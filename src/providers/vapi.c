@@ -145,7 +145,6 @@ static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
 	struct bound bd;
-	enum cn_err e;
 	struct buf b;
 
 	/* the token comes from a sealed cursor: only ours parse */
@@ -165,9 +164,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		up_url_time(&b, "createdAtLt", f->before.v);
 	if (bd.set)
 		up_url_time(&b, "createdAtLe", bd.ms);
-	if ((e = up_get(a, r, &b)) != CN_OK)
-		return e;
-	return up_bearer(a, r, f->pc->api_key);
+	return up_get_bearer(a, r, &b, f->pc->api_key);
 }
 
 static int

@@ -54,7 +54,6 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
 	const struct query *q = f->q;
 	unsigned pushed = f->plan->pushed;
-	enum cn_err e;
 	struct buf b;
 	size_t i;
 
@@ -73,9 +72,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		time_param(&b, "start_time_after", q->started_after - 1);
 	if (pushed & FBIT(F_STARTED_BEFORE))
 		time_param(&b, "start_time_before", q->started_before);
-	if ((e = up_get(a, r, &b)) != CN_OK)
-		return e;
-	return up_bearer(a, r, f->pc->api_key);
+	return up_get_bearer(a, r, &b, f->pc->api_key);
 }
 
 /* messages[].content joined by newlines; "" when there are none. */
@@ -182,24 +179,10 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 
 /* ---- one call in full: GET /v1/calls/{call_id} ---- */
 
-static const char *const detail_parts[] = { "call" };
-
 static const struct up_role roles[] = {
 	{ "agent", "agent" },
 	{ "user", "user" },
 };
-
-static enum cn_err
-detail_prepare(
-    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
-{
-	enum cn_err e;
-
-	(void)part;
-	if ((e = up_detail_get(rq, a, r, "/v1/calls/", "")) != CN_OK)
-		return e;
-	return up_bearer(a, r, rq->pc->api_key);
-}
 
 /*
  * A message's content may open with its timing, "(12.3s - 15.8s) Hi":
@@ -231,26 +214,11 @@ timed_content(const char *content, struct turn *t)
 }
 
 static int
-detail_turns(struct arena *a, const struct jv *o, struct detail *d)
+turn_timing(const struct jv *it, struct turn *tu, void *ctx)
 {
-	const struct jv *m = jv_get(o, "messages"), *it;
-	const char *role, *content;
-	size_t i;
-
-	if (jv_is_null(m))
-		return 0;
-	if (jv_type(m) != J_ARR || up_turns_alloc(a, d, jv_len(m)) < 0)
-		return -1;
-	for (i = 0; i < jv_len(m); i++) {
-		it = jv_item(m, i);
-		if (jv_type(it) != J_OBJ ||
-		    up_field_str(it, "role", &role) < 0 ||
-		    up_turn_text(it, "content", &content) < 0)
-			return -1;
-		d->turns[i].role = up_role(roles, UP_NELEM(roles), role);
-		timed_content(content, &d->turns[i]);
-	}
-	d->nturns = i;
+	(void)it;
+	(void)ctx;
+	timed_content(tu->text, tu);
 	return 0;
 }
 
@@ -259,37 +227,23 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
     struct arena *a, struct detail *d, char *err, size_t errsize)
 {
 	const struct jv *root;
-	struct fetch f;
-	struct plan p;
-	struct query q;
-	const char *why = "";
-	bool absent;
 	enum cn_err e;
 
-	e = up_detail_part(resp, 0, a, d, &root, &absent, err, errsize);
+	e = up_detail_bare_call(rq, resp, a, record, d, &root, err, errsize);
 	if (e != CN_OK)
 		return e;
-	up_detail_fetch(rq, &f, &p, &q);
-	if (record(&f, a, root, &d->call, &why) < 0)
-		return arena_failed(a) ? CN_INTERNAL
-		                       : up_bad(err, errsize, "%s", why);
 	if (up_field_str(root, "recorded_call_audio_url", &d->recording_url) <
 	    0)
 		return up_bad(
 		    err, errsize, "recorded_call_audio_url is not a string");
-	if (detail_turns(a, root, d) < 0)
-		return arena_failed(a)
-		    ? CN_INTERNAL
-		    : up_bad(err, errsize, "messages are not role and content");
+	if (up_decode_turns(a, root, "messages", roles, UP_NELEM(roles),
+	        turn_timing, NULL, d) < 0)
+		return up_bad_unless_oom(
+		    a, err, errsize, "messages are not role and content");
 	return CN_OK;
 }
 
-static const struct detail_driver detail = {
-	.nparts = 1,
-	.parts = detail_parts,
-	.prepare = detail_prepare,
-	.decode = detail_decode,
-};
+static const struct detail_driver detail = UP_DETAIL_BEARER_GET("/v1/calls/");
 
 const struct driver drv_verbex = {
 	UP_DRIVER("verbex", PAGING_TOKEN, 1000, DESC_BIT | ASC_BIT),

@@ -79,7 +79,6 @@ criteria(const struct query *q, unsigned pushed, struct buf *b)
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
-	enum cn_err e;
 	struct buf b;
 
 	buf_init(&b, BODY_MAX);
@@ -94,9 +93,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		buf_json_cstr(&b, f->pos.token);
 	}
 	buf_addc(&b, '}');
-	if ((e = up_post(a, r, f->pc, "/functions/v1/call-list", &b)) != CN_OK)
-		return e;
-	return up_bearer(a, r, f->pc->api_key);
+	return up_post_bearer(a, r, f->pc, "/functions/v1/call-list", &b);
 }
 
 static int
@@ -157,8 +154,6 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 
 /* ---- one call in full: GET /functions/v1/call-get/{call_id} ---- */
 
-static const char *const detail_parts[] = { "call" };
-
 static const struct up_role roles[] = {
 	{ "agent", "agent" },
 	{ "caller", "user" },
@@ -166,48 +161,16 @@ static const struct up_role roles[] = {
 	{ "system", "system" },
 };
 
-static enum cn_err
-detail_prepare(
-    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
-{
-	enum cn_err e;
-
-	(void)part;
-	e = up_detail_get(rq, a, r, "/functions/v1/call-get/", "");
-	if (e != CN_OK)
-		return e;
-	return up_bearer(a, r, rq->pc->api_key);
-}
-
 /* transcript[]: an entry that invokes a function, or carries its
  * result, is the tool's turn whatever its role says. */
 static int
-detail_turns(struct arena *a, const struct jv *o, struct detail *d)
+turn_extra(const struct jv *it, struct turn *tu, void *ctx)
 {
-	const struct jv *t = jv_get(o, "transcript"), *it;
-	const char *role;
-	size_t i;
-
-	if (jv_is_null(t))
-		return 0;
-	if (jv_type(t) != J_ARR || up_turns_alloc(a, d, jv_len(t)) < 0)
-		return -1;
-	for (i = 0; i < jv_len(t); i++) {
-		struct turn *tu = &d->turns[i];
-		it = jv_item(t, i);
-		if (jv_type(it) != J_OBJ ||
-		    up_field_str(it, "role", &role) < 0 ||
-		    up_turn_text(it, "content", &tu->text) < 0 ||
-		    up_offset_ms(jv_get(it, "timestamp_ms"), &tu->offset_ms) <
-		        0)
-			return -1;
-		tu->role = up_role(roles, UP_NELEM(roles), role);
-		if (!jv_is_null(jv_get(it, "function_invocation")) ||
-		    !jv_is_null(jv_get(it, "function_result")))
-			tu->role = "tool";
-	}
-	d->nturns = i;
-	return 0;
+	(void)ctx;
+	if (!jv_is_null(jv_get(it, "function_invocation")) ||
+	    !jv_is_null(jv_get(it, "function_result")))
+		tu->role = "tool";
+	return up_offset_ms(jv_get(it, "timestamp_ms"), &tu->offset_ms);
 }
 
 static enum cn_err
@@ -215,47 +178,33 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
     struct arena *a, struct detail *d, char *err, size_t errsize)
 {
 	const struct jv *root, *cost;
-	const char *currency, *why = "";
-	struct fetch f;
-	struct plan p;
-	struct query q;
-	bool absent;
+	const char *currency;
 	enum cn_err e;
 
-	e = up_detail_part(resp, 0, a, d, &root, &absent, err, errsize);
+	e = up_detail_bare_call(rq, resp, a, record, d, &root, err, errsize);
 	if (e != CN_OK)
 		return e;
-	up_detail_fetch(rq, &f, &p, &q);
-	if (record(&f, a, root, &d->call, &why) < 0)
-		return arena_failed(a) ? CN_INTERNAL
-		                       : up_bad(err, errsize, "%s", why);
 	if (up_field_str(root, "recording_url", &d->recording_url) < 0 ||
 	    up_field_text(root, "summary", &d->summary) < 0)
 		return up_bad(
 		    err, errsize, "recording_url or summary is not a string");
-	if (detail_turns(a, root, d) < 0)
-		return arena_failed(a) ? CN_INTERNAL
-		                       : up_bad(err, errsize,
-		                             "transcript entries are not role, "
-		                             "content and timestamp_ms");
+	if (up_decode_turns(a, root, "transcript", roles, UP_NELEM(roles),
+	        turn_extra, NULL, d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "transcript entries are not role, "
+		    "content and timestamp_ms");
 	if (up_field_obj(root, "call_cost", &cost) < 0 ||
 	    (cost != NULL &&
 	        (up_field_str(cost, "currency", &currency) < 0 ||
 	            up_cost(a, d, jv_get(cost, "combined_cost"), 1, currency) <
 	                0)))
-		return arena_failed(a)
-		    ? CN_INTERNAL
-		    : up_bad(err, errsize,
-		          "call_cost is not a combined_cost and a currency");
+		return up_bad_unless_oom(a, err, errsize,
+		    "call_cost is not a combined_cost and a currency");
 	return CN_OK;
 }
 
-static const struct detail_driver detail = {
-	.nparts = 1,
-	.parts = detail_parts,
-	.prepare = detail_prepare,
-	.decode = detail_decode,
-};
+static const struct detail_driver detail =
+    UP_DETAIL_BEARER_GET("/functions/v1/call-get/");
 
 const struct driver drv_voicy = {
 	UP_DRIVER("voicy", PAGING_KEYSET, 1000, DESC_BIT | ASC_BIT),

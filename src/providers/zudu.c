@@ -283,40 +283,17 @@ word_offset(const struct jv *ws, const struct call *c, struct opt_i64 *ms)
 }
 
 static int
-detail_turns(struct arena *a, const struct jv *o, struct detail *d)
+turn_offset(const struct jv *it, struct turn *tu, void *call)
 {
-	const struct jv *t = jv_get(o, "transcript_object"), *it;
-	const char *role;
-	size_t i;
-
-	if (jv_is_null(t))
-		return 0;
-	if (jv_type(t) != J_ARR || up_turns_alloc(a, d, jv_len(t)) < 0)
-		return -1;
-	for (i = 0; i < jv_len(t); i++) {
-		struct turn *tu = &d->turns[i];
-		it = jv_item(t, i);
-		if (jv_type(it) != J_OBJ ||
-		    up_field_str(it, "role", &role) < 0 ||
-		    up_turn_text(it, "content", &tu->text) < 0 ||
-		    word_offset(jv_get(it, "words"), &d->call, &tu->offset_ms) <
-		        0)
-			return -1;
-		tu->role = up_role(roles, UP_NELEM(roles), role);
-	}
-	d->nturns = i;
-	return 0;
+	return word_offset(jv_get(it, "words"), call, &tu->offset_ms);
 }
 
 static enum cn_err
 detail_decode(const struct detail_req *rq, const struct upresp *resp,
     struct arena *a, struct detail *d, char *err, size_t errsize)
 {
-	const struct jv *root, *data, *analysis, *cost;
+	const struct jv *root, *data, *cost;
 	const char *st, *why = "";
-	struct fetch f;
-	struct plan p;
-	struct query q;
 	bool absent;
 	enum cn_err e;
 
@@ -329,40 +306,29 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	data = jv_get(root, "data");
 	if (jv_type(data) != J_OBJ)
 		return up_bad(err, errsize, "data is missing or not an object");
-	up_detail_fetch(rq, &f, &p, &q);
-	if (record(&f, a, data, &d->call, &why) < 0)
-		return arena_failed(a) ? CN_INTERNAL
-		                       : up_bad(err, errsize, "%s", why);
-	if (up_field_str(data, "recording_url", &d->recording_url) < 0)
-		return up_bad(err, errsize, "recording_url is not a string");
-	if (up_field_obj(data, "call_analysis", &analysis) < 0 ||
-	    (analysis != NULL &&
-	        up_field_text(analysis, "call_summary", &d->summary) < 0))
-		return up_bad(err, errsize, "bad call_analysis.call_summary");
-	if (detail_turns(a, data, d) < 0)
-		return arena_failed(a)
-		    ? CN_INTERNAL
-		    : up_bad(err, errsize,
-		          "transcript_object entries are not "
-		          "role, content and words");
+	if ((e = up_detail_record(rq, a, data, record, d, err, errsize)) !=
+	    CN_OK)
+		return e;
+	if (up_unpack(a, data, &why,
+	        "recording_url:s call_analysis.call_summary:t",
+	        &d->recording_url, &d->summary) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
+	if (up_decode_turns(a, data, "transcript_object", roles,
+	        UP_NELEM(roles), turn_offset, &d->call, d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "transcript_object entries are not "
+		    "role, content and words");
 	/* combined_cost in dollars: the documentation's example prices
 	 * (0.02 a minute) are dollar amounts, not Retell's cents */
 	if (up_field_obj(data, "call_cost", &cost) < 0 ||
 	    (cost != NULL &&
 	        up_cost(a, d, jv_get(cost, "combined_cost"), 1, "USD") < 0))
-		return arena_failed(a)
-		    ? CN_INTERNAL
-		    : up_bad(err, errsize,
-		          "call_cost.combined_cost is not a number");
+		return up_bad_unless_oom(
+		    a, err, errsize, "call_cost.combined_cost is not a number");
 	return CN_OK;
 }
 
-static const struct detail_driver detail = {
-	.nparts = 1,
-	.parts = detail_parts,
-	.prepare = detail_prepare,
-	.decode = detail_decode,
-};
+static const struct detail_driver detail = UP_DETAIL(1);
 
 const struct driver drv_zudu = {
 	UP_DRIVER("zudu", PAGING_PAGE0, 100, DESC_BIT | ASC_BIT),

@@ -1,5 +1,5 @@
 // docs/openapi.yaml against the real binary: every route, method and
-// problem code of SPEC 3-5 is asked for here, so the validation hook in
+// problem code of the API is asked for here, so the validation hook in
 // tests/lib/contract.mjs (run on every response) sees each of them at
 // least once, whatever the other test files do.  The hook fails the test
 // on any mismatch; these tests add the checks that need the request.

@@ -1,6 +1,6 @@
 // Hostile providers, failing memory and signals (docs/hardening.md).
 //
-// Every fault the simulator can inject ends in its SPEC 5 error within
+// Every fault the simulator can inject ends in its documented error within
 // request_timeout_ms; 1,000 requests through a representative mix of
 // faults leak no file descriptor and leave VmRSS flat; every allocation
 // of a representative /calls request is failed in turn (CALLNORM_FAIL_ALLOC)
@@ -103,7 +103,7 @@ function checkProblem(r, status, code, provider, providerStatus, what) {
   if (status === 429) assert.match(r.headers['retry-after'] || '', /^\d+$/, what);
 }
 
-test('every simulator fault ends in its SPEC 5 error within the deadline, leaking no fd', async () => {
+test('every simulator fault ends in its documented error within the deadline, leaking no fd', async () => {
   const pid = server.child.pid;
   await sim.reset();
   await server.request(HEALTHY); // warm: every provider's connection

@@ -2,7 +2,7 @@
 // received was validated against docs/openapi.yaml by tests/lib/contract.mjs;
 // this checks, from the counts those processes wrote, that the validation
 // covered enough: many responses, every route with GET and HEAD, 405 and
-// 404, and every problem code of SPEC 5 that a test can provoke.
+// 404, and every problem code of the API that a test can provoke.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

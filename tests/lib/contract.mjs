@@ -144,7 +144,7 @@ export function validateResponse(method, url, res) {
   const media = ct.split(';')[0].trim().toLowerCase();
   const content = resp.content || {};
   if (!content[media]) problems.push(`content type ${JSON.stringify(ct)} is not one of ${Object.keys(content).join(', ')}`);
-  if (media === 'application/json' && !/;\s*charset=utf-8\b/i.test(ct)) problems.push('application/json without charset=utf-8 (SPEC 3)');
+  if (media === 'application/json' && !/;\s*charset=utf-8\b/i.test(ct)) problems.push('application/json without charset=utf-8 (docs/api.md)');
   let code = '';
   let body;
   if (method === 'HEAD') {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { json } from './callnorm.mjs';
 import { toQueryString, STATUSES } from './oracle.mjs';
 
-// Every record of every provider of the simulator, with the SPEC 4.3
+// Every record of every provider of the simulator, with the call record
 // record the simulator derived independently, and each provider's agents.
 export async function loadRecords(sim) {
   const prov = await sim.control('providers');

@@ -1,4 +1,4 @@
-// Data set: determinism, expected records (SPEC 4.3), status table coverage,
+// Data set: determinism, expected records, status table coverage,
 // shared instants, and an independent re-derivation of every expected
 // record from its native record.
 
@@ -18,7 +18,7 @@ after(async () => {
   await sim.stop();
 });
 
-const SPEC_KEYS = [
+const RECORD_KEYS = [
   'id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from',
   'to', 'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata', '_transcript',
 ];
@@ -43,12 +43,12 @@ test('determinism: same seed and size give identical bytes; another seed differs
   }
 });
 
-test('expected records carry every SPEC 4.3 key with valid values', () => {
+test('expected records carry every record key with valid values', () => {
   for (const k of KINDS) {
     assert.equal(ds[k].length, 50);
     const seen = new Set();
     for (const { native, expected: e } of ds[k]) {
-      assert.deepEqual(Object.keys(e), SPEC_KEYS, k);
+      assert.deepEqual(Object.keys(e), RECORD_KEYS, k);
       assert.equal(e.provider, k);
       assert.equal(e.provider_kind, k);
       assert.equal(e.native_id, nativeId(k, native));
@@ -75,7 +75,7 @@ test('expected records carry every SPEC 4.3 key with valid values', () => {
   }
 });
 
-// ---- independent normalizer (SPEC 4.3), from the native record only ----
+// ---- independent normalizer, from the native record only ----
 
 const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const n = (v) => (typeof v === 'string' ? v.toLowerCase().replace(/-/g, '_') : v);
@@ -203,7 +203,7 @@ function normalize(kind, x) {
     e.duration_ms = x.call_duration;
     e.metadata = x.metadata || {};
   } else if (kind === 'bland') {
-    // SPEC 7's row-ordered table over queue_status/completed/answered_by/error_message
+    // the row-ordered status table over queue_status/completed/answered_by/error_message
     const q = n(x.queue_status);
     if (q === 'canceled') [e.status, e.end_reason] = ['canceled', null];
     else if (x.completed === true && n(x.answered_by) === 'voicemail') [e.status, e.end_reason] = ['voicemail', 'voicemail'];
@@ -269,7 +269,7 @@ test('every expected record matches an independent normalization of its native r
   }
 });
 
-test('the SPEC status table: every provider value occurs in a 50-record data set', () => {
+test('the status table: every provider value occurs in a 50-record data set', () => {
   const has = (k, pred) => ds[k].some((r) => pred(r.native, r.expected));
   const verbexReasons = [
     'user_ended_call', 'agent_ended_call', 'call_transferred', 'voicemail_detected', 'inactivity_timeout', 'answering_machine_detected',

@@ -1,7 +1,7 @@
 /*
  * Data-driven driver tests: every tests/data/adapters/<kind>/<case>.json
  * describes a unified query, what the driver must send upstream, an
- * upstream answer, and the records (SPEC 4.3) or error it must produce.
+ * upstream answer, and the records or error it must produce.
  * Expectations are compared as JSON values with json-c, the reference
  * parser, independent of our own.
  */

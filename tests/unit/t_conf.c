@@ -1,4 +1,4 @@
-/* SPEC 2: the configuration file, its errors and its secrets. */
+/* The configuration file, its errors and its secrets. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

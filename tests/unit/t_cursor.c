@@ -1,4 +1,4 @@
-/* SPEC 4.5: sealing, tampering, binding, expiry, size. */
+/* The cursor: sealing, tampering, binding, expiry, size. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* SPEC 5: problem details, codes, statuses, request ids. */
+/* Problem details, codes, statuses, request ids. */
 #include <string.h>
 
 #include <json-c/json.h>

@@ -1,4 +1,4 @@
-/* SPEC 4.1: one test per parameter rule. */
+/* GET /calls parameters: one test per rule. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
