@@ -286,7 +286,7 @@ test('parallel fan-out: five providers at 300 ms answer in well under 600 ms', a
   } finally { await sim.control('latency', 'POST', { ms: 0 }); }
 });
 
-test('provider failures map to the API's error codes', async () => {
+test("provider failures map to the API's error codes", async () => {
   const cases = [
     [{ mode: 'status:401', count: -1 }, 502, 'PROVIDER_AUTH_FAILED', 401],
     [{ mode: 'status:403', count: -1 }, 502, 'PROVIDER_AUTH_FAILED', 403],
