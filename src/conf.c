@@ -407,6 +407,9 @@ read_line(struct loader *ld, int line, char *text, ssize_t got)
 	}
 	if (s[strlen(s) - 1] != ']') {
 		conf_problem(ld, line, "malformed section header");
+		/* the section before it still ends here: its kept keys
+		 * are checked and released */
+		end_section(ld);
 		ld->sec = SEC_NONE;
 		ld->prov = NULL;
 		return;

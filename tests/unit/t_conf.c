@@ -153,6 +153,10 @@ main(void)
 	         "base_url = https://api.verbex.ai\napi_key = k1\n",
 	    2, "unknown key 'colour'",
 	    "an unknown key before the kind is named: its own line");
+	fails_at(PROV "colour = blue\n[provider vx]x\n", 6,
+	    "malformed section header",
+	    "a malformed header ends the section before it (its kept keys "
+	    "released)");
 	fails_at("[provider vx]\ncolour = blue\n", 1, "has no 'kind'",
 	    "a section without a kind: its kept keys are dropped");
 	fails_at(PROV "start_lag_ms = 1000\n", 1, "takes no 'start_lag_ms'",
