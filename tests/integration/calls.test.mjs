@@ -123,6 +123,35 @@ test('include=raw attaches the original record', async () => {
   assert.ok(!('raw' in plain.data[0]));
 });
 
+// Keys that name credentials, at any depth (compared case-insensitively).
+const CREDENTIAL = (k) => ['credentials', 'headers', 'access_token'].includes(k.toLowerCase()) ||
+  /secret|password|apikey|api_key|authtoken|auth_token/i.test(k);
+function credentialPaths(v, at, out) {
+  if (Array.isArray(v)) v.forEach((x, i) => credentialPaths(x, `${at}[${i}]`, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (CREDENTIAL(k)) out.push(`${at}.${k}`);
+      credentialPaths(x, `${at}.${k}`, out);
+    }
+  }
+  return out;
+}
+
+test('include=raw never carries a credential, for every kind (the simulators carry some)', async () => {
+  let native = 0;
+  for (const kind of ALL) {
+    for (const r of await sim.dataset(kind)) native += credentialPaths(r.native, kind, []).length;
+    const b = json(await server.request(`/calls?provider=${kind}&limit=1000&include=raw&include_test=true`));
+    assert.ok(b.data.length > 0, kind);
+    const bad = [];
+    for (const c of b.data) credentialPaths(c.raw, c.id, bad);
+    assert.deepEqual(bad, [], kind);
+  }
+  // web calls of verbex and retell carry an access_token, vapi's records
+  // other services' keys: the filter had something to drop
+  assert.ok(native > 0, 'the data sets carry credentials');
+});
+
 test('q on a provider without transcripts is UNSUPPORTED_FILTER naming it', async () => {
   const r = await server.request('/calls?q=refund');
   assert.equal(r.status, 400);
