@@ -30,7 +30,7 @@ const REPS = wrapped ? 20 : 1000;
 
 // Extra simulated providers, one fault each, for the repetition loop.
 const EXTRA = { vx401: 'verbex', vx404: 'verbex', vxredir: 'verbex', vxempty: 'verbex' };
-const ALL = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'retell', ...Object.keys(EXTRA)];
+const ALL = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu', 'retell', 'bland', 'vapi', 'elevenlabs', 'twilio', ...Object.keys(EXTRA)];
 
 let sim, server, config, deadPort;
 
@@ -87,6 +87,18 @@ const MATRIX = [
   ['wrong types (retell)', 'retell', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['deep nesting (retell)', 'retell', { mode: 'deep' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
   ['401 (retell)', 'retell', { mode: 'status:401' }, 502, 'PROVIDER_AUTH_FAILED', 401],
+  ['wrong types (bland)', 'bland', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['truncated body (bland)', 'bland', { mode: 'truncated' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['401 (bland)', 'bland', { mode: 'status:401' }, 502, 'PROVIDER_AUTH_FAILED', 401],
+  ['wrong types (vapi)', 'vapi', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['truncated body (vapi)', 'vapi', { mode: 'truncated' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['401 (vapi)', 'vapi', { mode: 'status:401' }, 502, 'PROVIDER_AUTH_FAILED', 401],
+  ['wrong types (elevenlabs)', 'elevenlabs', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['truncated body (elevenlabs)', 'elevenlabs', { mode: 'truncated' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['401 (elevenlabs)', 'elevenlabs', { mode: 'status:401' }, 502, 'PROVIDER_AUTH_FAILED', 401],
+  ['wrong types (twilio)', 'twilio', { mode: 'wrongtypes' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['truncated body (twilio)', 'twilio', { mode: 'truncated' }, 502, 'PROVIDER_BAD_RESPONSE', BODY],
+  ['401 (twilio)', 'twilio', { mode: 'status:401' }, 502, 'PROVIDER_AUTH_FAILED', 401],
 ];
 
 function checkProblem(r, status, code, provider, providerStatus, what) {
