@@ -40,7 +40,8 @@ describe('client examples', { skip: W.missing('nginx') || noPython() }, () => {
     ctx.want = [];
     for (const name of W.PROVIDERS) {
       for (const r of (await ctx.sim.control('GET', `/${name}/dataset`)).records) {
-        if (r.expected.status === 'completed' && r.expected.is_test !== true) ctx.want.push(r.expected.id);
+        // expected is null for what the list never shows (twilio's child legs)
+        if (r.expected?.status === 'completed' && r.expected.is_test !== true) ctx.want.push(r.expected.id);
       }
     }
     ctx.want.sort();

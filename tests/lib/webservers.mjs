@@ -23,12 +23,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KINDS } from '../../sim/store.mjs';
+import { accountSid as twilioAccountSid } from '../../sim/kinds/twilio.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const NGINX = '/usr/sbin/nginx';
 export const APACHE = '/usr/sbin/apache2';
 export const APACHE_MODULES = '/usr/lib/apache2/modules';
-export const PROVIDERS = ['verbex', 'voicy', 'talkover', 'osvi', 'zudu'];
+// one provider of every kind the simulator serves, named after it
+export const PROVIDERS = Object.keys(KINDS);
 export const CURSOR_KEY = 'deploy-test-cursor-key-0123456789abcdef';
 
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -334,6 +337,7 @@ export function writeConfig(file, { simPort, providers = PROVIDERS, access, requ
     t += `base_url = http://127.0.0.1:${simPort}/${name}\n`;
     t += `api_key = sim-${name}-key\n`;
     if (name === 'zudu') t += `api_secret = sim-${name}-secret\n`;
+    if (name === 'twilio') t += `account_sid = ${twilioAccountSid(name)}\n`;
   }
   if (access) {
     t += '\n[access]\n';
@@ -695,7 +699,7 @@ export function routeTests({ it, assert }, ctx) {
 export function callsTests({ it, assert }, ctx) {
   const get = getter(ctx);
 
-  it('GET /api/calls pages through all five simulators, following Link headers', async () => {
+  it('GET /api/calls pages through every simulator, following Link headers', async () => {
     const whole = await get('/api/calls?limit=1000');
     assert.equal(whole.status, 200, whole.text);
     assertCommonHeaders(assert, whole);
@@ -727,7 +731,8 @@ export function callsTests({ it, assert }, ctx) {
       pages++;
     }
     assert.ok(pages >= 2, 'more than one page');
-    assert.deepEqual(ids, W.data.map((c) => c.id));
+    // the walk reads past the first 1000 when there are more calls
+    assert.deepEqual(ids.slice(0, W.data.length), W.data.map((c) => c.id));
   });
 
   it('GET /api/calls applies a filter and a provider subset', async () => {
