@@ -406,6 +406,46 @@ page_write_warnings(struct buf *b, const struct query *q)
 	    "or inverted)\"]");
 }
 
+/* One provider's entry of meta.providers[]: its stream s and, when it has
+ * one, its second walk (the requests added up, the failure of either). */
+static void
+write_provider(struct buf *b, const struct walk *r, const struct stream *s)
+{
+	const struct stream *two = stream_second(r, s);
+	int requests = s->requests + (two ? two->requests : 0);
+	bool failed = s->failed || (two && two->failed);
+
+	buf_adds(b, "{\"name\":");
+	buf_json_cstr(b, s->pc->name);
+	buf_adds(b, ",\"kind\":");
+	buf_json_cstr(b, s->d->kind);
+	buf_adds(b, ",\"state\":");
+	buf_json_cstr(b, failed ? "error" : requests == 0 ? "skipped" : "ok");
+	buf_printf(b,
+	    ",\"upstream_requests\":%d,\"upstream_ms\":%lld,"
+	    "\"filters_pushed_down\":",
+	    requests,
+	    (long long)(s->upstream_ms + (two ? two->upstream_ms : 0)));
+	filter_names_json(b, s->plan.pushed);
+	buf_adds(b, ",\"filters_local\":");
+	filter_names_json(b, s->plan.local);
+	buf_adds(b, ",\"error\":");
+	if (failed && !s->failed)
+		s = two; /* the walk that failed */
+	if (s->failed) {
+		buf_adds(b, "{\"code\":");
+		buf_json_cstr(b, cn_err_code(s->err));
+		buf_adds(b, ",\"detail\":");
+		buf_json_cstr(b, s->errmsg);
+		if (s->err_status > 0)
+			buf_printf(
+			    b, ",\"provider_status\":%ld", s->err_status);
+		buf_addc(b, '}');
+	} else
+		buf_adds(b, "null");
+	buf_addc(b, '}');
+}
+
 void
 page_write(struct response *rs, const struct request *rq, const struct walk *r,
     const char *cursor, bool has_more)
@@ -458,47 +498,12 @@ page_write(struct response *rs, const struct request *rq, const struct walk *r,
 	page_write_warnings(b, r->q);
 	buf_adds(b, ",\"providers\":[");
 	for (i = 0; i < r->ns; i++) {
-		const struct stream *s = &r->s[i];
 		/* a second walk is part of its provider's entry */
-		const struct stream *two = stream_second(r, s);
-		int requests = s->requests + (two ? two->requests : 0);
-		bool failed = s->failed || (two && two->failed);
-		if (s->walk != 0)
+		if (r->s[i].walk != 0)
 			continue;
 		if (i > 0)
 			buf_addc(b, ',');
-		buf_adds(b, "{\"name\":");
-		buf_json_cstr(b, s->pc->name);
-		buf_adds(b, ",\"kind\":");
-		buf_json_cstr(b, s->d->kind);
-		buf_adds(b, ",\"state\":");
-		buf_json_cstr(b,
-		    failed              ? "error"
-		        : requests == 0 ? "skipped"
-		                        : "ok");
-		buf_printf(b,
-		    ",\"upstream_requests\":%d,\"upstream_ms\":%lld,"
-		    "\"filters_pushed_down\":",
-		    requests,
-		    (long long)(s->upstream_ms + (two ? two->upstream_ms : 0)));
-		filter_names_json(b, s->plan.pushed);
-		buf_adds(b, ",\"filters_local\":");
-		filter_names_json(b, s->plan.local);
-		buf_adds(b, ",\"error\":");
-		if (failed && !s->failed)
-			s = two; /* the walk that failed */
-		if (s->failed) {
-			buf_adds(b, "{\"code\":");
-			buf_json_cstr(b, cn_err_code(s->err));
-			buf_adds(b, ",\"detail\":");
-			buf_json_cstr(b, s->errmsg);
-			if (s->err_status > 0)
-				buf_printf(b, ",\"provider_status\":%ld",
-				    s->err_status);
-			buf_addc(b, '}');
-		} else
-			buf_adds(b, "null");
-		buf_addc(b, '}');
+		write_provider(b, r, &r->s[i]);
 	}
 	buf_adds(b, "]}}");
 	if (has_more) {
