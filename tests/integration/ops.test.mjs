@@ -182,7 +182,8 @@ test('a bare + in started_after or phone: the detail says to send %2B', () => {
     assert.equal(e.parameter, q.split('=')[0]);
     assert.match(e.detail, /%2B/);
   }
-  assert.equal(cgi(conf, '/calls?limit=1&phone=%2B15550100').status, 200);
+  // (a kind whose list has numbers: some kinds refuse phone outright)
+  assert.equal(cgi(conf, '/calls?limit=1&provider=verbex&phone=%2B15550100').status, 200);
 });
 
 test('a malformed or truncated cursor says so; a mismatch names the bound parameters', () => {
