@@ -18,18 +18,6 @@
 
 static pthread_mutex_t compile_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int
-lookup(const char *const *names, int n, const char *s, size_t len)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] != NULL && strlen(names[i]) == len &&
-		    memcmp(names[i], s, len) == 0)
-			return i;
-	return -1;
-}
-
 static void
 broken(const char *spec, const char *at, const char *why)
 {
@@ -70,13 +58,13 @@ compile(struct up_status_table *t, const char *spec, struct up_status *out,
 			end--;
 		}
 		slash = memchr(eq, '/', (size_t)(end - eq));
-		st = lookup(call_status_names, ST__MAX, eq + 1,
+		st = name_lookup(call_status_names, ST__MAX, eq + 1,
 		    (size_t)((slash ? slash : end) - eq - 1));
 		if (st < 0)
 			broken(spec, w, "unknown status");
 		e.status = (enum call_status)st;
 		if (slash != NULL) {
-			er = lookup(end_reason_names, ER__MAX, slash + 1,
+			er = name_lookup(end_reason_names, ER__MAX, slash + 1,
 			    (size_t)(end - slash - 1));
 			if (er < 0)
 				broken(spec, w, "unknown end reason");
