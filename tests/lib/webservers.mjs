@@ -626,7 +626,7 @@ export function routeTests({ it, assert }, ctx) {
     assertCommonHeaders(assert, r);
   });
 
-  it('GET /api/providers lists the five providers', async () => {
+  it('GET /api/providers lists every configured provider', async () => {
     const r = await get('/api/providers');
     assert.equal(r.status, 200, r.text);
     assertCommonHeaders(assert, r);
