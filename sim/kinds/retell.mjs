@@ -6,6 +6,8 @@ import {
   isPlainObject, parseJsonBody, isInt, normEnum,
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
+import { messageCount } from '../text.mjs';
+import { turns, seconds, halfUpMs, summary, seedOf, idSegment } from '../detail.mjs';
 
 // call_status values the list can carry, and those filter_criteria.call_status
 // accepts (the SDK's CallStatus filter has no `registered`).
@@ -430,7 +432,85 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one call: GET /v2/get-call/{call_id} ----------
+
+// The get-call answer is the call object itself: the list item plus what
+// the v3 list leaves out (transcripts, the analysis).  A call that ended
+// after some talk has a conversation; any other ended or ongoing call an
+// empty transcript_object; one that never connected (registered,
+// not_connected, error) none at all.
+const TRANSFERS = new Set(['call_transfer', 'transfer_bridged']);
+
+function talked(c) {
+  return c.st === 'ended' && c.dur >= 5000 && !(c.r && c.r.startsWith('error_'));
+}
+
+// [{role, content, u}] (u: tenths of ms from the start), or [] / null.
+// After a transfer the caller's last third is the transfer target
+// speaking: Retell's `transfer_target` role, a user to callnorm.
+function detailTurns(c, ctx) {
+  if (!talked(c)) return c.st === 'ended' || c.st === 'ongoing' ? [] : null;
+  const seed = seedOf(c);
+  const t = turns(seed, messageCount(Math.floor(c.dur / 1000)), ctx.agents[c.agent].name, c.dur);
+  if (TRANSFERS.has(c.r)) {
+    const from = Math.ceil((t.length * 2) / 3);
+    for (let k = from; k < t.length; k++) if (t[k].role === 'user') t[k].role = 'transfer_target';
+  }
+  return t;
+}
+
+export const detailRole = (role) => (role === 'transfer_target' ? 'user' : role);
+
+function detailNative(c, ctx) {
+  const o = native(c, ctx);
+  const t = detailTurns(c, ctx);
+  if (t !== null) {
+    o.transcript = t.map((x) => (x.role === 'agent' ? 'Agent: ' : 'User: ') + x.content).join('\n');
+    o.transcript_object = t.map((x) => {
+      const w = x.content.split(' ');
+      return { role: x.role, content: x.content, words: [{ word: w[0], start: seconds(x.u), end: seconds(x.u + 2500) }] };
+    });
+    o.transcript_with_tool_calls = o.transcript_object;
+  }
+  if (talked(c)) {
+    o.call_analysis = { call_summary: summary(seedOf(c)), in_voicemail: c.r === 'voicemail_reached', user_sentiment: 'Neutral', call_successful: true, custom_analysis_data: {} };
+  }
+  return o;
+}
+
+// What callnorm must answer: the list's record plus the detail's members,
+// from the generated values (combined_cost is in cents).
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  delete e._transcript;
+  const t = detailTurns(c, ctx);
+  e.transcript = t === null ? null : t.map((x) => ({ role: detailRole(x.role), text: x.content, offset_ms: halfUpMs(x.u) }));
+  e.summary = talked(c) ? summary(seedOf(c)) : null;
+  e.recording_url = c.cost !== null ? 'https://dxc03zgurdly9.cloudfront.net/' + c.nid + '/recording.wav' : null;
+  e.recording_expires_at = null;
+  e.cost = c.cost !== null ? { amount: c.cost / 100, currency: 'USD' } : null;
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/v2/get-call/') : null;
+    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+  },
+  handle(store, req, m) {
+    const ctx = store.ctx;
+    if (!bearerOk(req.headers, 'sim-' + ctx.name + '-key')) {
+      return { status: 401, body: { status: 'error', message: 'API key is missing or invalid.' } };
+    }
+    const c = store.byId.get(m.id);
+    if (!c) return { status: 404, body: { status: 'error', message: 'Call not found' } };
+    return { status: 200, body: detailNative(c, ctx) };
+  },
+  expected: expectedDetail,
+};
+
 export default {
+  detail,
   kind: 'retell',
   method: 'POST',
   path: '/v3/list-calls',

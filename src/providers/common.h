@@ -520,6 +520,21 @@ int up_decode_turns(struct arena *, const struct jv *o, const char *key,
     const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
     struct detail *d);
 
+/* The first of a transcript item's `words`: 1 with *w0 that object, 0
+ * when words is absent, null or empty, -1 when it is not an array of
+ * objects there. */
+int up_first_word(const struct jv *item, const struct jv **w0);
+/*
+ * The Retell call model's detail members of the call object o (zudu's
+ * get-call copies it): recording_url, call_analysis.call_summary, the
+ * turns of transcript_object (fn gives each offset, from its words) and
+ * call_cost.combined_cost / cost_divisor in USD; PROVIDER_BAD_RESPONSE
+ * naming the field, or CN_INTERNAL.
+ */
+enum cn_err up_detail_retell_model(struct arena *, const struct jv *o,
+    const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
+    double cost_divisor, struct detail *d, char *err, size_t errsize);
+
 /* A cost: amount / divisor (its magnitude when negative), the currency
  * upper-cased; -1 unless amount is a number and the currency three
  * ASCII letters.  A null amount or currency leaves the cost null. */

@@ -315,6 +315,48 @@ up_decode_turns(struct arena *a, const struct jv *o, const char *key,
 	return 0;
 }
 
+int
+up_first_word(const struct jv *item, const struct jv **w0)
+{
+	const struct jv *ws = jv_get(item, "words");
+
+	*w0 = NULL;
+	if (jv_is_null(ws))
+		return 0;
+	if (jv_type(ws) != J_ARR)
+		return -1;
+	if (jv_len(ws) == 0)
+		return 0;
+	*w0 = jv_item(ws, 0);
+	return jv_type(*w0) == J_OBJ ? 1 : -1;
+}
+
+enum cn_err
+up_detail_retell_model(struct arena *a, const struct jv *o,
+    const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
+    double cost_divisor, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *cost;
+	const char *why = "";
+
+	if (up_unpack(a, o, &why,
+	        "recording_url:s call_analysis.call_summary:t",
+	        &d->recording_url, &d->summary) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
+	if (up_decode_turns(
+	        a, o, "transcript_object", roles, nroles, fn, ctx, d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "transcript_object entries are not "
+		    "role, content and words");
+	if (up_field_obj(o, "call_cost", &cost) < 0 ||
+	    (cost != NULL &&
+	        up_cost(a, d, jv_get(cost, "combined_cost"), cost_divisor,
+	            "USD") < 0))
+		return up_bad_unless_oom(
+		    a, err, errsize, "call_cost.combined_cost is not a number");
+	return CN_OK;
+}
+
 enum cn_err
 up_detail_record(const struct detail_req *rq, struct arena *a,
     const struct jv *o, up_record_fn fn, struct detail *d, char *err,

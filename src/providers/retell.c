@@ -293,9 +293,55 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/* ---- one call in full: GET /v2/get-call/{call_id} ---- */
+
+/*
+ * The answer is the call object itself, with the list's members and
+ * those the v3 list leaves out.  transfer_target speaks after a transfer
+ * (the number the call was handed to): the caller's side, not the agent.
+ */
+static const struct up_role roles[] = {
+	{ "agent", "agent" },
+	{ "user", "user" },
+	{ "transfer_target", "user" },
+};
+
+/* A turn starts with its first word: seconds from the call's start. */
+static int
+turn_offset(const struct jv *it, struct turn *tu, void *ctx)
+{
+	const struct jv *w0;
+	int n;
+
+	(void)ctx;
+	tu->offset_ms.set = false;
+	if ((n = up_first_word(it, &w0)) <= 0)
+		return n;
+	return up_offset_seconds(jv_get(w0, "start"), &tu->offset_ms);
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root;
+	enum cn_err e;
+
+	if ((e = up_detail_bare_call(
+	         rq, resp, a, record, d, &root, err, errsize)) != CN_OK)
+		return e;
+	/* combined_cost is in cents (Retell's documentation) */
+	return up_detail_retell_model(a, root, roles, UP_NELEM(roles),
+	    turn_offset, NULL, 100, d, err, errsize);
+}
+
+static const struct detail_driver detail =
+    UP_DETAIL_BEARER_GET("/v2/get-call/");
+
 const struct driver drv_retell = {
 	UP_DRIVER("retell", PAGING_TOKEN, 1000, DESC_BIT | ASC_BIT),
 	.can_push = FBIT(F_STATUS) | FBIT(F_DIRECTION) | FBIT(F_TYPE) |
 	    FBIT(F_AGENT) | UP_F_TIME | UP_F_DURATION,
 	.can_check = UP_F_RECORD | FBIT(F_AGENT),
+	.detail = &detail,
 };

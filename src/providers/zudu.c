@@ -257,43 +257,32 @@ detail_prepare(
 #define START_IS_INSTANT 1000000000LL
 
 static int
-word_offset(const struct jv *ws, const struct call *c, struct opt_i64 *ms)
+turn_offset(const struct jv *it, struct turn *tu, void *call)
 {
+	const struct call *c = call;
 	const struct jv *w0;
 	int64_t at;
+	int n;
 
-	ms->set = false;
-	if (jv_is_null(ws))
-		return 0;
-	if (jv_type(ws) != J_ARR)
-		return -1;
-	if (jv_len(ws) == 0)
-		return 0;
-	w0 = jv_item(ws, 0);
-	if (jv_type(w0) != J_OBJ)
-		return -1;
+	tu->offset_ms.set = false;
+	if ((n = up_first_word(it, &w0)) <= 0)
+		return n;
 	if (jv_int(jv_get(w0, "start"), &at) == 0 && at >= START_IS_INSTANT) {
 		if (c->started_at.set && at >= c->started_at.v) {
-			ms->v = at - c->started_at.v;
-			ms->set = true;
+			tu->offset_ms.v = at - c->started_at.v;
+			tu->offset_ms.set = true;
 		}
 		return 0;
 	}
-	return up_offset_seconds(jv_get(w0, "start"), ms);
-}
-
-static int
-turn_offset(const struct jv *it, struct turn *tu, void *call)
-{
-	return word_offset(jv_get(it, "words"), call, &tu->offset_ms);
+	return up_offset_seconds(jv_get(w0, "start"), &tu->offset_ms);
 }
 
 static enum cn_err
 detail_decode(const struct detail_req *rq, const struct upresp *resp,
     struct arena *a, struct detail *d, char *err, size_t errsize)
 {
-	const struct jv *root, *data, *cost;
-	const char *st, *why = "";
+	const struct jv *root, *data;
+	const char *st;
 	bool absent;
 	enum cn_err e;
 
@@ -309,23 +298,10 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	if ((e = up_detail_record(rq, a, data, record, d, err, errsize)) !=
 	    CN_OK)
 		return e;
-	if (up_unpack(a, data, &why,
-	        "recording_url:s call_analysis.call_summary:t",
-	        &d->recording_url, &d->summary) < 0)
-		return up_bad_unless_oom(a, err, errsize, "%s", why);
-	if (up_decode_turns(a, data, "transcript_object", roles,
-	        UP_NELEM(roles), turn_offset, &d->call, d) < 0)
-		return up_bad_unless_oom(a, err, errsize,
-		    "transcript_object entries are not "
-		    "role, content and words");
 	/* combined_cost in dollars: the documentation's example prices
 	 * (0.02 a minute) are dollar amounts, not Retell's cents */
-	if (up_field_obj(data, "call_cost", &cost) < 0 ||
-	    (cost != NULL &&
-	        up_cost(a, d, jv_get(cost, "combined_cost"), 1, "USD") < 0))
-		return up_bad_unless_oom(
-		    a, err, errsize, "call_cost.combined_cost is not a number");
-	return CN_OK;
+	return up_detail_retell_model(a, data, roles, UP_NELEM(roles),
+	    turn_offset, &d->call, 1, d, err, errsize);
 }
 
 static const struct detail_driver detail = UP_DETAIL(1);

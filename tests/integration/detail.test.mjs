@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as C from '../lib/callnorm.mjs';
 
-const KINDS = ['verbex', 'voicy', 'osvi', 'zudu'];
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
@@ -61,6 +61,46 @@ describe('GET /calls/{id}', () => {
       assert.equal(h.headers['cache-control'], 'private, no-store');
     });
   }
+
+  it('retell: transfer_target turns are the user, cents are dollars, no talk is [] and no connection null', async () => {
+    const recs = await sim.dataset('retell');
+    const pick = (f) => {
+      const r = recs.find((x) => f(x.native));
+      assert.ok(r, 'the simulator has such a call');
+      return r;
+    };
+    const full = async (nid) => {
+      const r = await detail(srv, 'retell:' + nid, '?include=raw');
+      assert.equal(r.status, 200, r.text);
+      return C.json(r).data;
+    };
+    // a transferred call: the transfer target speaks, and is a user
+    const tr = pick((n) => n.call_status === 'ended' && ['call_transfer', 'transfer_bridged'].includes(n.disconnection_reason) && n.duration_ms >= 60000);
+    const d = await full(tr.native.call_id);
+    const turns = d.raw.call.transcript_object;
+    assert.ok(turns.some((t) => t.role === 'transfer_target'), 'the answer has transfer_target turns');
+    assert.equal(d.transcript.length, turns.length);
+    turns.forEach((t, i) => {
+      assert.equal(d.transcript[i].role, t.role === 'agent' ? 'agent' : 'user', `turn ${i} (${t.role})`);
+      assert.equal(d.transcript[i].text, t.content);
+      assert.ok(Math.abs(d.transcript[i].offset_ms - t.words[0].start * 1000) <= 0.5, `turn ${i} offset`);
+    });
+    // combined_cost is in cents
+    assert.deepEqual(d.cost, { amount: d.raw.call.call_cost.combined_cost / 100, currency: 'USD' });
+    assert.equal(d.summary, d.raw.call.call_analysis.call_summary);
+    // a live call has an empty transcript; one never connected has none
+    const live = await full(pick((n) => n.call_status === 'ongoing').native.call_id);
+    assert.deepEqual([live.transcript, live.summary, live.cost, live.recording_url], [[], null, null, null]);
+    for (const st of ['registered', 'not_connected', 'error']) {
+      const none = await full(pick((n) => n.call_status === st).native.call_id);
+      assert.equal(none.transcript, null, st);
+      assert.equal(none.raw.call.transcript_object, undefined, st);
+    }
+    // a web call's access_token stays out of raw
+    const web = await full(pick((n) => n.call_type === 'web_call' && n.access_token).native.call_id);
+    assert.equal(web.raw.call.access_token, undefined);
+    assert.equal(web.raw.call.call_type, 'web_call');
+  });
 
   it('other methods are 405 with Allow, still private', async () => {
     for (const method of ['POST', 'DELETE']) {

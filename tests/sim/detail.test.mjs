@@ -21,8 +21,9 @@ const PATHS = {
   voicy: (id) => `/voicy/functions/v1/call-get/${encodeURIComponent(id)}`,
   osvi: (id, part = '') => `/osvi/v1/call/${encodeURIComponent(id)}${part}`,
   zudu: (id) => `/zudu/api/calls/${encodeURIComponent(id)}`,
+  retell: (id) => `/retell/v2/get-call/${encodeURIComponent(id)}`,
 };
-const NATIVE_ID = { verbex: '_id', voicy: 'call_id', osvi: 'call_id', zudu: 'call_id' };
+const NATIVE_ID = { verbex: '_id', voicy: 'call_id', osvi: 'call_id', zudu: 'call_id', retell: 'call_id' };
 const get = (kind, p, opts = {}) => sim.request('GET', p, { headers: opts.noAuth ? {} : sim.providers[kind].auth });
 const expectedOf = async (kind, id) => (await sim.control('GET', `/${kind}/detail?id=${encodeURIComponent(id)}`)).expected;
 
@@ -94,6 +95,32 @@ test("each kind's transcript shape, and the expected turns read from it", async 
     b.transcript_object.forEach((t, i) => assert.equal(want.transcript[i].offset_ms, Math.floor((Math.round(t.words[0].start * 10000) + 5) / 10)));
     assert.equal(want.summary, b.call_analysis.call_summary);
   }
+  // retell: the answer is the call itself; transfer_target is a user,
+  // combined_cost cents; no transcript_object for a call never connected
+  let targets = 0;
+  const seenTx = new Set();
+  for (const rec of await sim.dataset('retell')) {
+    const b = (await get('retell', PATHS.retell(rec.native.call_id))).json();
+    const want = await expectedOf('retell', rec.native.call_id);
+    seenTx.add(b.transcript_object === undefined ? 'absent' : b.transcript_object.length ? 'turns' : 'empty');
+    if (b.transcript_object === undefined) {
+      assert.equal(want.transcript, null);
+      assert.ok(['registered', 'not_connected', 'error'].includes(b.call_status), b.call_status);
+    } else {
+      assert.equal(want.transcript.length, b.transcript_object.length);
+      b.transcript_object.forEach((t, i) => {
+        if (t.role === 'transfer_target') targets++;
+        const role = t.role === 'agent' ? 'agent' : ['user', 'transfer_target'].includes(t.role) ? 'user' : null;
+        const offset = Math.floor((Math.round(t.words[0].start * 10000) + 5) / 10);
+        assert.deepEqual(want.transcript[i], { role, text: t.content, offset_ms: offset });
+      });
+    }
+    assert.equal(want.summary, b.call_analysis ? b.call_analysis.call_summary : null);
+    assert.equal(want.recording_url, b.recording_url ?? null);
+    assert.deepEqual(want.cost, b.call_cost ? { amount: b.call_cost.combined_cost / 100, currency: 'USD' } : null);
+  }
+  assert.ok(targets > 0, 'some retell call was transferred mid-conversation');
+  assert.deepEqual([...seenTx].sort(), ['absent', 'empty', 'turns']);
 });
 
 test('osvi: transcript and recording endpoints; a call without a recording answers 404', async () => {
@@ -128,6 +155,9 @@ test("unknown calls get each provider's not-found answer; ids are one decoded se
   const z = await get('zudu', PATHS.zudu('a/b'));
   assert.equal(z.status, 404);
   assert.equal(z.json().error, "Call with ID 'a/b' does not exist");
+  const rt = await get('retell', PATHS.retell('a/b'));
+  assert.equal(rt.status, 404);
+  assert.deepEqual(rt.json(), { status: 'error', message: 'Call not found' });
   // "%2E%2E" is an id, not a dot segment, and not the list
   const dots = await get('verbex', '/verbex/v1/calls/%2E%2E');
   assert.equal(dots.status, 404);
@@ -142,5 +172,10 @@ test('authentication and faults apply to the get-call endpoints too', async () =
   await sim.control('POST', '/voicy/fault', { mode: 'status:503', count: 1 });
   assert.equal((await get('voicy', PATHS.voicy(rec.native.call_id))).status, 503);
   assert.equal((await get('voicy', PATHS.voicy(rec.native.call_id))).status, 200);
+  const rr = (await sim.dataset('retell'))[0];
+  assert.equal((await get('retell', PATHS.retell(rr.native.call_id), { noAuth: true })).status, 401);
+  await sim.control('POST', '/retell/fault', { mode: 'status:500', count: 1 });
+  assert.equal((await get('retell', PATHS.retell(rr.native.call_id))).status, 500);
+  assert.equal((await get('retell', PATHS.retell(rr.native.call_id))).status, 200);
   assert.equal((await sim.control('GET', '/talkover/detail?id=x')).error, 'no_detail');
 });
