@@ -8,6 +8,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { makeMessages, messageCount } from '../text.mjs';
+import { turns, seconds, halfUpMs, summary, cents, idSegment } from '../detail.mjs';
 
 const TYPES = ['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall'];
 
@@ -177,16 +178,46 @@ function transcript(c, ctx) {
     .join('\n');
 }
 
-function messages(c, ctx) {
+// The conversation with its timings, [{role, content, u}] (u in tenths of
+// ms from the start): the list's turns, and in every third call that
+// talked a tool call and its result after the second turn.
+function detailTurns(c, ctx) {
   if (c.msgs <= 0) return [];
-  const out = [{ role: 'system', message: 'You are ' + ctx.agents[c.agent].name + ', a helpful voice assistant.', time: c.start ?? c.created, secondsFromStart: 0 }];
-  let off = 0.4;
-  for (const m of makeMessages(c.seed, c.msgs, ctx.agents[c.agent].name)) {
-    out.push({ role: m.role === 'agent' ? 'bot' : 'user', message: m.content, time: Math.round((c.start ?? c.created) + off * 1000), secondsFromStart: Math.round(off * 100) / 100 });
-    off += 3.7;
+  const talk = c.start !== null && c.end !== null ? c.end - c.start : 0;
+  const t = turns(c.seed, c.msgs, ctx.agents[c.agent].name, talk);
+  if (c.seed % 3 === 0 && t.length >= 2) {
+    const u = t[1].u;
+    t.splice(2, 0, { role: 'tool_calls', content: '', u: u + 3 }, { role: 'tool_call_result', content: '{"found":true,"ref":"' + c.nid.slice(0, 8) + '"}', u: u + 7 });
+  }
+  return t;
+}
+
+// Vapi's messages: the system prompt first (no turn), then the bot's and
+// the user's words and the tool entries, at secondsFromStart.
+function messages(c, ctx) {
+  const t0 = c.start ?? c.created;
+  const t = detailTurns(c, ctx);
+  if (t.length === 0) return [];
+  const out = [{ role: 'system', message: 'You are ' + ctx.agents[c.agent].name + ', a helpful voice assistant.', time: t0, secondsFromStart: 0 }];
+  for (const x of t) {
+    const time = t0 + Math.floor(x.u / 10);
+    if (x.role === 'tool_calls') {
+      out.push({ role: x.role, message: '', toolCalls: [{ id: 'call_' + c.nid.slice(0, 8), type: 'function', function: { name: 'lookup_booking', arguments: '{"customer":"Sam"}' } }], time, secondsFromStart: seconds(x.u) });
+    } else if (x.role === 'tool_call_result') {
+      out.push({ role: x.role, toolCallId: 'call_' + c.nid.slice(0, 8), name: 'lookup_booking', result: x.content, time, secondsFromStart: seconds(x.u) });
+    } else {
+      const dur = 400 + x.content.length * 55;
+      out.push({ role: x.role === 'agent' ? 'bot' : 'user', message: x.content, time, endTime: time + dur, secondsFromStart: seconds(x.u), duration: dur, source: '' });
+    }
   }
   return out;
 }
+
+// What the call object carries, as the expected detail reads it.
+const hasArtifact = (c) => !c.oldStyle && (c.st === 'ended' || c.st === 'in-progress' || c.st === 'forwarding');
+const recordingOf = (c) => (c.end !== null && c.start !== null ? 'https://storage.vapi.ai/' + c.nid + '-mono.wav' : null);
+const summaryOf = (c) => (c.st === 'ended' && c.start !== null ? summary(c.seed) : null);
+const costOf = (c) => (c.cost !== null ? cents(c.seed) / 100 : null);
 
 // What a Vapi call carries of the customer's other services: provider
 // keys in `credentials`, webhook secrets and headers, the Twilio token of
@@ -211,8 +242,8 @@ function native(c, ctx) {
   if (c.start !== null) o.startedAt = isoMs(c.start);
   if (c.end !== null) o.endedAt = isoMs(c.end);
   if (c.cost !== null) {
-    o.cost = c.cost;
-    o.costBreakdown = { transport: 0.01, stt: 0.02, llm: 0.05, tts: 0.04, vapi: 0.05, total: c.cost };
+    o.cost = costOf(c);
+    o.costBreakdown = { transport: 0, stt: 0, llm: 0, tts: 0, vapi: costOf(c), total: costOf(c) };
   }
   if (c.transient) o.assistant = assistantObject(c, ctx);
   else {
@@ -234,13 +265,13 @@ function native(c, ctx) {
   if (c.oldStyle) {
     if (t !== null) o.transcript = t;
     o.messages = messages(c, ctx);
-    if (c.end !== null && c.start !== null) o.recordingUrl = 'https://storage.vapi.ai/' + c.nid + '-mono.wav';
-  } else if (c.st === 'ended' || c.st === 'in-progress' || c.st === 'forwarding') {
+    if (recordingOf(c) !== null) o.recordingUrl = recordingOf(c);
+  } else if (hasArtifact(c)) {
     o.artifact = { messages: messages(c, ctx) };
     if (t !== null) o.artifact.transcript = t;
-    if (c.end !== null && c.start !== null) o.artifact.recordingUrl = 'https://storage.vapi.ai/' + c.nid + '-mono.wav';
+    if (recordingOf(c) !== null) o.artifact.recordingUrl = recordingOf(c);
   }
-  if (c.st === 'ended' && c.start !== null) o.analysis = { summary: 'The caller spoke with ' + ctx.agents[c.agent].name + '.', successEvaluation: 'true' };
+  if (summaryOf(c) !== null) o.analysis = { summary: summaryOf(c), successEvaluation: 'true' };
   if (c.st === 'scheduled') o.schedulePlan = { earliestAt: isoMs(c.created + 3600000) };
   o.transport = { provider: 'twilio', authToken: 'sim-transport-token' };
   return o;
@@ -267,6 +298,39 @@ function expected(c, ctx) {
   e._transcript = transcript(c, ctx);
   return e;
 }
+
+// ---------- one call: GET /call/{id} ----------
+
+const ROLES = { agent: 'agent', user: 'user', tool_calls: 'tool', tool_call_result: 'tool' };
+
+// The normalized detail: the list's record, the messages without the
+// system prompt (offsets half up from tenths of ms), the summary, the
+// recording URL, the cost in dollars.
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  delete e._transcript;
+  e.transcript = c.oldStyle || hasArtifact(c) ? detailTurns(c, ctx).map((x) => ({ role: ROLES[x.role], text: x.content, offset_ms: halfUpMs(x.u) })) : null;
+  e.summary = summaryOf(c);
+  e.recording_url = recordingOf(c);
+  e.recording_expires_at = null;
+  e.cost = costOf(c) !== null ? { amount: costOf(c), currency: 'USD' } : null;
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/call/') : null;
+    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+  },
+  handle(store, req, m) {
+    if (!bearerOk(req.headers, 'sim-' + store.ctx.name + '-key')) return { status: 401, body: UNAUTHORIZED };
+    const c = store.byId.get(m.id);
+    // NestJS's NotFoundException
+    if (!c) return { status: 404, body: { message: 'Call not found', error: 'Not Found', statusCode: 404 } };
+    return { status: 200, body: native(c, store.ctx) };
+  },
+  expected: expectedDetail,
+};
 
 // ---------- ordering ----------
 
@@ -354,6 +418,7 @@ function handle(store, req) {
 }
 
 export default {
+  detail,
   kind: 'vapi',
   method: 'GET',
   path: '/call',

@@ -10,6 +10,9 @@
  * records fill created_at, and the time bounds go out on createdAt
  * (started_before=T -> createdAtLt=T; started_after=T -> createdAtGe = T
  * minus start_lag_ms), always re-checked on started_at here.
+ *
+ * One call in full is GET /call/{id}: the same call object, read for its
+ * messages, analysis summary, recording URL and cost.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,10 +306,116 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/* ---- one call in full: GET /call/{id} ---- */
+
+/*
+ * artifact.messages roles.  `system` (the prompt) is no turn and is
+ * skipped before this table; `assistant` is the OpenAI-shaped word.
+ */
+static const struct up_role roles[] = {
+	{ "bot", "agent" },
+	{ "assistant", "agent" },
+	{ "user", "user" },
+	{ "tool_calls", "tool" },
+	{ "tool_call_result", "tool" },
+};
+
+/*
+ * One message as a turn: the words in `message` (a tool result's in
+ * `result`; an OpenAI-shaped message without `message` has `content`),
+ * the offset in secondsFromStart.  -1 when a member has the wrong type.
+ */
+static int
+message_turn(const struct jv *m, const char *role, struct turn *tu)
+{
+	const char *key = "message";
+
+	if (role != NULL && word_eq(role, "tool_call_result"))
+		key = "result";
+	else if (jv_get(m, "message") == NULL && jv_get(m, "content") != NULL)
+		key = "content";
+	tu->role = up_role(roles, UP_NELEM(roles), role);
+	if (up_turn_text(m, key, &tu->text) < 0)
+		return -1;
+	return up_offset_seconds(jv_get(m, "secondsFromStart"), &tu->offset_ms);
+}
+
+/*
+ * The transcript: artifact.messages, else the older top-level messages
+ * (*from names the one read); neither: the call keeps none.  -1 when it
+ * is not an array of messages, or the arena failed.
+ */
+static int
+transcript_turns(
+    struct arena *a, const struct jv *root, struct detail *d, const char **from)
+{
+	const struct jv *art = jv_get(root, "artifact"), *ms = NULL, *m;
+	const char *role;
+	size_t i;
+
+	*from = "artifact";
+	if (!jv_is_null(art)) {
+		if (jv_type(art) != J_OBJ)
+			return -1;
+		*from = "artifact.messages";
+		ms = jv_get(art, "messages");
+	}
+	if (jv_is_null(ms)) {
+		*from = "messages";
+		ms = jv_get(root, "messages");
+	}
+	if (jv_is_null(ms))
+		return 0;
+	if (jv_type(ms) != J_ARR || up_turns_alloc(a, d, jv_len(ms)) < 0)
+		return -1;
+	for (i = 0; i < jv_len(ms); i++) {
+		m = jv_item(ms, i);
+		if (jv_type(m) != J_OBJ || up_field_str(m, "role", &role) < 0)
+			return -1;
+		if (role != NULL && word_eq(role, "system"))
+			continue;
+		if (message_turn(m, role, &d->turns[d->nturns]) < 0)
+			return -1;
+		d->nturns++;
+	}
+	return 0;
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root;
+	const char *art_url, *top_url, *from, *why = "";
+	enum cn_err e;
+
+	e = up_detail_bare_call(rq, resp, a, record, d, &root, err, errsize);
+	if (e != CN_OK)
+		return e;
+	if (transcript_turns(a, root, d, &from) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "%s is not an array of role, message and "
+		    "secondsFromStart",
+		    from);
+	if (up_unpack(a, root, &why,
+	        "artifact.recordingUrl:s recordingUrl:s analysis.summary:t",
+	        &art_url, &top_url, &d->summary) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
+	d->recording_url = art_url != NULL ? art_url : top_url;
+	/* `cost` is in dollars (the API reference says "in USD") */
+	if (up_cost(a, d, jv_get(root, "cost"), 1, "USD") < 0)
+		return up_bad_unless_oom(
+		    a, err, errsize, "cost is not a number");
+	return CN_OK;
+}
+
+static const struct detail_driver detail = UP_DETAIL_BEARER_GET("/call/");
+
 const struct driver drv_vapi = {
 	UP_DRIVER("vapi", PAGING_TOKEN, 1000, DESC_BIT),
 	.creation_order = true,
 	.windows = true,
 	.can_push = FBIT(F_AGENT) | UP_F_TIME,
 	.can_check = UP_F_RECORD | FBIT(F_AGENT) | FBIT(F_Q),
+	.detail = &detail,
 };

@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as C from '../lib/callnorm.mjs';
 
-const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell'];
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
@@ -100,6 +100,31 @@ describe('GET /calls/{id}', () => {
     const web = await full(pick((n) => n.call_type === 'web_call' && n.access_token).native.call_id);
     assert.equal(web.raw.call.access_token, undefined);
     assert.equal(web.raw.call.call_type, 'web_call');
+  });
+
+  it('vapi: the prompt is no turn, tools are, raw drops the credentials calls carry', async () => {
+    const page = C.json(await srv.request('/calls?provider=vapi&limit=100')).data;
+    let tools = 0, prompts = 0, keys = 0;
+    for (const rec of page) {
+      const r = await detail(srv, rec.id, '?include=raw');
+      assert.equal(r.status, 200, r.text);
+      const d = C.json(r).data;
+      const msgs = d.raw.call.artifact?.messages ?? d.raw.call.messages;
+      prompts += (msgs ?? []).filter((m) => m.role === 'system').length;
+      assert.ok(!(d.transcript ?? []).some((t) => t.role === 'system'), rec.id);
+      tools += (d.transcript ?? []).filter((t) => t.role === 'tool').length;
+      // the simulator's calls carry provider keys, webhook secrets, a Twilio token
+      const text = JSON.stringify(d.raw);
+      for (const bad of ['sk-sim-', 'dg-sim-', 'cart-sim-', 'whsec-sim-', 'hook-token-', 'sim-auth-', 'sim-api-secret', 'sim-transport-token', 'tool-secret-']) assert.ok(!text.includes(bad), `${rec.id} raw has ${bad}`);
+      keys += /"(credentials|headers|secret|twilioAuthToken|authToken)"/.test(text);
+    }
+    assert.ok(prompts > 0 && tools > 0, JSON.stringify({ prompts, tools }));
+    assert.equal(keys, 0);
+    // the native id is one escaped path segment of GET /call/{id}
+    await sim.control('vapi/log', 'DELETE');
+    problem(await detail(srv, 'vapi:../call?limit=5'), 404, 'CALL_NOT_FOUND');
+    const log = await sim.control('vapi/log');
+    assert.deepEqual(log.map((e) => e.raw_path), ['/vapi/call/%2E%2E%2Fcall%3Flimit%3D5']);
   });
 
   it('other methods are 405 with Allow, still private', async () => {

@@ -22,8 +22,9 @@ const PATHS = {
   osvi: (id, part = '') => `/osvi/v1/call/${encodeURIComponent(id)}${part}`,
   zudu: (id) => `/zudu/api/calls/${encodeURIComponent(id)}`,
   retell: (id) => `/retell/v2/get-call/${encodeURIComponent(id)}`,
+  vapi: (id) => `/vapi/call/${encodeURIComponent(id)}`,
 };
-const NATIVE_ID = { verbex: '_id', voicy: 'call_id', osvi: 'call_id', zudu: 'call_id', retell: 'call_id' };
+const NATIVE_ID = { verbex: '_id', voicy: 'call_id', osvi: 'call_id', zudu: 'call_id', retell: 'call_id', vapi: 'id' };
 const get = (kind, p, opts = {}) => sim.request('GET', p, { headers: opts.noAuth ? {} : sim.providers[kind].auth });
 const expectedOf = async (kind, id) => (await sim.control('GET', `/${kind}/detail?id=${encodeURIComponent(id)}`)).expected;
 
@@ -121,6 +122,43 @@ test("each kind's transcript shape, and the expected turns read from it", async 
   }
   assert.ok(targets > 0, 'some retell call was transferred mid-conversation');
   assert.deepEqual([...seenTx].sort(), ['absent', 'empty', 'turns']);
+});
+
+test('vapi: artifact.messages, else messages; the system prompt is no turn; tools; dollars', async () => {
+  const ROLE = { bot: 'agent', user: 'user', tool_calls: 'tool', tool_call_result: 'tool' };
+  let tools = 0, old = 0, none = 0, systems = 0;
+  for (const rec of await sim.dataset('vapi')) {
+    const b = (await get('vapi', PATHS.vapi(rec.native.id))).json();
+    const want = await expectedOf('vapi', rec.native.id);
+    const msgs = b.artifact?.messages ?? b.messages;
+    if (!b.artifact) old += b.messages !== undefined;
+    if (msgs === undefined) {
+      assert.equal(want.transcript, null);
+      none++;
+    } else {
+      const spoken = msgs.filter((m) => m.role !== 'system');
+      systems += msgs.length - spoken.length;
+      assert.equal(want.transcript.length, spoken.length);
+      spoken.forEach((m, i) => {
+        assert.ok(ROLE[m.role], m.role);
+        const [int, frac = ''] = String(m.secondsFromStart).split('.');
+        assert.ok(frac.length <= 4, String(m.secondsFromStart));
+        const tenthsMs = Number(int) * 10000 + Number((frac + '0000').slice(0, 4));
+        const text = m.role === 'tool_call_result' ? m.result : m.message;
+        assert.deepEqual(want.transcript[i], { role: ROLE[m.role], text, offset_ms: Math.floor((tenthsMs + 5) / 10) });
+        tools += m.role === 'tool_calls';
+      });
+    }
+    assert.equal(want.summary, b.analysis?.summary ?? null);
+    assert.equal(want.recording_url, b.artifact?.recordingUrl ?? b.recordingUrl ?? null);
+    assert.deepEqual(want.cost, b.cost === undefined ? null : { amount: b.cost, currency: 'USD' });
+  }
+  assert.ok(tools > 0 && old > 0 && none > 0 && systems > 0, JSON.stringify({ tools, old, none, systems }));
+  const nf = await get('vapi', PATHS.vapi('nope'));
+  assert.equal(nf.status, 404);
+  assert.deepEqual(nf.json(), { message: 'Call not found', error: 'Not Found', statusCode: 404 });
+  const first = (await sim.dataset('vapi'))[0];
+  assert.equal((await get('vapi', PATHS.vapi(first.native.id), { noAuth: true })).status, 401);
 });
 
 test('osvi: transcript and recording endpoints; a call without a recording answers 404', async () => {
