@@ -216,24 +216,21 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 
 /* ---- one call in full: GET /v1/convai/conversations/{id} ---- */
 
-static const char *const detail_parts[] = { "call" };
+/* Roles other than these two are system turns (up_role). */
+static const struct up_role roles[] = { { "agent", "agent" },
+	{ "user", "user" } };
 
-static const struct up_role roles[] = {
-	{ "agent", "agent" },
-	{ "user", "user" },
-};
-
+/* A GET of the detail path and the id, with the list's key header. */
 static enum cn_err
 detail_prepare(
     const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
 {
-	enum cn_err e;
+	enum cn_err e =
+	    up_detail_get(rq, a, r, rq->pc->driver->detail->path, "");
 
 	(void)part;
-	if ((e = up_detail_get(rq, a, r, "/v1/convai/conversations/", "")) !=
-	    CN_OK)
-		return e;
-	return up_add_header(a, r, "xi-api-key", rq->pc->api_key);
+	return e != CN_OK ? e
+	                  : up_add_header(a, r, "xi-api-key", rq->pc->api_key);
 }
 
 /*
@@ -323,7 +320,13 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	return CN_OK;
 }
 
-static const struct detail_driver detail = UP_DETAIL(1);
+static const struct detail_driver detail = {
+	.nparts = 1,
+	.parts = up_detail_call_part,
+	.path = "/v1/convai/conversations/",
+	.prepare = detail_prepare,
+	.decode = detail_decode,
+};
 
 const struct driver drv_elevenlabs = {
 	UP_DRIVER("elevenlabs", PAGING_TOKEN, 100, DESC_BIT),
