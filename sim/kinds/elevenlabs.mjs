@@ -1,8 +1,9 @@
 // elevenlabs: GET /v1/convai/conversations — opaque cursor + has_more,
 // newest first by start time only, whole-second start times.
 
-import { makeAgents, isoMs, expectedRecord, cmpTimeId, lowerBound, tkey } from '../common.mjs';
+import { makeAgents, isoMs, expectedRecord, cmpTimeId, lowerBound, tkey, usNumber } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
+import { turns, seconds, halfUpMs, cents, idSegment } from '../detail.mjs';
 
 export const STATUSES = ['initiated', 'in-progress', 'processing', 'done', 'failed'];
 const STATUS_SET = new Set(STATUSES);
@@ -250,6 +251,112 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one conversation: GET /v1/convai/conversations/{id} ----------
+
+// The detail moves the start, the duration and the initiation source into
+// `metadata` and adds what the list lacks: metadata.phone_call with our
+// number (agent_number) and the other party's (external_number) for phone
+// conversations, the transcript, the analysis and the fiat cost (USD).
+// Audio is another endpoint: no recording URL.
+
+// Our number: one per agent; theirs: one per conversation.
+function agentNumber(ctx, c) {
+  return usNumber(new Rng(hash32('number|' + ctx.name + '|' + c.agent)));
+}
+function externalNumber(c) {
+  return usNumber(new Rng(c.seed ^ 0x9e37));
+}
+// A conversation with a phone_call block: a phone source with a direction.
+const hasPhone = (c) => typeOf(c.src) === 'phone' && c.dir !== null;
+// The fiat cost in cents, or null: some conversations carry none.
+const fiatCents = (c) => (c.dur > 0 && c.seed % 5 !== 0 ? cents(c.seed) : null);
+// A closing end_call tool turn (no message) on conversations that used it.
+const toolTurn = (c) => c.st === 'done' && c.seed % 3 === 0;
+
+// [{role, content, u}] with u in tenths of ms; the tool turn (content
+// null) at the call's last second.
+function detailTurns(c, ctx) {
+  const t = c.msgs ? turns(c.seed, c.msgs, ctx.agents[c.agent].name, c.dur * 1000) : [];
+  if (toolTurn(c)) t.push({ role: 'agent', content: null, u: c.dur * 10000 });
+  return t;
+}
+
+function detailNative(c, ctx) {
+  const l = native(c, ctx);
+  const m = {
+    start_time_unix_secs: l.start_time_unix_secs,
+    accepted_time_unix_secs: l.start_time_unix_secs,
+    call_duration_secs: l.call_duration_secs,
+    cost: c.dur > 0 ? cents(c.seed) * 11 : null,
+    termination_reason: l.termination_reason,
+    main_language: l.main_language,
+    text_only: false,
+  };
+  const fc = fiatCents(c);
+  if (fc !== null) m.cost_fiat = fc / 100;
+  if (c.src !== ABSENT) m.conversation_initiation_source = c.src;
+  if (hasPhone(c)) {
+    m.phone_call = c.src === 'sip_trunk'
+      ? { direction: c.dir, phone_number_id: 'phnum_' + c.agent, agent_number: agentNumber(ctx, c), external_number: externalNumber(c), type: 'sip_trunking', call_sid: 'sip-' + c.nid }
+      : { direction: c.dir, phone_number_id: 'phnum_' + c.agent, agent_number: agentNumber(ctx, c), external_number: externalNumber(c), type: 'twilio', call_sid: 'CA' + c.nid.slice(5), stream_sid: 'MZ' + c.nid.slice(5) };
+  }
+  return {
+    agent_id: l.agent_id,
+    agent_name: l.agent_name,
+    version_id: l.version_id,
+    branch_id: l.branch_id,
+    conversation_id: c.nid,
+    status: c.st,
+    user_id: null,
+    transcript: detailTurns(c, ctx).map((x) => {
+      const o = { role: x.role, message: x.content, time_in_call_secs: seconds(x.u) };
+      if (x.content === null) o.tool_calls = [{ type: 'system', tool_name: 'end_call', params_as_json: '{}' }];
+      return o;
+    }),
+    metadata: m,
+    analysis: c.st === 'initiated' ? null : { call_successful: c.success, transcript_summary: l.transcript_summary, call_summary_title: l.call_summary_title, evaluation_criteria_results: {}, data_collection_results: {} },
+    has_audio: c.dur > 0,
+    has_user_audio: c.dur > 0,
+    has_response_audio: c.dur > 0,
+  };
+}
+
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  if (hasPhone(c)) {
+    const ours = agentNumber(ctx, c);
+    const theirs = externalNumber(c);
+    e.from = c.dir === 'inbound' ? theirs : ours;
+    e.to = c.dir === 'inbound' ? ours : theirs;
+  }
+  e.transcript = detailTurns(c, ctx).map((x) => ({ role: x.role, text: x.content ?? '', offset_ms: halfUpMs(x.u) }));
+  e.summary = c.st === 'done' ? 'The caller asked about ' + ctx.agents[c.agent].label.toLowerCase() + '.' : null;
+  e.recording_url = null;
+  e.recording_expires_at = null;
+  const fc = fiatCents(c);
+  e.cost = fc === null ? null : { amount: fc / 100, currency: 'USD' };
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    const m = method === 'GET' ? idSegment(rest, '/v1/convai/conversations/') : null;
+    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+  },
+  handle(store, req, m) {
+    const ctx = store.ctx;
+    const key = req.headers['xi-api-key'];
+    if (key === undefined) {
+      return { status: 401, body: err('needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.') };
+    }
+    if (key !== 'sim-' + ctx.name + '-key') return { status: 401, body: unauthorized() };
+    const c = store.byId.get(m.id);
+    if (!c) return { status: 404, body: err('conversation_not_found', 'Conversation ' + m.id + ' not found') };
+    return { status: 200, body: detailNative(c, ctx) };
+  },
+  expected: expectedDetail,
+};
+
 // POST /_control/NAME/quirk {"first_page_default": true|false}
 function quirk(store, b) {
   if (!b || typeof b !== 'object' || Array.isArray(b)) return 'body must be a JSON object';
@@ -262,6 +369,7 @@ function quirk(store, b) {
 }
 
 export default {
+  detail,
   kind: 'elevenlabs',
   quirk,
   method: 'GET',

@@ -4,7 +4,8 @@
  * windows for ascending order).  Start times and durations are whole
  * seconds, so time and duration bounds go out one second wider on each
  * side and are re-checked here.  The list has no phone numbers and no
- * transcript: `phone` and `q` cannot be served.
+ * transcript: `phone` and `q` cannot be served.  The detail,
+ * GET /v1/convai/conversations/{id}, has both.
  */
 #include <stdio.h>
 #include <string.h>
@@ -135,19 +136,13 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 	return up_add_header(a, r, "xi-api-key", f->pc->api_key);
 }
 
+/*
+ * Status, end, type and direction from the fields read: the list's
+ * mapping, which the detail shares.
+ */
 static int
-record(const struct fetch *f, struct arena *a, const struct jv *o,
-    struct call *c, const char **why)
+map_call(struct call *c, const char *src, const char *dir, const char **why)
 {
-	const char *src, *dir;
-
-	if (up_record(f, a, o, "conversation_id", c, why,
-	        "status:s conversation_initiation_source:s direction:s "
-	        "agent_id:s agent_name:s version_id:s "
-	        "start_time_unix_secs:S call_duration_secs:S",
-	        &c->provider_status, &src, &dir, &c->agent_id, &c->agent_name,
-	        &c->agent_version_id, &c->started_at, &c->duration_ms) < 0)
-		return -1;
 	/* required: a conversation without a start fits no time window */
 	if (!c->started_at.set)
 		return up_why(why, "no start_time_unix_secs");
@@ -161,6 +156,22 @@ record(const struct fetch *f, struct arena *a, const struct jv *o,
 	                                                      : TYPE_NULL;
 	c->direction = up_direction(dir, UP_DIR_INOUT);
 	return 0;
+}
+
+static int
+record(const struct fetch *f, struct arena *a, const struct jv *o,
+    struct call *c, const char **why)
+{
+	const char *src, *dir;
+
+	if (up_record(f, a, o, "conversation_id", c, why,
+	        "status:s conversation_initiation_source:s direction:s "
+	        "agent_id:s agent_name:s version_id:s "
+	        "start_time_unix_secs:S call_duration_secs:S",
+	        &c->provider_status, &src, &dir, &c->agent_id, &c->agent_name,
+	        &c->agent_version_id, &c->started_at, &c->duration_ms) < 0)
+		return -1;
+	return map_call(c, src, dir, why);
 }
 
 static enum cn_err
@@ -203,9 +214,124 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/* ---- one call in full: GET /v1/convai/conversations/{id} ---- */
+
+/* Roles other than these two are system turns (up_role). */
+static const struct up_role roles[] = { { "agent", "agent" },
+	{ "user", "user" } };
+
+/* A GET of the detail path and the id, with the list's key header. */
+static enum cn_err
+detail_prepare(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	enum cn_err e =
+	    up_detail_get(rq, a, r, rq->pc->driver->detail->path, "");
+
+	(void)part;
+	return e != CN_OK ? e
+	                  : up_add_header(a, r, "xi-api-key", rq->pc->api_key);
+}
+
+/*
+ * The detail moves the start, the duration and the initiation source
+ * into `metadata` (the list's top-level members are read when it does
+ * not), and carries what the list lacks: the phone numbers, in
+ * metadata.phone_call, ours as agent_number and the other party's as
+ * external_number, so `from` and `to` follow the direction.
+ */
+static int
+detail_record(const struct fetch *f, struct arena *a, const struct jv *o,
+    struct call *c, const char **why)
+{
+	const char *src, *msrc, *dir, *pdir, *ours, *theirs;
+	struct opt_i64 start, dur;
+
+	if (up_record(f, a, o, "conversation_id", c, why,
+	        "status:s conversation_initiation_source:s direction:s "
+	        "agent_id:s agent_name:s version_id:s "
+	        "start_time_unix_secs:S call_duration_secs:S "
+	        "metadata.conversation_initiation_source:s "
+	        "metadata.start_time_unix_secs:S metadata.call_duration_secs:S "
+	        "metadata.phone_call.direction:s "
+	        "metadata.phone_call.agent_number:s "
+	        "metadata.phone_call.external_number:s",
+	        &c->provider_status, &src, &dir, &c->agent_id, &c->agent_name,
+	        &c->agent_version_id, &c->started_at, &c->duration_ms, &msrc,
+	        &start, &dur, &pdir, &ours, &theirs) < 0)
+		return -1;
+	if (start.set)
+		c->started_at = start;
+	if (dur.set)
+		c->duration_ms = dur;
+	if (msrc != NULL)
+		src = msrc;
+	if (dir == NULL)
+		dir = pdir;
+	if (map_call(c, src, dir, why) < 0)
+		return -1;
+	c->from = c->direction == DIR_INBOUND ? theirs
+	    : c->direction == DIR_OUTBOUND    ? ours
+	                                      : NULL;
+	c->to = c->direction == DIR_INBOUND ? ours
+	    : c->direction == DIR_OUTBOUND  ? theirs
+	                                    : NULL;
+	return 0;
+}
+
+/* time_in_call_secs: seconds from the call's start */
+static int
+turn_fill(const struct jv *it, struct turn *tu, void *ctx)
+{
+	(void)ctx;
+	if (up_turn_text(it, "message", &tu->text) < 0)
+		return -1;
+	return up_offset_seconds(
+	    jv_get(it, "time_in_call_secs"), &tu->offset_ms);
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root;
+	const char *why = "";
+	enum cn_err e;
+
+	if ((e = up_detail_bare_call(
+	         rq, resp, a, detail_record, d, &root, err, errsize)) != CN_OK)
+		return e;
+	if (up_unpack(a, root, &why, "analysis.transcript_summary:t",
+	        &d->summary) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
+	/* the audio is another endpoint, which is not read */
+	d->recording_url = NULL;
+	if (up_decode_turns(a, root, "transcript", roles, UP_NELEM(roles),
+	        turn_fill, NULL, d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "transcript entries are not role, message and "
+		    "time_in_call_secs");
+	/* cost_fiat is documented in dollars; metadata.cost (credits) is
+	 * not a currency */
+	if (up_cost(a, d, jv_get(jv_get(root, "metadata"), "cost_fiat"), 1,
+	        "USD") < 0)
+		return up_bad_unless_oom(
+		    a, err, errsize, "metadata.cost_fiat is not a number");
+	return CN_OK;
+}
+
+static const struct detail_driver detail = {
+	.nparts = 1,
+	.parts = up_detail_call_part,
+	.path = "/v1/convai/conversations/",
+	.prepare = detail_prepare,
+	.decode = detail_decode,
+};
+
 const struct driver drv_elevenlabs = {
 	UP_DRIVER("elevenlabs", PAGING_TOKEN, 100, DESC_BIT),
 	.windows = true,
 	.can_push = FBIT(F_STATUS) | FBIT(F_AGENT) | UP_F_TIME | UP_F_DURATION,
 	.can_check = (UP_F_RECORD & ~FBIT(F_PHONE)) | FBIT(F_AGENT),
+	.detail = &detail,
 };

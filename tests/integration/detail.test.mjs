@@ -9,6 +9,10 @@ import assert from 'node:assert/strict';
 import * as C from '../lib/callnorm.mjs';
 
 const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi'];
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'elevenlabs'];
+// Record keys only the detail carries (the list has them null): they are
+// checked against the simulator's expected detail instead.
+const DETAIL_ONLY = { elevenlabs: ['from', 'to'] };
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
@@ -46,7 +50,7 @@ describe('GET /calls/{id}', () => {
         assert.equal(r.status, 200, r.text);
         const d = C.json(r).data;
         const want = (await sim.control(`${kind}/detail?id=${encodeURIComponent(rec.native_id)}`)).expected;
-        for (const k of RECORD_KEYS) assert.deepEqual(d[k], rec[k], `${rec.id} ${k}`);
+        for (const k of RECORD_KEYS) assert.deepEqual(d[k], (DETAIL_ONLY[kind] || []).includes(k) ? want[k] : rec[k], `${rec.id} ${k}`);
         assert.deepEqual(d.transcript, want.transcript, `${rec.id} transcript`);
         assert.equal(d.summary, want.summary);
         assert.equal(d.recording_url, want.recording_url);
@@ -125,6 +129,29 @@ describe('GET /calls/{id}', () => {
     problem(await detail(srv, 'vapi:../call?limit=5'), 404, 'CALL_NOT_FOUND');
     const log = await sim.control('vapi/log');
     assert.deepEqual(log.map((e) => e.raw_path), ['/vapi/call/%2E%2E%2Fcall%3Flimit%3D5']);
+  });
+
+  it('elevenlabs: the phone numbers only the detail carries follow the direction', async () => {
+    const page = C.json(await srv.request('/calls?provider=elevenlabs&limit=40')).data;
+    let phones = 0;
+    for (const rec of page) {
+      assert.equal(rec.from, null);
+      assert.equal(rec.to, null);
+      const b = C.json(await detail(srv, rec.id, '?include=raw'));
+      const pc = b.data.raw.call.metadata.phone_call;
+      if (!pc) {
+        assert.equal(b.data.from, null);
+        assert.equal(b.data.to, null);
+        continue;
+      }
+      phones++;
+      assert.equal(b.data.direction, pc.direction);
+      const [from, to] = pc.direction === 'inbound' ? [pc.external_number, pc.agent_number] : [pc.agent_number, pc.external_number];
+      assert.deepEqual([b.data.from, b.data.to], [from, to], rec.id);
+      assert.match(b.data.from, /^\+1\d{10}$/);
+      assert.equal(b.data.recording_url, null);
+    }
+    assert.ok(phones >= 3, 'some phone conversations');
   });
 
   it('other methods are 405 with Allow, still private', async () => {

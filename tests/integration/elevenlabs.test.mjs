@@ -197,12 +197,22 @@ test('provider failures in the ElevenLabs shapes map to the documented codes', a
   } finally { await sim.reset(); }
 });
 
-test('one call in full is DETAIL_UNSUPPORTED, without asking ElevenLabs', async () => {
+test('one call in full is one GET of the conversation; an unknown one is CALL_NOT_FOUND', async () => {
   await sim.clearLog();
-  const r = await server.request(`/calls/${P}:${records[0].expected.native_id}`);
-  assert.equal(r.status, 501, r.text);
-  assert.equal(json(r).code, 'DETAIL_UNSUPPORTED');
-  assert.equal((await sim.log(P)).length, 0);
+  const nid = records[0].expected.native_id;
+  const r = await server.request(`/calls/${P}:${nid}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers['cache-control'], 'private, no-store');
+  assert.equal(json(r).data.id, `${P}:${nid}`);
+  const log = await sim.log(P);
+  assert.equal(log.length, 1);
+  assert.equal(log[0].method, 'GET');
+  assert.equal(log[0].path, `/${P}/v1/convai/conversations/${nid}`);
+  assert.equal(log[0].headers['xi-api-key'], `sim-${P}-key`);
+  const nf = await server.request(`/calls/${P}:conv_no_such`);
+  assert.equal(nf.status, 404, nf.text);
+  assert.equal(json(nf).code, 'CALL_NOT_FOUND');
+  assert.equal(json(nf).provider, P);
 });
 
 test('start_lag_ms and api_secret are refused on elevenlabs', () => {

@@ -217,3 +217,51 @@ test('authentication and faults apply to the get-call endpoints too', async () =
   assert.equal((await get('retell', PATHS.retell(rr.native.call_id))).status, 200);
   assert.equal((await sim.control('GET', '/talkover/detail?id=x')).error, 'no_detail');
 });
+
+test('elevenlabs: the list item with start, duration and source moved into metadata, phone numbers, turns and the fiat cost', async () => {
+  const path = (id) => `/elevenlabs/v1/convai/conversations/${encodeURIComponent(id)}`;
+  const MOVED = ['start_time_unix_secs', 'call_duration_secs', 'conversation_initiation_source', 'termination_reason', 'main_language'];
+  let phones = 0, costs = 0, noCost = 0, tools = 0;
+  for (const rec of await sim.dataset('elevenlabs')) {
+    const id = rec.native.conversation_id;
+    const r = await get('elevenlabs', path(id));
+    assert.equal(r.status, 200, id);
+    const b = r.json();
+    for (const k of ['agent_id', 'agent_name', 'version_id', 'branch_id', 'conversation_id', 'status']) assert.deepEqual(b[k], rec.native[k], `${id} ${k}`);
+    for (const k of MOVED) assert.deepEqual(b.metadata[k], rec.native[k], `${id} metadata.${k}`);
+    assert.equal(b.analysis === null ? null : b.analysis.transcript_summary, rec.native.status === 'initiated' ? null : rec.native.transcript_summary);
+    const want = await expectedOf('elevenlabs', id);
+    // the list's record, but for the numbers only the detail has
+    for (const [k, v] of Object.entries(rec.expected)) if (k !== 'from' && k !== 'to') assert.deepEqual(want[k], v, `${id} expected ${k}`);
+    const pc = b.metadata.phone_call;
+    if (pc) {
+      phones++;
+      assert.equal(pc.direction, rec.native.direction);
+      assert.deepEqual([want.from, want.to], pc.direction === 'inbound' ? [pc.external_number, pc.agent_number] : [pc.agent_number, pc.external_number]);
+    } else assert.deepEqual([want.from, want.to], [null, null]);
+    assert.ok(Array.isArray(b.transcript));
+    assert.equal(want.transcript.length, b.transcript.length);
+    b.transcript.forEach((t, i) => {
+      const tenthsMs = Math.round(t.time_in_call_secs * 10000);
+      assert.deepEqual(want.transcript[i], { role: t.role, text: t.message ?? '', offset_ms: Math.floor((tenthsMs + 5) / 10) });
+      if (t.message === null) tools++;
+    });
+    assert.equal(want.recording_url, null);
+    if (b.metadata.cost_fiat === undefined) {
+      noCost++;
+      assert.equal(want.cost, null);
+    } else {
+      costs++;
+      assert.deepEqual(want.cost, { amount: b.metadata.cost_fiat, currency: 'USD' });
+    }
+  }
+  assert.ok(phones > 0 && costs > 0 && noCost > 0 && tools > 0, `${phones} ${costs} ${noCost} ${tools}`);
+  const nf = await get('elevenlabs', path('conv_nope'));
+  assert.equal(nf.status, 404);
+  assert.equal(nf.json().detail.status, 'conversation_not_found');
+  assert.equal((await get('elevenlabs', path('conv_nope'), { noAuth: true })).status, 401);
+  const first = (await sim.dataset('elevenlabs'))[0].native.conversation_id;
+  await sim.control('POST', '/elevenlabs/fault', { mode: 'status:503', count: 1 });
+  assert.equal((await get('elevenlabs', path(first))).status, 503);
+  assert.equal((await get('elevenlabs', path(first))).status, 200);
+});
