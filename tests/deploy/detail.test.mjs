@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import * as W from '../lib/webservers.mjs';
 
 const skip = W.missing('nginx');
-const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell'];
+const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'bland'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
