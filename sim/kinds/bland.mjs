@@ -4,7 +4,7 @@
 import { usNumber, isoMs, expectedRecord, cmpStr, parseYmd, DAY, lowerBound } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { messageCount } from '../text.mjs';
-import { turns, halfUpMs, summary, cents, seedOf, idSegment } from '../detail.mjs';
+import { turns, halfUpMs, summary, cents, seedOf, getCallDetail } from '../detail.mjs';
 
 // queue_status words the data set uses (Bland's examples show both
 // "complete" and "completed"); case and '-' vary as the API's do.
@@ -145,6 +145,7 @@ const INT_RE = /^\d+$/;
 const NUM_RE = /^\d+(\.\d+)?$/;
 const MAX_LIMIT = 1000;
 
+const AUTH_FAILURE = () => ({ data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] });
 const fail = (status, error, message) => ({ status, body: { data: null, errors: [{ error, message }] } });
 
 function lastOf(q, k) {
@@ -164,7 +165,7 @@ function handle(store, req) {
   const ctx = store.ctx;
   // the raw key, no scheme
   if (req.headers['authorization'] !== 'sim-' + ctx.name + '-key') {
-    return { status: 401, body: { data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] } };
+    return { status: 401, body: AUTH_FAILURE() };
   }
   const q = req.url.searchParams;
   const ints = {};
@@ -308,22 +309,14 @@ function expectedDetail(c, ctx) {
   return e;
 }
 
-const detail = {
-  match(rest, method) {
-    const m = method === 'GET' ? idSegment(rest, '/v1/calls/') : null;
-    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
-  },
-  handle(store, req, m) {
-    const ctx = store.ctx;
-    if (req.headers['authorization'] !== 'sim-' + ctx.name + '-key') {
-      return { status: 401, body: { data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] } };
-    }
-    const c = store.byId.get(m.id);
-    if (!c) return { status: 404, body: { data: null, errors: [{ error: 'CALL_NOT_FOUND', message: 'Call not found' }] } };
-    return { status: 200, body: detailNative(c) };
-  },
+const detail = getCallDetail({
+  prefix: '/v1/calls/',
+  auth: (headers, ctx) => headers['authorization'] === 'sim-' + ctx.name + '-key',
+  unauthorized: AUTH_FAILURE,
+  notFound: () => ({ data: null, errors: [{ error: 'CALL_NOT_FOUND', message: 'Call not found' }] }),
+  body: detailNative,
   expected: expectedDetail,
-};
+});
 
 export default {
   detail,
@@ -342,7 +335,7 @@ export default {
   orderTime: (c) => c.t,
   authHeaders: (name) => ({ authorization: 'sim-' + name + '-key' }),
   err: (status, code, message) => ({ data: null, errors: [{ error: code.toUpperCase(), message }] }),
-  unauthorized: () => ({ data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] }),
+  unauthorized: AUTH_FAILURE,
   envelope: (store, count) => ['{"total_count":' + count + ',"count":' + count + ',"calls":[', ']}'],
   handle,
 };
