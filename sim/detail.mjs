@@ -77,3 +77,22 @@ export function idSegment(rest, prefix) {
     return null;
   }
 }
+
+// A kind's `detail` for one GET of prefix + the id: auth(headers, ctx)
+// says whether the key is right, else unauthorized(); an unknown id gets
+// notFound(id); a known one { status: 200, body: body(call, ctx) }.
+export function getCallDetail({ prefix, auth, unauthorized, notFound, body, expected }) {
+  return {
+    match(rest, method) {
+      const m = method === 'GET' ? idSegment(rest, prefix) : null;
+      return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
+    },
+    handle(store, req, m) {
+      if (!auth(req.headers, store.ctx)) return { status: 401, body: unauthorized() };
+      const c = store.byId.get(m.id);
+      if (!c) return { status: 404, body: notFound(m.id) };
+      return { status: 200, body: body(c, store.ctx) };
+    },
+    expected,
+  };
+}

@@ -3,6 +3,8 @@
 
 import { usNumber, isoMs, expectedRecord, cmpStr, parseYmd, DAY, lowerBound } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
+import { messageCount } from '../text.mjs';
+import { turns, halfUpMs, summary, cents, seedOf, getCallDetail } from '../detail.mjs';
 
 // queue_status words the data set uses (Bland's examples show both
 // "complete" and "completed"); case and '-' vary as the API's do.
@@ -143,6 +145,7 @@ const INT_RE = /^\d+$/;
 const NUM_RE = /^\d+(\.\d+)?$/;
 const MAX_LIMIT = 1000;
 
+const AUTH_FAILURE = () => ({ data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] });
 const fail = (status, error, message) => ({ status, body: { data: null, errors: [{ error, message }] } });
 
 function lastOf(q, k) {
@@ -162,7 +165,7 @@ function handle(store, req) {
   const ctx = store.ctx;
   // the raw key, no scheme
   if (req.headers['authorization'] !== 'sim-' + ctx.name + '-key') {
-    return { status: 401, body: { data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] } };
+    return { status: 401, body: AUTH_FAILURE() };
   }
   const q = req.url.searchParams;
   const ints = {};
@@ -240,7 +243,83 @@ function handle(store, req) {
   return { status: 200, raw: body };
 }
 
+// ---------- one call: GET /v1/calls/{call_id} ----------
+
+// The answer is the call object: the list item plus started_at (when the
+// call connected, after its creation), transcripts[], summary,
+// recording_url and price (dollars).  A call that completed after some
+// talk has a conversation; one still going, or over without talk, an
+// empty transcripts[]; one never dialed (queued, allocated, new) none.
+const talked = (c) => c.done === true && c.len !== null && c.len * 60000 >= 5000;
+const dialed = (c) => !['queued', 'allocated', 'new'].includes(norm(c.qs));
+
+// Microseconds since the epoch: created_at's, and started_at's (a ring of
+// 0.2 .. 3 s after creation), for calls that were dialed.
+const createdUs = (c) => c.t * 1000 + c.us;
+const startedUs = (c) => (dialed(c) ? createdUs(c) + 200000 + new Rng(seedOf(c) ^ 0x57a7).int(2800000) : null);
+const pad = (n, w) => String(n).padStart(w, '0');
+const isoUs = (us) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 19) + '.' + pad(us % 1000000, 6) + '+00:00';
+
+// [{user, text, u}] (u: tenths of ms from started_at), or [] / null.  The
+// agent is "assistant" on some calls and "robot" on others; every fifth
+// turn of the agent's is an agent-action (what it did, not said).
+function detailTurns(c) {
+  if (!talked(c)) return dialed(c) ? [] : null;
+  const seed = seedOf(c);
+  const agent = seed % 2 === 0 ? 'assistant' : 'robot';
+  const t = turns(seed, messageCount(Math.floor(c.len * 60)), 'Blandy', Math.round(c.len * 60000));
+  return t.map((x, k) => ({
+    user: x.role === 'user' ? 'user' : k % 10 === 8 ? 'agent-action' : agent,
+    text: x.role === 'agent' && k % 10 === 8 ? 'Looked up the account: ' + x.content : x.content,
+    u: x.u,
+  }));
+}
+
+export const detailRole = (w) => ({ user: 'user', assistant: 'agent', robot: 'agent', 'agent-action': 'tool' })[w];
+
+function detailNative(c) {
+  const o = native(c);
+  const st = startedUs(c);
+  const t = detailTurns(c);
+  o.started_at = st === null ? null : isoUs(st);
+  // when the call would be cut off by max_duration: not its end
+  o.max_duration = 30;
+  o.end_at = st === null ? null : isoUs(st + 30 * 60000000);
+  if (t !== null) {
+    o.transcripts = t.map((x, k) => ({ id: 1000 * (seedOf(c) % 1000) + k, created_at: isoUs(st + x.u * 100), text: x.text, user: x.user }));
+    o.concatenated_transcript = t.map((x) => x.user + ': ' + x.text).join(' \n ');
+  }
+  o.summary = talked(c) ? summary(seedOf(c)) : null;
+  o.recording_url = talked(c) ? 'https://server.aws.dialpad.com/recordings/' + c.nid + '.mp3' : null;
+  o.price = c.done === true ? cents(seedOf(c)) / 100 : null;
+  o.variables = { now: isoUs(createdUs(c)), from: c.from, to: c.to };
+  return o;
+}
+
+// What callnorm must answer: the list's record plus the detail's members,
+// from the generated integers (offsets from tenths of ms, price from cents).
+function expectedDetail(c, ctx) {
+  const e = expected(c, ctx);
+  const t = detailTurns(c);
+  e.transcript = t === null ? null : t.map((x) => ({ role: detailRole(x.user), text: x.text, offset_ms: halfUpMs(x.u) }));
+  e.summary = talked(c) ? summary(seedOf(c)) : null;
+  e.recording_url = talked(c) ? 'https://server.aws.dialpad.com/recordings/' + c.nid + '.mp3' : null;
+  e.recording_expires_at = null;
+  e.cost = c.done === true ? { amount: cents(seedOf(c)) / 100, currency: 'USD' } : null;
+  return e;
+}
+
+const detail = getCallDetail({
+  prefix: '/v1/calls/',
+  auth: (headers, ctx) => headers['authorization'] === 'sim-' + ctx.name + '-key',
+  unauthorized: AUTH_FAILURE,
+  notFound: () => ({ data: null, errors: [{ error: 'CALL_NOT_FOUND', message: 'Call not found' }] }),
+  body: detailNative,
+  expected: expectedDetail,
+});
+
 export default {
+  detail,
   kind: 'bland',
   method: 'GET',
   path: '/v1/calls',
@@ -256,7 +335,7 @@ export default {
   orderTime: (c) => c.t,
   authHeaders: (name) => ({ authorization: 'sim-' + name + '-key' }),
   err: (status, code, message) => ({ data: null, errors: [{ error: code.toUpperCase(), message }] }),
-  unauthorized: () => ({ data: null, errors: [{ error: 'AUTH_FAILURE', message: 'Invalid or missing API key.' }] }),
+  unauthorized: AUTH_FAILURE,
   envelope: (store, count) => ['{"total_count":' + count + ',"count":' + count + ',"calls":[', ']}'],
   handle,
 };

@@ -241,9 +241,134 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/* ---- one call in full: GET /v1/calls/{call_id} ---- */
+
+/*
+ * The answer is the call object: the list's members and the detail's
+ * (transcripts, summary, recording_url, price, started_at).  Each
+ * transcript item names its speaker in `user`; agent-action items are
+ * the agent's actions (a tool, a transfer, an extraction).
+ */
+static const struct up_role roles[] = {
+	{ "user", "user" },
+	{ "assistant", "agent" },
+	{ "robot", "agent" },
+	{ "agent-action", "tool" },
+};
+
+static enum cn_err
+detail_prepare(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	enum cn_err e;
+
+	(void)part;
+	if ((e = up_detail_get(rq, a, r, "/v1/calls/", "")) != CN_OK)
+		return e;
+	return up_add_header(a, r, "authorization", rq->pc->api_key);
+}
+
+#define US_PER_MS INT64_C(1000)
+
+/*
+ * An ISO 8601 time to the microsecond (Bland writes six fraction
+ * digits; more are cut): 0 with *set false when absent or null, -1 when
+ * not a time.
+ */
+static int
+micros(const struct jv *o, const char *key, bool *set, int64_t *us)
+{
+	char whole[64];
+	const char *s;
+	size_t n, d = 0, k;
+	int64_t ms, frac = 0;
+
+	*set = false;
+	if (up_field_str(o, key, &s) < 0)
+		return -1;
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n < 19 || n >= sizeof(whole))
+		return -1;
+	if (n > 19 && s[19] == '.')
+		for (d = 1; 19 + d < n && s[19 + d] >= '0' && s[19 + d] <= '9';)
+			d++;
+	for (k = 1; k <= 6; k++)
+		frac = frac * 10 + (k < d ? s[19 + k] - '0' : 0);
+	/* the whole seconds and the zone, without the fraction */
+	memcpy(whole, s, 19);
+	memcpy(whole + 19, s + 19 + d, n - 19 - d);
+	if ((d == 1) || time_parse_iso(whole, n - d, 0, &ms) < 0)
+		return -1;
+	*us = ms * US_PER_MS + frac;
+	*set = true;
+	return 0;
+}
+
+/* A turn's offset: its created_at less the call's started_at, to the
+ * nearest ms (half up); null when either is missing or the turn comes
+ * before the start. */
+static int
+turn_offset(const struct jv *it, struct turn *tu, void *start)
+{
+	const int64_t *started = start;
+	int64_t at;
+	bool set;
+
+	tu->offset_ms.set = false;
+	if (micros(it, "created_at", &set, &at) < 0)
+		return -1;
+	if (set && started != NULL && at >= *started) {
+		tu->offset_ms.v = (at - *started + US_PER_MS / 2) / US_PER_MS;
+		tu->offset_ms.set = true;
+	}
+	return 0;
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root, *price;
+	const char *why = "";
+	int64_t started;
+	bool has_start;
+	enum cn_err e;
+
+	if ((e = up_detail_bare_call(
+	         rq, resp, a, record, d, &root, err, errsize)) != CN_OK)
+		return e;
+	if (up_unpack(a, root, &why, "recording_url:s summary:t",
+	        &d->recording_url, &d->summary) < 0)
+		return up_bad_unless_oom(a, err, errsize, "%s", why);
+	if (micros(root, "started_at", &has_start, &started) < 0)
+		return up_bad(
+		    err, errsize, "started_at is not an ISO 8601 time");
+	if (up_decode_turns_keyed(a, root, "transcripts", "user", "text", roles,
+	        UP_NELEM(roles), turn_offset, has_start ? &started : NULL,
+	        d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "transcripts entries are not user, text and created_at");
+	/* price: US dollars (Bland's documentation) */
+	price = jv_get(root, "price");
+	if (up_cost(a, d, price, 1, "USD") < 0)
+		return up_bad_unless_oom(
+		    a, err, errsize, "price is not a number");
+	return CN_OK;
+}
+
+static const struct detail_driver detail = {
+	.nparts = 1,
+	.parts = up_detail_call_part,
+	.prepare = detail_prepare,
+	.decode = detail_decode,
+};
+
 const struct driver drv_bland = {
 	UP_DRIVER("bland", PAGING_PAGE0, 1000, DESC_BIT | ASC_BIT),
 	.can_push =
 	    FBIT(F_STATUS) | FBIT(F_DIRECTION) | UP_F_TIME | UP_F_DURATION,
 	.can_check = UP_F_RECORD,
+	.detail = &detail,
 };

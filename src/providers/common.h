@@ -519,6 +519,11 @@ typedef int (*up_turn_fn)(const struct jv *item, struct turn *, void *ctx);
 int up_decode_turns(struct arena *, const struct jv *o, const char *key,
     const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
     struct detail *d);
+/* The same with the role and the text in the members role_key and
+ * text_key of each item. */
+int up_decode_turns_keyed(struct arena *, const struct jv *o, const char *key,
+    const char *role_key, const char *text_key, const struct up_role *roles,
+    size_t nroles, up_turn_fn fn, void *ctx, struct detail *d);
 
 /* The first of a transcript item's `words`: 1 with *w0 that object, 0
  * when words is absent, null or empty, -1 when it is not an array of

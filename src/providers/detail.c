@@ -292,6 +292,15 @@ up_decode_turns(struct arena *a, const struct jv *o, const char *key,
     const struct up_role *roles, size_t nroles, up_turn_fn fn, void *ctx,
     struct detail *d)
 {
+	return up_decode_turns_keyed(
+	    a, o, key, "role", "content", roles, nroles, fn, ctx, d);
+}
+
+int
+up_decode_turns_keyed(struct arena *a, const struct jv *o, const char *key,
+    const char *role_key, const char *text_key, const struct up_role *roles,
+    size_t nroles, up_turn_fn fn, void *ctx, struct detail *d)
+{
 	const struct jv *t = jv_get(o, key), *it;
 	const char *role;
 	size_t i;
@@ -304,8 +313,8 @@ up_decode_turns(struct arena *a, const struct jv *o, const char *key,
 		struct turn *tu = &d->turns[i];
 		it = jv_item(t, i);
 		if (jv_type(it) != J_OBJ ||
-		    up_field_str(it, "role", &role) < 0 ||
-		    up_turn_text(it, "content", &tu->text) < 0)
+		    up_field_str(it, role_key, &role) < 0 ||
+		    up_turn_text(it, text_key, &tu->text) < 0)
 			return -1;
 		tu->role = up_role(roles, nroles, role);
 		if (fn != NULL && fn(it, tu, ctx) < 0)

@@ -17,6 +17,7 @@ const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'elevenlabs'];
 // Record keys only the detail carries (null in the list): checked against
 // the simulator alone.
 const DETAIL_ONLY = { elevenlabs: ['from', 'to'] };
+const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'bland'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 

@@ -13,6 +13,7 @@ const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'elevenlabs'];
 // Record keys only the detail carries (the list has them null): they are
 // checked against the simulator's expected detail instead.
 const DETAIL_ONLY = { elevenlabs: ['from', 'to'] };
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'bland'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
@@ -152,6 +153,44 @@ describe('GET /calls/{id}', () => {
       assert.equal(b.data.recording_url, null);
     }
     assert.ok(phones >= 3, 'some phone conversations');
+  });
+
+  it('bland: robot, assistant and agent-action roles, offsets from started_at, price in dollars, no dial no transcript', async () => {
+    const recs = await sim.dataset('bland');
+    const full = async (nid) => {
+      const r = await detail(srv, 'bland:' + nid, '?include=raw');
+      assert.equal(r.status, 200, r.text);
+      return C.json(r).data;
+    };
+    const us = (t) => {
+      const m = /^(.{19})(?:\.(\d{1,6}))?\+00:00$/.exec(t);
+      return Date.parse(m[1] + 'Z') * 1000 + Number((m[2] || '').padEnd(6, '0'));
+    };
+    const seen = new Set();
+    let checked = 0;
+    for (const rec of recs.filter((x) => x.native.completed === true && x.native.call_length >= 1)) {
+      const d = await full(rec.native.call_id);
+      const call = d.raw.call;
+      assert.equal(d.transcript.length, call.transcripts.length);
+      call.transcripts.forEach((t, i) => {
+        seen.add(t.user);
+        const role = { user: 'user', assistant: 'agent', robot: 'agent', 'agent-action': 'tool' }[t.user];
+        assert.deepEqual(d.transcript[i], { role, text: t.text, offset_ms: Math.floor((us(t.created_at) - us(call.started_at) + 500) / 1000) }, `turn ${i}`);
+      });
+      // the record's start stays created_at (as in lists), not started_at
+      assert.equal(d.started_at, new Date(Math.floor(us(call.created_at) / 1000)).toISOString());
+      assert.deepEqual(d.cost, { amount: call.price, currency: 'USD' });
+      assert.equal(d.summary, call.summary);
+      if (++checked >= 8 && seen.size === 4) break;
+    }
+    assert.deepEqual([...seen].sort(), ['agent-action', 'assistant', 'robot', 'user']);
+    // a call never dialed has no transcripts at all, a canceled one an empty list
+    const queued = recs.find((x) => ['queued', 'allocated', 'new'].includes(x.native.queue_status));
+    assert.ok(queued, 'the simulator has a queued call');
+    const q = await full(queued.native.call_id);
+    assert.deepEqual([q.transcript, q.summary, q.cost, q.recording_url], [null, null, null, null]);
+    const canceled = recs.find((x) => x.native.queue_status === 'canceled' && x.native.completed === false);
+    assert.deepEqual((await full(canceled.native.call_id)).transcript, []);
   });
 
   it('other methods are 405 with Allow, still private', async () => {

@@ -23,8 +23,9 @@ const PATHS = {
   zudu: (id) => `/zudu/api/calls/${encodeURIComponent(id)}`,
   retell: (id) => `/retell/v2/get-call/${encodeURIComponent(id)}`,
   vapi: (id) => `/vapi/call/${encodeURIComponent(id)}`,
+  bland: (id) => `/bland/v1/calls/${encodeURIComponent(id)}`,
 };
-const NATIVE_ID = { verbex: '_id', voicy: 'call_id', osvi: 'call_id', zudu: 'call_id', retell: 'call_id', vapi: 'id' };
+const NATIVE_ID = { verbex: '_id', voicy: 'call_id', osvi: 'call_id', zudu: 'call_id', retell: 'call_id', vapi: 'id', bland: 'call_id' };
 const get = (kind, p, opts = {}) => sim.request('GET', p, { headers: opts.noAuth ? {} : sim.providers[kind].auth });
 const expectedOf = async (kind, id) => (await sim.control('GET', `/${kind}/detail?id=${encodeURIComponent(id)}`)).expected;
 
@@ -122,6 +123,36 @@ test("each kind's transcript shape, and the expected turns read from it", async 
   }
   assert.ok(targets > 0, 'some retell call was transferred mid-conversation');
   assert.deepEqual([...seenTx].sort(), ['absent', 'empty', 'turns']);
+  // bland: the call itself; the speaker in `user`, offsets are created_at
+  // less the call's started_at (microseconds), price in dollars
+  const us = (t) => {
+    const m = /^(.{19})(?:\.(\d{1,6}))?\+00:00$/.exec(t);
+    return Date.parse(m[1] + 'Z') * 1000 + Number((m[2] || '').padEnd(6, '0'));
+  };
+  const BLAND_ROLES = { user: 'user', assistant: 'agent', robot: 'agent', 'agent-action': 'tool' };
+  const words = new Set();
+  const seenBland = new Set();
+  for (const rec of await sim.dataset('bland')) {
+    const b = (await get('bland', PATHS.bland(rec.native.call_id))).json();
+    const want = await expectedOf('bland', rec.native.call_id);
+    seenBland.add(b.transcripts === undefined ? 'absent' : b.transcripts.length ? 'turns' : 'empty');
+    if (b.transcripts === undefined) assert.equal(want.transcript, null);
+    else {
+      assert.equal(want.transcript.length, b.transcripts.length);
+      b.transcripts.forEach((t, i) => {
+        words.add(t.user);
+        assert.match(t.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+        const offset = Math.floor((us(t.created_at) - us(b.started_at) + 500) / 1000);
+        assert.deepEqual(want.transcript[i], { role: BLAND_ROLES[t.user], text: t.text, offset_ms: offset });
+      });
+    }
+    if (b.started_at !== null) assert.ok(us(b.started_at) > us(b.created_at), 'a call starts after its creation');
+    assert.equal(want.summary, b.summary);
+    assert.equal(want.recording_url, b.recording_url);
+    assert.deepEqual(want.cost, b.price === null ? null : { amount: b.price, currency: 'USD' });
+  }
+  assert.deepEqual([...words].sort(), ['agent-action', 'assistant', 'robot', 'user']);
+  assert.deepEqual([...seenBland].sort(), ['absent', 'empty', 'turns']);
 });
 
 test('vapi: artifact.messages, else messages; the system prompt is no turn; tools; dollars', async () => {
@@ -196,6 +227,9 @@ test("unknown calls get each provider's not-found answer; ids are one decoded se
   const rt = await get('retell', PATHS.retell('a/b'));
   assert.equal(rt.status, 404);
   assert.deepEqual(rt.json(), { status: 'error', message: 'Call not found' });
+  const bl = await get('bland', PATHS.bland('a/b'));
+  assert.equal(bl.status, 404);
+  assert.equal(bl.json().errors[0].error, 'CALL_NOT_FOUND');
   // "%2E%2E" is an id, not a dot segment, and not the list
   const dots = await get('verbex', '/verbex/v1/calls/%2E%2E');
   assert.equal(dots.status, 404);
@@ -215,6 +249,11 @@ test('authentication and faults apply to the get-call endpoints too', async () =
   await sim.control('POST', '/retell/fault', { mode: 'status:500', count: 1 });
   assert.equal((await get('retell', PATHS.retell(rr.native.call_id))).status, 500);
   assert.equal((await get('retell', PATHS.retell(rr.native.call_id))).status, 200);
+  const br = (await sim.dataset('bland'))[0];
+  assert.equal((await get('bland', PATHS.bland(br.native.call_id), { noAuth: true })).status, 401);
+  await sim.control('POST', '/bland/fault', { mode: 'status:502', count: 1 });
+  assert.equal((await get('bland', PATHS.bland(br.native.call_id))).status, 502);
+  assert.equal((await get('bland', PATHS.bland(br.native.call_id))).status, 200);
   assert.equal((await sim.control('GET', '/talkover/detail?id=x')).error, 'no_detail');
 });
 
