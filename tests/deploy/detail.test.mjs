@@ -12,12 +12,10 @@ import { describe, it, before, after } from 'node:test';
 import * as W from '../lib/webservers.mjs';
 
 const skip = W.missing('nginx');
-const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi'];
-const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'elevenlabs'];
+const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi', 'elevenlabs', 'bland'];
 // Record keys only the detail carries (null in the list): checked against
 // the simulator alone.
 const DETAIL_ONLY = { elevenlabs: ['from', 'to'] };
-const DETAIL_KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'bland'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 

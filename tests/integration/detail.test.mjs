@@ -8,12 +8,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as C from '../lib/callnorm.mjs';
 
-const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi'];
-const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'elevenlabs'];
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi', 'elevenlabs', 'bland'];
 // Record keys only the detail carries (the list has them null): they are
 // checked against the simulator's expected detail instead.
 const DETAIL_ONLY = { elevenlabs: ['from', 'to'] };
-const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'bland'];
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
