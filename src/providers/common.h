@@ -525,5 +525,8 @@ int up_decode_turns(struct arena *, const struct jv *o, const char *key,
  * ASCII letters.  A null amount or currency leaves the cost null. */
 int up_cost(struct arena *, struct detail *, const struct jv *amount,
     double divisor, const char *currency);
+/* The same for an amount already read (in the major unit). */
+int up_cost_num(
+    struct arena *, struct detail *, double amount, const char *currency);
 
 #endif
