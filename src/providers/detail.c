@@ -92,6 +92,23 @@ up_detail_part(const struct upresp *resp, size_t part, struct arena *a,
 	return CN_OK;
 }
 
+enum cn_err
+up_detail_parts(const struct upresp *resp, size_t n, struct arena *a,
+    struct detail *d, const struct jv **root, bool *absent, char *err,
+    size_t errsize)
+{
+	enum cn_err e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e = up_detail_part(
+		    &resp[i], i, a, d, &root[i], &absent[i], err, errsize);
+		if (e != CN_OK)
+			return e;
+	}
+	return CN_OK;
+}
+
 int
 up_turns_alloc(struct arena *a, struct detail *d, size_t n)
 {

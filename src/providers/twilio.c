@@ -145,10 +145,23 @@ day_params(struct buf *b, const struct fetch *f)
 		up_url_param(b, "StartTime%3C", day);
 }
 
+/* HTTP Basic: the API key SID when one is configured, else the account
+ * SID; the password is api_key. */
+static enum cn_err
+basic(const struct provider_conf *pc, struct arena *a, struct upreq *r)
+{
+	const char *key;
+
+	if ((key = conf_extra(pc, "api_key_sid")) == NULL &&
+	    (key = conf_extra(pc, "account_sid")) == NULL)
+		return CN_INTERNAL; /* the configuration requires it */
+	return up_basic(a, r, key, pc->api_key);
+}
+
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
-	const char *w = status_word(f->q, f->plan), *key;
+	const char *w = status_word(f->q, f->plan);
 	char path[LIST_PATH_MAX];
 	enum cn_err e;
 	struct buf b;
@@ -170,10 +183,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		up_url_param(&b, "PageToken", f->pos.token);
 	if ((e = up_get(a, r, &b)) != CN_OK)
 		return e;
-	if ((key = conf_extra(f->pc, "api_key_sid")) == NULL &&
-	    (key = conf_extra(f->pc, "account_sid")) == NULL)
-		return CN_INTERNAL; /* the configuration requires it */
-	return up_basic(a, r, key, f->pc->api_key);
+	return basic(f->pc, a, r);
 }
 
 /* "" or null: no duration; else whole seconds as digits. */
@@ -302,7 +312,6 @@ detail_prepare(
 {
 	static const char *const suffix[] = { ".json", "/Recordings.json" };
 	char prefix[LIST_PATH_MAX];
-	const char *key;
 	enum cn_err e;
 	const char *acct = conf_extra(rq->pc, "account_sid");
 
@@ -310,10 +319,7 @@ detail_prepare(
 	    acct != NULL ? acct : "");
 	if ((e = up_detail_get(rq, a, r, prefix, suffix[part])) != CN_OK)
 		return e;
-	if ((key = conf_extra(rq->pc, "api_key_sid")) == NULL &&
-	    (key = conf_extra(rq->pc, "account_sid")) == NULL)
-		return CN_INTERNAL; /* the configuration requires it */
-	return up_basic(a, r, key, rq->pc->api_key);
+	return basic(rq->pc, a, r);
 }
 
 /*
@@ -375,16 +381,12 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	const struct jv *root[2];
 	bool absent[2];
 	enum cn_err e;
-	size_t i;
 
 	/* the call first: its 404 (code 20404) is CALL_NOT_FOUND whatever
 	 * the recordings said */
-	for (i = 0; i < 2; i++) {
-		e = up_detail_part(
-		    &resp[i], i, a, d, &root[i], &absent[i], err, errsize);
-		if (e != CN_OK)
-			return e;
-	}
+	e = up_detail_parts(resp, 2, a, d, root, absent, err, errsize);
+	if (e != CN_OK)
+		return e;
 	d->err_part = PART_CALL;
 	if ((e = up_detail_record(
 	         rq, a, root[PART_CALL], record, d, err, errsize)) != CN_OK)
