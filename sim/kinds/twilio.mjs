@@ -6,6 +6,7 @@ import {
   usNumber, ukNumber, formatPhone, isoMs, expectedRecord, cmpTimeId, lowerBound, DAY, parseYmd, parseIso,
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
+import { idSegment } from '../detail.mjs';
 
 export const API_VERSION = '2010-04-01';
 const STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'canceled', 'failed'];
@@ -161,7 +162,11 @@ function native(c, ctx) {
 // tables.  Child legs (a parent_call_sid) are not listed by callnorm:
 // null.
 function expected(c, ctx) {
-  if (c.child) return null;
+  return c.child ? null : expectedCall(c, ctx);
+}
+
+// The record a call maps to, child leg or not (a detail answers either).
+function expectedCall(c, ctx) {
   const e = expectedRecord(ctx, c.nid);
   e.type = 'phone';
   e.direction = DIR_MAP[c.dir] ?? null;
@@ -331,7 +336,71 @@ function envelope(store, count) {
   ];
 }
 
+// ---------- one call: GET .../Calls/{sid}.json, .../Calls/{sid}/Recordings.json ----------
+
+const MEDIA_HOST = 'https://api.twilio.com';
+const recSid = (c, k) => 'RE' + new Rng(hash32('recording|' + k + '|' + c.nid)).hex(32);
+const hasAudio = (c) => c.st === 'completed' && c.dur !== null && c.dur !== '0';
+
+// A call's recordings, newest first as Twilio lists them: an answered
+// call has one completed recording, every other one also a recording
+// still processing ahead of it (callnorm takes the first completed).
+function recordings(c, ctx) {
+  if (!hasAudio(c)) return [];
+  const rec = (k, status) => ({
+    account_sid: ctx.accountSid, api_version: API_VERSION, call_sid: c.nid, channels: 1,
+    conference_sid: null, date_created: rfc2822(c.end), date_updated: rfc2822(c.end), start_time: rfc2822(c.start),
+    duration: status === 'completed' ? c.dur : '-1', encryption_details: null, error_code: null,
+    price: null, price_unit: 'USD', sid: recSid(c, k), source: 'RecordVerb', status,
+    uri: `/${API_VERSION}/Accounts/${ctx.accountSid}/Recordings/${recSid(c, k)}.json`,
+  });
+  const out = [rec(0, 'completed')];
+  if (hash32('processing|' + c.nid) % 2) out.unshift(rec(1, 'processing'));
+  return out;
+}
+
+function expectedDetail(c, ctx) {
+  const e = expectedCall(c, ctx);
+  e.transcript = null;
+  e.summary = null;
+  e.recording_url = hasAudio(c) ? `${MEDIA_HOST}/${API_VERSION}/Accounts/${ctx.accountSid}/Recordings/${recSid(c, 0)}.mp3` : null;
+  e.recording_expires_at = null;
+  // price is "-0.0" and four digits: that many hundred-thousandths
+  e.cost = c.price === null ? null : { amount: Number(c.price.slice(4)) / 100000, currency: 'USD' };
+  return e;
+}
+
+const detail = {
+  match(rest, method) {
+    if (method !== 'GET') return null;
+    const m = idSegment(rest, '/' + API_VERSION + '/Accounts/');
+    if (!m || !m.tail.startsWith('/Calls/')) return null;
+    const call = idSegment(m.tail, '/Calls/');
+    if (!call) return null;
+    if (call.tail === '' && call.id.endsWith('.json')) return { account: m.id, id: call.id.slice(0, -5), part: 'call' };
+    if (call.tail === '/Recordings.json') return { account: m.id, id: call.id, part: 'recordings' };
+    return null;
+  },
+  handle(store, req, m) {
+    const ctx = store.ctx;
+    const cred = basicAuth(req.headers);
+    if (!cred || cred.pass !== secret(ctx.name) || (cred.user !== ctx.accountSid && cred.user !== ctx.apiKeySid)) {
+      return { status: 401, body: unauthorized() };
+    }
+    const c = m.account === ctx.accountSid ? store.byId.get(m.id) : undefined;
+    const notFound = () => ({ status: 404, body: err(404, 20404, `The requested resource ${req.url.pathname.replace('/' + ctx.name, '')} was not found`) });
+    if (!c) return notFound();
+    if (m.part === 'call') return { status: 200, body: native(c, ctx) };
+    // a canceled call's recordings answer 404: that part alone is null
+    if (c.st === 'canceled') return notFound();
+    const uri = `/${API_VERSION}/Accounts/${ctx.accountSid}/Calls/${c.nid}/Recordings.json?PageSize=50&Page=0`;
+    return { status: 200, body: { recordings: recordings(c, ctx), end: 0, first_page_uri: uri, next_page_uri: null, page: 0, page_size: 50, previous_page_uri: null, start: 0, uri } };
+  },
+  expected: expectedDetail,
+};
+
 export default {
+  detail,
   kind: 'twilio',
   method: 'GET',
   path: '/2010-04-01/Accounts/{AccountSid}/Calls.json',

@@ -466,6 +466,12 @@ enum cn_err up_detail_part(const struct upresp *, size_t part, struct arena *,
     struct detail *, const struct jv **root, bool *absent, char *err,
     size_t errsize);
 
+/* up_detail_part for parts 0 .. n-1 in order, so the call's 404 answers
+ * CALL_NOT_FOUND whatever the other parts said; the first error. */
+enum cn_err up_detail_parts(const struct upresp *, size_t n, struct arena *,
+    struct detail *, const struct jv **root, bool *absent, char *err,
+    size_t errsize);
+
 /* Room for n turns in d; -1 when the arena failed. */
 int up_turns_alloc(struct arena *, struct detail *, size_t n);
 /*
@@ -545,5 +551,8 @@ enum cn_err up_detail_retell_model(struct arena *, const struct jv *o,
  * ASCII letters.  A null amount or currency leaves the cost null. */
 int up_cost(struct arena *, struct detail *, const struct jv *amount,
     double divisor, const char *currency);
+/* The same for an amount already read (in the major unit). */
+int up_cost_num(
+    struct arena *, struct detail *, double amount, const char *currency);
 
 #endif

@@ -92,6 +92,23 @@ up_detail_part(const struct upresp *resp, size_t part, struct arena *a,
 	return CN_OK;
 }
 
+enum cn_err
+up_detail_parts(const struct upresp *resp, size_t n, struct arena *a,
+    struct detail *d, const struct jv **root, bool *absent, char *err,
+    size_t errsize)
+{
+	enum cn_err e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e = up_detail_part(
+		    &resp[i], i, a, d, &root[i], &absent[i], err, errsize);
+		if (e != CN_OK)
+			return e;
+	}
+	return CN_OK;
+}
+
 int
 up_turns_alloc(struct arena *a, struct detail *d, size_t n)
 {
@@ -239,14 +256,22 @@ up_cost(struct arena *a, struct detail *d, const struct jv *amount,
     double divisor, const char *currency)
 {
 	double x;
-	char cur[4];
-	size_t i;
 
 	d->has_cost = false;
 	if (jv_is_null(amount))
 		return 0;
 	if (jv_num(amount, &x) < 0)
 		return -1;
+	return up_cost_num(a, d, x / divisor, currency);
+}
+
+int
+up_cost_num(struct arena *a, struct detail *d, double x, const char *currency)
+{
+	char cur[4];
+	size_t i;
+
+	d->has_cost = false;
 	/* an amount in a currency nobody named is no cost we can state */
 	if (currency == NULL)
 		return 0;
@@ -261,7 +286,7 @@ up_cost(struct arena *a, struct detail *d, const struct jv *amount,
 	cur[3] = '\0';
 	if ((d->cost_currency = arena_strdup(a, cur)) == NULL)
 		return -1;
-	d->cost_amount = fabs(x) / divisor;
+	d->cost_amount = fabs(x);
 	d->has_cost = true;
 	return 0;
 }

@@ -274,16 +274,10 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	const char *why = "";
 	bool absent[3];
 	enum cn_err e;
-	size_t i;
 
-	/* the call first: its 404 answers CALL_NOT_FOUND whatever the
-	 * other parts said */
-	for (i = 0; i < 3; i++) {
-		e = up_detail_part(
-		    &resp[i], i, a, d, &root[i], &absent[i], err, errsize);
-		if (e != CN_OK)
-			return e;
-	}
+	e = up_detail_parts(resp, 3, a, d, root, absent, err, errsize);
+	if (e != CN_OK)
+		return e;
 	if ((data = envelope_data(root[PART_CALL])) == NULL) {
 		d->err_part = PART_CALL;
 		return up_bad(err, errsize, "the call is not success and data");

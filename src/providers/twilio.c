@@ -145,10 +145,23 @@ day_params(struct buf *b, const struct fetch *f)
 		up_url_param(b, "StartTime%3C", day);
 }
 
+/* HTTP Basic: the API key SID when one is configured, else the account
+ * SID; the password is api_key. */
+static enum cn_err
+basic(const struct provider_conf *pc, struct arena *a, struct upreq *r)
+{
+	const char *key;
+
+	if ((key = conf_extra(pc, "api_key_sid")) == NULL &&
+	    (key = conf_extra(pc, "account_sid")) == NULL)
+		return CN_INTERNAL; /* the configuration requires it */
+	return up_basic(a, r, key, pc->api_key);
+}
+
 static enum cn_err
 prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 {
-	const char *w = status_word(f->q, f->plan), *key;
+	const char *w = status_word(f->q, f->plan);
 	char path[LIST_PATH_MAX];
 	enum cn_err e;
 	struct buf b;
@@ -170,10 +183,7 @@ prepare(const struct fetch *f, struct arena *a, struct upreq *r)
 		up_url_param(&b, "PageToken", f->pos.token);
 	if ((e = up_get(a, r, &b)) != CN_OK)
 		return e;
-	if ((key = conf_extra(f->pc, "api_key_sid")) == NULL &&
-	    (key = conf_extra(f->pc, "account_sid")) == NULL)
-		return CN_INTERNAL; /* the configuration requires it */
-	return up_basic(a, r, key, f->pc->api_key);
+	return basic(f->pc, a, r);
 }
 
 /* "" or null: no duration; else whole seconds as digits. */
@@ -283,6 +293,120 @@ decode(const struct fetch *f, const struct upresp *resp, struct arena *a,
 	return CN_OK;
 }
 
+/*
+ * ---- one call in full: GET .../Calls/{sid}.json and
+ * .../Calls/{sid}/Recordings.json, in parallel ----
+ */
+
+enum { PART_CALL, PART_RECORDINGS };
+
+static const char *const detail_parts[] = { "call", "recordings" };
+
+/* Where a recording's audio is: Twilio forms the media URL on its own
+ * host whatever base_url says, and it needs the account's credentials. */
+#define MEDIA_HOST "https://api.twilio.com"
+
+static enum cn_err
+detail_prepare(
+    const struct detail_req *rq, size_t part, struct arena *a, struct upreq *r)
+{
+	static const char *const suffix[] = { ".json", "/Recordings.json" };
+	char prefix[LIST_PATH_MAX];
+	enum cn_err e;
+	const char *acct = conf_extra(rq->pc, "account_sid");
+
+	snprintf(prefix, sizeof(prefix), "/2010-04-01/Accounts/%s/Calls/",
+	    acct != NULL ? acct : "");
+	if ((e = up_detail_get(rq, a, r, prefix, suffix[part])) != CN_OK)
+		return e;
+	return basic(rq->pc, a, r);
+}
+
+/*
+ * price: a decimal string, negative for a charge ("-0.01750"), null
+ * while Twilio has not priced the call; its unit in price_unit.
+ */
+static int
+price(struct arena *a, const struct jv *o, struct detail *d)
+{
+	const char *p, *unit;
+	int64_t v;
+
+	if (up_field_str(o, "price", &p) < 0 ||
+	    up_field_str(o, "price_unit", &unit) < 0)
+		return -1;
+	d->has_cost = false;
+	if (p == NULL || *p == '\0')
+		return 0;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p < '0' || *p > '9' || up_decimal_scaled(p, 9, &v) < 0)
+		return -1;
+	return up_cost_num(a, d, (double)v / 1e9, unit);
+}
+
+/* The first completed recording of recordings[], as its media URL. */
+static int
+recording(struct arena *a, const struct detail_req *rq, const struct jv *root,
+    struct detail *d)
+{
+	const struct jv *list = jv_get(root, "recordings"), *o;
+	const char *st, *sid, *acct = conf_extra(rq->pc, "account_sid");
+	size_t i, n;
+
+	if (jv_type(list) != J_ARR)
+		return -1;
+	n = jv_count(list);
+	for (i = 0; i < n; i++) {
+		o = jv_item(list, i);
+		if (jv_type(o) != J_OBJ || up_field_str(o, "status", &st) < 0 ||
+		    up_field_str(o, "sid", &sid) < 0)
+			return -1;
+		if (st == NULL || !word_eq(st, "completed"))
+			continue;
+		if (sid == NULL || !sid_ok(sid, "RE") || acct == NULL)
+			return -1;
+		d->recording_url = arena_printf(a,
+		    MEDIA_HOST "/2010-04-01/Accounts/%s/Recordings/%s.mp3",
+		    acct, sid);
+		return d->recording_url != NULL ? 0 : -1;
+	}
+	return 0;
+}
+
+static enum cn_err
+detail_decode(const struct detail_req *rq, const struct upresp *resp,
+    struct arena *a, struct detail *d, char *err, size_t errsize)
+{
+	const struct jv *root[2];
+	bool absent[2];
+	enum cn_err e;
+
+	/* the call first: its 404 (code 20404) is CALL_NOT_FOUND whatever
+	 * the recordings said */
+	e = up_detail_parts(resp, 2, a, d, root, absent, err, errsize);
+	if (e != CN_OK)
+		return e;
+	d->err_part = PART_CALL;
+	if ((e = up_detail_record(
+	         rq, a, root[PART_CALL], record, d, err, errsize)) != CN_OK)
+		return e;
+	/* Twilio keeps no transcript and no summary */
+	if (price(a, root[PART_CALL], d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "price is not a decimal string with a unit");
+	d->err_part = PART_RECORDINGS;
+	if (!absent[PART_RECORDINGS] &&
+	    recording(a, rq, root[PART_RECORDINGS], d) < 0)
+		return up_bad_unless_oom(a, err, errsize,
+		    "recordings is not a list of recordings with status and "
+		    "sid");
+	d->err_part = PART_CALL;
+	return CN_OK;
+}
+
+static const struct detail_driver detail = UP_DETAIL(2);
+
 const struct driver drv_twilio = {
 	UP_DRIVER("twilio", PAGING_TOKEN, 1000, DESC_BIT),
 	.creation_order = true, /* date_created, newest first */
@@ -292,4 +416,5 @@ const struct driver drv_twilio = {
 	.nkeys = UP_NELEM(keys),
 	.can_push = FBIT(F_STATUS) | UP_F_TIME,
 	.can_check = UP_F_RECORD | FBIT(F_AGENT),
+	.detail = &detail,
 };

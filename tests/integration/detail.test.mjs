@@ -8,10 +8,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as C from '../lib/callnorm.mjs';
 
-const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi', 'elevenlabs', 'bland'];
+const KINDS = ['verbex', 'voicy', 'osvi', 'zudu', 'retell', 'vapi', 'elevenlabs', 'bland', 'twilio'];
 // Record keys only the detail carries (the list has them null): they are
 // checked against the simulator's expected detail instead.
 const DETAIL_ONLY = { elevenlabs: ['from', 'to'] };
+const RAW_PARTS = { osvi: ['call', 'transcript', 'recording'], twilio: ['call', 'recordings'] };
 const RECORD_KEYS = ['id', 'provider', 'provider_kind', 'native_id', 'type', 'direction', 'status', 'end_reason', 'provider_status', 'from', 'to',
   'agent', 'started_at', 'ended_at', 'duration_ms', 'is_test', 'campaign_id', 'tags', 'metadata'];
 
@@ -58,7 +59,7 @@ describe('GET /calls/{id}', () => {
         else assert.ok(d.recording_expires_at !== null);
       }
       const raw = C.json(await detail(srv, page[0].id, '?include=raw')).data.raw;
-      assert.deepEqual(Object.keys(raw), kind === 'osvi' ? ['call', 'transcript', 'recording'] : ['call']);
+      assert.deepEqual(Object.keys(raw), RAW_PARTS[kind] ?? ['call']);
       const h = await detail(srv, page[0].id, '', { method: 'HEAD' });
       assert.equal(h.status, 200);
       assert.equal(h.headers['cache-control'], 'private, no-store');
@@ -273,6 +274,27 @@ describe('GET /calls/{id}', () => {
     const m1 = (await lean.request('/metrics')).text;
     assert.equal(count(m1, route) - count(m0, route), 1, m1);
     assert.equal(count(m1, up) - count(m0, up), 3, 'three endpoints');
+  });
+
+  it('twilio: a 404 on Recordings only nulls the recording; the media URL is on api.twilio.com', async () => {
+    const page = C.json(await srv.request('/calls?provider=twilio&limit=100')).data;
+    const canceled = page.find((c) => c.provider_status === 'canceled');
+    assert.ok(canceled, 'the simulator lists a canceled call');
+    const r = await detail(srv, canceled.id, '?include=raw');
+    assert.equal(r.status, 200, r.text);
+    const d = C.json(r).data;
+    assert.equal(d.recording_url, null);
+    assert.equal(d.transcript, null);
+    assert.equal(d.raw.recordings.code, 20404);
+    const done = page.filter((c) => c.provider_status === 'completed' && c.duration_ms > 0);
+    assert.ok(done.length > 0);
+    for (const c of done) {
+      const x = C.json(await detail(srv, c.id, '?include=raw')).data;
+      const first = x.raw.recordings.recordings.find((v) => v.status === 'completed');
+      assert.equal(x.recording_url, 'https://api.twilio.com' + first.uri.replace(/\.json$/, '.mp3'));
+      assert.equal(x.cost.currency, 'USD');
+      assert.equal(x.cost.amount, -Number(x.raw.call.price));
+    }
   });
 
   it('max_upstream_requests = 2 still reads all three OSVI endpoints', async () => {

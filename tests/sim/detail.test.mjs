@@ -304,3 +304,36 @@ test('elevenlabs: the list item with start, duration and source moved into metad
   assert.equal((await get('elevenlabs', path(first))).status, 503);
   assert.equal((await get('elevenlabs', path(first))).status, 200);
 });
+
+test('twilio: the call and its recordings; the first completed one is the expected media URL', async () => {
+  const { accountSid } = await import('../../sim/kinds/twilio.mjs');
+  const base = `/twilio/2010-04-01/Accounts/${accountSid('twilio')}/Calls/`;
+  let withAudio = 0, canceled = 0;
+  for (const rec of await sim.dataset('twilio')) {
+    const id = rec.native.sid;
+    const c = await get('twilio', base + encodeURIComponent(id) + '.json');
+    assert.equal(c.status, 200, id);
+    for (const [k, v] of Object.entries(rec.native)) assert.deepEqual(c.json()[k], v, `${id} ${k}`);
+    const r = await get('twilio', base + encodeURIComponent(id) + '/Recordings.json');
+    const want = await expectedOf('twilio', id);
+    assert.equal(want.transcript, null);
+    assert.equal(want.summary, null);
+    const price = rec.native.price;
+    assert.deepEqual(want.cost, price === null ? null : { amount: Math.abs(Number(price)), currency: rec.native.price_unit });
+    if (rec.native.status === 'canceled') {
+      assert.equal(r.status, 404);
+      assert.equal(r.json().code, 20404);
+      assert.equal(want.recording_url, null);
+      canceled++;
+      continue;
+    }
+    assert.equal(r.status, 200);
+    const first = r.json().recordings.find((x) => x.status === 'completed');
+    assert.equal(want.recording_url, first ? 'https://api.twilio.com' + first.uri.replace(/\.json$/, '.mp3') : null);
+    if (first) withAudio++;
+  }
+  assert.ok(withAudio > 0 && canceled > 0);
+  const nf = await get('twilio', base + 'CAnope.json');
+  assert.equal(nf.status, 404);
+  assert.equal(nf.json().code, 20404);
+});

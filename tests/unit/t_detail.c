@@ -320,6 +320,18 @@ run_case(const char *path, const char *name)
 	pc.api_secret =
 	    d->needs_secret ? arena_printf(a, "s-%s", pc.name) : NULL;
 	pc.timeout_ms = 1000;
+	/* the kind's own keys (twilio's account_sid), as configured */
+	if (json_object_object_get_ex(tc, "extra", &v)) {
+		json_object_object_foreach(v, xk, xv)
+		{
+			if (pc.nextra == CONF_MAX_EXTRA)
+				break;
+			pc.extra[pc.nextra].name = arena_strdup(a, xk);
+			pc.extra[pc.nextra].value =
+			    arena_strdup(a, json_object_get_string(xv));
+			pc.nextra++;
+		}
+	}
 	memset(&rq, 0, sizeof(rq));
 	rq.pc = &pc;
 	rq.native_id = jstr(tc, "native_id");
