@@ -79,7 +79,8 @@ export function idSegment(rest, prefix) {
 }
 
 // A kind's `detail` for one GET of prefix + the id: auth(headers, ctx)
-// says whether the key is right, else unauthorized(); an unknown id gets
+// says whether the key is right, else unauthorized(headers, ctx) is the
+// 401's body (some providers word a missing key apart); an unknown id gets
 // notFound(id); a known one { status: 200, body: body(call, ctx) }.
 export function getCallDetail({ prefix, auth, unauthorized, notFound, body, expected }) {
   return {
@@ -88,7 +89,7 @@ export function getCallDetail({ prefix, auth, unauthorized, notFound, body, expe
       return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
     },
     handle(store, req, m) {
-      if (!auth(req.headers, store.ctx)) return { status: 401, body: unauthorized() };
+      if (!auth(req.headers, store.ctx)) return { status: 401, body: unauthorized(req.headers, store.ctx) };
       const c = store.byId.get(m.id);
       if (!c) return { status: 404, body: notFound(m.id) };
       return { status: 200, body: body(c, store.ctx) };

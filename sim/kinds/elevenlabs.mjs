@@ -3,7 +3,7 @@
 
 import { makeAgents, isoMs, expectedRecord, cmpTimeId, lowerBound, tkey, usNumber } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
-import { turns, seconds, halfUpMs, cents, idSegment } from '../detail.mjs';
+import { turns, seconds, halfUpMs, cents, getCallDetail } from '../detail.mjs';
 
 export const STATUSES = ['initiated', 'in-progress', 'processing', 'done', 'failed'];
 const STATUS_SET = new Set(STATUSES);
@@ -338,24 +338,16 @@ function expectedDetail(c, ctx) {
   return e;
 }
 
-const detail = {
-  match(rest, method) {
-    const m = method === 'GET' ? idSegment(rest, '/v1/convai/conversations/') : null;
-    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
-  },
-  handle(store, req, m) {
-    const ctx = store.ctx;
-    const key = req.headers['xi-api-key'];
-    if (key === undefined) {
-      return { status: 401, body: err('needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.') };
-    }
-    if (key !== 'sim-' + ctx.name + '-key') return { status: 401, body: unauthorized() };
-    const c = store.byId.get(m.id);
-    if (!c) return { status: 404, body: err('conversation_not_found', 'Conversation ' + m.id + ' not found') };
-    return { status: 200, body: detailNative(c, ctx) };
-  },
+const detail = getCallDetail({
+  prefix: '/v1/convai/conversations/',
+  auth: (h, ctx) => h['xi-api-key'] === 'sim-' + ctx.name + '-key',
+  unauthorized: (h) => h['xi-api-key'] === undefined
+    ? err('needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.')
+    : unauthorized(),
+  notFound: (id) => err('conversation_not_found', 'Conversation ' + id + ' not found'),
+  body: detailNative,
   expected: expectedDetail,
-};
+});
 
 // POST /_control/NAME/quirk {"first_page_default": true|false}
 function quirk(store, b) {

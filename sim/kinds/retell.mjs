@@ -7,7 +7,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { messageCount } from '../text.mjs';
-import { turns, seconds, halfUpMs, summary, seedOf, idSegment } from '../detail.mjs';
+import { turns, seconds, halfUpMs, summary, seedOf, getCallDetail } from '../detail.mjs';
 
 // call_status values the list can carry, and those filter_criteria.call_status
 // accepts (the SDK's CallStatus filter has no `registered`).
@@ -492,22 +492,14 @@ function expectedDetail(c, ctx) {
   return e;
 }
 
-const detail = {
-  match(rest, method) {
-    const m = method === 'GET' ? idSegment(rest, '/v2/get-call/') : null;
-    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
-  },
-  handle(store, req, m) {
-    const ctx = store.ctx;
-    if (!bearerOk(req.headers, 'sim-' + ctx.name + '-key')) {
-      return { status: 401, body: { status: 'error', message: 'API key is missing or invalid.' } };
-    }
-    const c = store.byId.get(m.id);
-    if (!c) return { status: 404, body: { status: 'error', message: 'Call not found' } };
-    return { status: 200, body: detailNative(c, ctx) };
-  },
+const detail = getCallDetail({
+  prefix: '/v2/get-call/',
+  auth: (h, ctx) => bearerOk(h, 'sim-' + ctx.name + '-key'),
+  unauthorized: () => ({ status: 'error', message: 'API key is missing or invalid.' }),
+  notFound: () => ({ status: 'error', message: 'Call not found' }),
+  body: detailNative,
   expected: expectedDetail,
-};
+});
 
 export default {
   detail,

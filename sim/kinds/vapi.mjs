@@ -8,7 +8,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { makeMessages, messageCount } from '../text.mjs';
-import { turns, seconds, halfUpMs, summary, cents, idSegment } from '../detail.mjs';
+import { turns, seconds, halfUpMs, summary, cents, getCallDetail } from '../detail.mjs';
 
 const TYPES = ['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall'];
 
@@ -317,20 +317,15 @@ function expectedDetail(c, ctx) {
   return e;
 }
 
-const detail = {
-  match(rest, method) {
-    const m = method === 'GET' ? idSegment(rest, '/call/') : null;
-    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
-  },
-  handle(store, req, m) {
-    if (!bearerOk(req.headers, 'sim-' + store.ctx.name + '-key')) return { status: 401, body: UNAUTHORIZED };
-    const c = store.byId.get(m.id);
-    // NestJS's NotFoundException
-    if (!c) return { status: 404, body: { message: 'Call not found', error: 'Not Found', statusCode: 404 } };
-    return { status: 200, body: native(c, store.ctx) };
-  },
+const detail = getCallDetail({
+  prefix: '/call/',
+  auth: (h, ctx) => bearerOk(h, 'sim-' + ctx.name + '-key'),
+  unauthorized: () => UNAUTHORIZED,
+  // NestJS's NotFoundException
+  notFound: () => ({ message: 'Call not found', error: 'Not Found', statusCode: 404 }),
+  body: native,
   expected: expectedDetail,
-};
+});
 
 // ---------- ordering ----------
 

@@ -6,7 +6,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { makeMessages, messageCount } from '../text.mjs';
-import { turns, seconds, halfUpMs, idSegment } from '../detail.mjs';
+import { turns, seconds, halfUpMs, getCallDetail } from '../detail.mjs';
 
 const PHONE_REASONS = [
   'user_ended_call', 'agent_ended_call', 'call_transferred', 'voicemail_detected', 'inactivity_timeout',
@@ -375,20 +375,15 @@ function expectedDetail(c, ctx) {
   return e;
 }
 
-const detail = {
-  match(rest, method) {
-    const m = method === 'GET' ? idSegment(rest, '/v1/calls/') : null;
-    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
-  },
-  handle(store, req, m) {
-    if (!bearerOk(req.headers, 'sim-' + store.ctx.name + '-key')) return { status: 401, body: err('unauthorized', 'Invalid or missing API key') };
-    const c = store.byId.get(m.id);
-    // FastAPI's HTTPException(404)
-    if (!c) return { status: 404, body: { detail: 'Call not found' } };
-    return { status: 200, body: detailNative(c, store.ctx) };
-  },
+const detail = getCallDetail({
+  prefix: '/v1/calls/',
+  auth: (h, ctx) => bearerOk(h, 'sim-' + ctx.name + '-key'),
+  unauthorized: () => err('unauthorized', 'Invalid or missing API key'),
+  // FastAPI's HTTPException(404)
+  notFound: () => ({ detail: 'Call not found' }),
+  body: detailNative,
   expected: expectedDetail,
-};
+});
 
 export default {
   detail,

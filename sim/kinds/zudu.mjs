@@ -5,7 +5,7 @@ import {
 } from '../common.mjs';
 import { Rng, hash32 } from '../rng.mjs';
 import { makeTranscript, messageCount } from '../text.mjs';
-import { turns, seconds, halfUpMs, summary, cents, seedOf, idSegment } from '../detail.mjs';
+import { turns, seconds, halfUpMs, summary, cents, seedOf, getCallDetail } from '../detail.mjs';
 
 const STATUSES = ['SCHEDULED', 'REGISTERED', 'ONGOING', 'ENDED', 'ERROR'];
 const STATUS_SET = new Set(STATUSES);
@@ -328,22 +328,14 @@ function expectedDetail(c, ctx) {
   return e;
 }
 
-const detail = {
-  match(rest, method) {
-    const m = method === 'GET' ? idSegment(rest, '/api/calls/') : null;
-    return m && m.tail === '' ? { id: m.id, part: 'call' } : null;
-  },
-  handle(store, req, m) {
-    const ctx = store.ctx;
-    if (req.headers['x-api-key'] !== 'sim-' + ctx.name + '-key' || req.headers['x-api-secret'] !== 'sim-' + ctx.name + '-secret') {
-      return { status: 401, body: { message: 'Unauthorized', status: 'error', error: 'Invalid API key or secret' } };
-    }
-    const c = store.byId.get(m.id);
-    if (!c) return { status: 404, body: { message: 'Call not found', status: 'error', error: `Call with ID '${m.id}' does not exist` } };
-    return { status: 200, body: { message: 'Call retrieved successfully', status: 'success', error: null, data: detailNative(c, ctx) } };
-  },
+const detail = getCallDetail({
+  prefix: '/api/calls/',
+  auth: (h, ctx) => h['x-api-key'] === 'sim-' + ctx.name + '-key' && h['x-api-secret'] === 'sim-' + ctx.name + '-secret',
+  unauthorized: () => ({ message: 'Unauthorized', status: 'error', error: 'Invalid API key or secret' }),
+  notFound: (id) => ({ message: 'Call not found', status: 'error', error: `Call with ID '${id}' does not exist` }),
+  body: (c, ctx) => ({ message: 'Call retrieved successfully', status: 'success', error: null, data: detailNative(c, ctx) }),
   expected: expectedDetail,
-};
+});
 
 export default {
   detail,
