@@ -263,7 +263,8 @@ detail_prepare(
 	enum cn_err e;
 
 	(void)part;
-	if ((e = up_detail_get(rq, a, r, "/v1/calls/", "")) != CN_OK)
+	if ((e = up_detail_get(rq, a, r, rq->pc->driver->detail->path, "")) !=
+	    CN_OK)
 		return e;
 	return up_add_header(a, r, "authorization", rq->pc->api_key);
 }
@@ -358,12 +359,7 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	return CN_OK;
 }
 
-static const struct detail_driver detail = {
-	.nparts = 1,
-	.parts = up_detail_call_part,
-	.prepare = detail_prepare,
-	.decode = detail_decode,
-};
+static const struct detail_driver detail = UP_DETAIL_GET("/v1/calls/");
 
 const struct driver drv_bland = {
 	UP_DRIVER("bland", PAGING_PAGE0, 1000, DESC_BIT | ASC_BIT),

@@ -515,6 +515,13 @@ extern const char *const up_detail_call_part[1];
 		.nparts = 1, .parts = up_detail_call_part, .path = (get_path), \
 		.prepare = up_detail_prepare_bearer, .decode = detail_decode \
 	}
+/* One part, "call": the driver's own detail_prepare, for a GET of path
+ * + the id with the kind's own key header. */
+#define UP_DETAIL_GET(get_path) \
+	{ \
+		.nparts = 1, .parts = up_detail_call_part, .path = (get_path), \
+		.prepare = detail_prepare, .decode = detail_decode \
+	}
 #define UP_DETAIL(n) \
 	{ \
 		.nparts = (n), .parts = detail_parts, \

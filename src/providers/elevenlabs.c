@@ -320,13 +320,8 @@ detail_decode(const struct detail_req *rq, const struct upresp *resp,
 	return CN_OK;
 }
 
-static const struct detail_driver detail = {
-	.nparts = 1,
-	.parts = up_detail_call_part,
-	.path = "/v1/convai/conversations/",
-	.prepare = detail_prepare,
-	.decode = detail_decode,
-};
+static const struct detail_driver detail =
+    UP_DETAIL_GET("/v1/convai/conversations/");
 
 const struct driver drv_elevenlabs = {
 	UP_DRIVER("elevenlabs", PAGING_TOKEN, 100, DESC_BIT),
