@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -48,6 +49,7 @@ static int configured;
 
 static __thread redisContext *ctx;
 static __thread char sha[41];
+static __thread pid_t owner; /* a forked child makes its own */
 
 int
 redis_configure(const struct rl_url *u, const char *pw)
@@ -87,8 +89,9 @@ connect_ctx(char *errbuf, size_t n)
 	struct timeval tv = { 0, REDIS_TIMEOUT_MS * 1000 };
 	redisReply *r;
 
-	if (ctx != NULL)
+	if (ctx != NULL && owner == getpid())
 		return 0;
+	redis_close();
 	if (!configured) {
 		snprintf(errbuf, n, "shared_state is not configured");
 		return -1;
@@ -101,6 +104,7 @@ connect_ctx(char *errbuf, size_t n)
 		redis_close();
 		return -1;
 	}
+	owner = getpid();
 	if (redisSetTimeout(ctx, tv) != REDIS_OK) {
 		snprintf(errbuf, n, "could not set the command timeout");
 		redis_close();
