@@ -231,5 +231,14 @@ rl_shared_state_up(void)
 {
 	if (sh == NULL || !sh->configured)
 		return -1;
+	/* /metrics tries Redis too, so the gauge recovers without
+	 * traffic to a limited provider */
+	if (!__atomic_load_n(&sh->up, __ATOMIC_ACQUIRE) && redis_usable()) {
+		if (redis_alive(
+		        __atomic_load_n(&sh->epoch, __ATOMIC_ACQUIRE)) == 0)
+			mark(1);
+		else
+			redis_failed();
+	}
 	return __atomic_load_n(&sh->up, __ATOMIC_ACQUIRE);
 }

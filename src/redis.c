@@ -211,6 +211,24 @@ redis_pause(unsigned epoch, const char *provider, int64_t ms)
 }
 
 int
+redis_alive(unsigned epoch)
+{
+	char err[128];
+	redisReply *r;
+
+	if (connect_ctx(err, sizeof(err), epoch) < 0)
+		return -1;
+	r = command("PING");
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		freeReplyObject(r);
+		redis_close();
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+int
 redis_ping(char *errbuf, size_t n)
 {
 	redisReply *r;
