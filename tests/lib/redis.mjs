@@ -111,7 +111,8 @@ export function redisCommand(where, args, { password, timeoutMs = 2000 } = {}) {
 // url (redis://127.0.0.1:PORT), unixUrl (redis+unix:///…/redis.sock),
 // command(...args), keys(pattern), stop() (SIGTERM), kill() (SIGKILL) and
 // start() (again, same port and socket).
-export async function startRedis({ password } = {}) {
+// bind: the addresses to listen on (default 127.0.0.1).
+export async function startRedis({ password, bind = ['127.0.0.1'] } = {}) {
   const dir = tmpdir('callnorm-redis-');
   const sock = path.join(dir, 'redis.sock');
   const r = {
@@ -133,7 +134,7 @@ export async function startRedis({ password } = {}) {
     async start() {
       for (let attempt = 0; ; attempt++) {
         if (!r.port || attempt > 0) r.port = r.fixedPort || (await freePort());
-        const args = ['--port', String(r.port), '--bind', '127.0.0.1', '--unixsocket', sock, '--unixsocketperm', '700',
+        const args = ['--port', String(r.port), '--bind', ...bind, '--unixsocket', sock, '--unixsocketperm', '700',
           '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes',
           '--logfile', '', '--loglevel', 'warning'];
         if (password) args.push('--requirepass', password);
