@@ -269,6 +269,8 @@ test("a provider's 429 pauses it for every process sharing Redis", { skip }, asy
   const first = hosts[0].request('/calls?provider=voicy&limit=1');
   await waitFor(async () => (await sim.log('h1')).length === 1, 5000, 'the 429');
   const t429 = (await sim.log('h1'))[0].t;
+  // the 429 has reached callnorm (and Redis) by now
+  await sleep(200);
   const others = [];
   for (let i = 0; i < 3; i++) for (const s of hosts.slice(1)) others.push(s.request('/calls?provider=voicy&limit=1'));
   const rs = await Promise.all([first, ...others]);
@@ -289,6 +291,7 @@ test("without Redis a provider's 429 pauses every worker of the host", { skip },
   const first = s.request('/calls?provider=voicy&limit=1');
   await waitFor(async () => (await sim.log('h1')).length === 1, 5000, 'the 429');
   const t429 = (await sim.log('h1'))[0].t;
+  await sleep(200);
   const rs = await Promise.all([first, ...Array.from({ length: 5 }, () => s.request('/calls?provider=voicy&limit=1'))]);
   for (const r of rs) assert.equal(r.status, 200, r.text);
   const later = (await sim.log('h1')).slice(1).map((e) => e.t);
