@@ -15,6 +15,7 @@
 
 #include "conf_int.h"
 #include "provider.h"
+#include "ratelimit.h"
 
 void
 conf_problem(struct loader *ld, int line, const char *fmt, ...)
@@ -83,6 +84,29 @@ main_key(struct loader *ld, int line, const char *k, const char *v)
 			    "to 1000");
 		else
 			c->max_upstream_requests = (int)n;
+	} else if (strcmp(k, "shared_state") == 0) {
+		struct rl_url u;
+		const char *why = rl_parse_url(v, &u);
+		if (why != NULL)
+			conf_problem(ld, line, "%s", why);
+		else {
+			free(c->shared_state);
+			if ((c->shared_state = strdup(v)) == NULL)
+				conf_problem(ld, line, "out of memory");
+			c->shared_state_line = line;
+		}
+	} else if (strcmp(k, "shared_state_password") == 0) {
+		secret = conf_secret(ld, line, k, v);
+		if (secret == NULL)
+			return;
+		if (secret[0] == '\0') {
+			conf_problem(
+			    ld, line, "shared_state_password is empty");
+			free(secret);
+			return;
+		}
+		conf_wipe_free(c->shared_state_password);
+		c->shared_state_password = secret;
 	} else
 		conf_problem(ld, line, "unknown key '%s' in [callnorm]", k);
 }
@@ -210,6 +234,12 @@ provider_key(struct loader *ld, int line, const char *k, char *v)
 			    ld, line, "timeout_ms must be from 100 to 600000");
 		else
 			p->timeout_ms = (int)n;
+	} else if (strcmp(k, "rate_limit") == 0) {
+		if (rl_parse_limit(
+		        v, &p->rate_limit_n, &p->rate_limit_window_ms) < 0)
+			conf_problem(ld, line,
+			    "rate_limit must be N/s or N/min with N from 1 to "
+			    "100000");
 	} else if (strcmp(k, "start_lag_ms") == 0) {
 		/* Whether the kind takes it is known when the section ends. */
 		if (conf_parse_int(v, 0, 86400000, &n) < 0)
@@ -510,6 +540,8 @@ conf_free(struct config *c)
 		for (j = 0; j < c->providers[i].nextra; j++)
 			conf_wipe_free(c->providers[i].extra[j].value);
 	}
+	free(c->shared_state);
+	conf_wipe_free(c->shared_state_password);
 	for (i = 0; i < c->nrules; i++)
 		free(c->rules[i].user);
 	free(c->rules);
@@ -548,10 +580,22 @@ conf_summary(const struct config *c, const char *path, FILE *out)
 	    "max_upstream_requests: %d\n",
 	    (long long)c->cursor_ttl, c->request_timeout_ms,
 	    c->max_upstream_requests);
-	for (i = 0; i < c->nproviders; i++)
-		fprintf(out, "  provider %s: kind %s, %s, timeout_ms %d\n",
+	for (i = 0; i < c->nproviders; i++) {
+		fprintf(out, "  provider %s: kind %s, %s, timeout_ms %d",
 		    c->providers[i].name, c->providers[i].driver->kind,
 		    c->providers[i].base_url, c->providers[i].timeout_ms);
+		if (c->providers[i].rate_limit_n > 0)
+			fprintf(out, ", rate_limit %d/%s",
+			    c->providers[i].rate_limit_n,
+			    c->providers[i].rate_limit_window_ms == 1000
+			        ? "s"
+			        : "min");
+		fputc('\n', out);
+	}
+	if (c->shared_state != NULL)
+		fprintf(out, "  shared_state: %s%s\n", c->shared_state,
+		    c->shared_state_password != NULL ? " (with a password)"
+		                                     : "");
 	if (c->has_access)
 		fprintf(out, "  access: %zu rule(s)\n", c->nrules);
 	else

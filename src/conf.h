@@ -34,6 +34,10 @@ struct provider_conf {
 	/* Creation-order kinds: a call starts at most this long after it
 	 * is created (start_lag_ms, default 300000). */
 	int64_t start_lag_ms;
+	/* rate_limit: at most rate_limit_n requests in any window of
+	 * rate_limit_window_ms (1000 or 60000); 0: no limit of ours */
+	int rate_limit_n;
+	int rate_limit_window_ms;
 	struct conf_extra extra[CONF_MAX_EXTRA];
 	size_t nextra;
 	int line;
@@ -54,6 +58,10 @@ struct config {
 	int64_t cursor_ttl; /* seconds */
 	int request_timeout_ms;
 	int max_upstream_requests;
+	/* redis://HOST:PORT[/DB] or redis+unix:///PATH; NULL: none */
+	char *shared_state;
+	char *shared_state_password; /* a secret; NULL: none */
+	int shared_state_line;
 	struct provider_conf providers[CONF_MAX_PROVIDERS];
 	size_t nproviders;
 	bool has_access;

@@ -178,6 +178,8 @@ fetch_all(struct run *r, const struct detail_req *dq)
 		    strncmp(r->pc->base_url, "http://", 7) == 0;
 		pt->job.budget = &budget;
 		pt->job.user = pt;
+		pt->job.limit = r->pc;
+		pt->job.limit_index = r->cfg;
 		http_start(h, &pt->job, deadline);
 		pt->started = true;
 	}

@@ -57,6 +57,8 @@ start_fetch(struct fanout *fo, struct slot *sl)
 	sl->job.allow_http = strncmp(s->pc->base_url, "http://", 7) == 0;
 	sl->job.budget = &s->budget;
 	sl->job.user = sl;
+	sl->job.limit = s->pc;
+	sl->job.limit_index = s->cfg;
 	http_start(fo->http, &sl->job, r->deadline);
 	s->in_flight = true;
 	return STEP_OK;

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "provider.h"
+#include "ratelimit.h"
 #include "timefmt.h"
 
 struct http {
@@ -226,6 +227,31 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 
 	if (left <= 0)
 		return CN_PROVIDER_TIMEOUT;
+	/* Every request sent takes a slot (retries included).  A slot
+	 * later than now parks the job like a retry, so the other jobs'
+	 * transfers go on meanwhile. */
+	if (j->limit != NULL && !j->priv.reserved) {
+		int64_t wait;
+		if (j->budget != NULL && *j->budget <= 0)
+			return CN_PROVIDER_UNAVAILABLE;
+		if (rl_acquire(j->limit, j->limit_index, left, &wait) !=
+		    CN_OK) {
+			j->retry_after_ms = rl_retry_after_s(wait) * 1000;
+			snprintf(j->errmsg, sizeof(j->errmsg),
+			    "rate_limit: the next slot is %lld ms away, after "
+			    "the deadline",
+			    (long long)wait);
+			return CN_PROVIDER_RATE_LIMITED;
+		}
+		if (wait > 0) {
+			j->priv.reserved = true;
+			j->priv.due_ms = time_mono_ms() + wait;
+			j->priv.next_wait = h->waiting;
+			h->waiting = j;
+			return CN_OK;
+		}
+	}
+	j->priv.reserved = false;
 	timeout = j->timeout_ms < left ? j->timeout_ms : (long)left;
 	if (e == NULL) {
 		e = curl_easy_init();
@@ -279,11 +305,15 @@ http_start(struct http *h, struct http_job *j, int64_t deadline)
 	j->elapsed_ms = 0;
 	j->connects = 0;
 	j->priv.active = false;
+	j->priv.reserved = false;
 	j->priv.next_wait = NULL;
+	j->errmsg[0] = '\0';
 	e = attempt(h, j, deadline);
 	if (e != CN_OK) {
 		j->err = e;
-		snprintf(j->errmsg, sizeof(j->errmsg), "request not sent");
+		if (j->errmsg[0] == '\0')
+			snprintf(
+			    j->errmsg, sizeof(j->errmsg), "request not sent");
 		j->priv.next_wait = h->done;
 		h->done = j;
 	}
@@ -388,6 +418,9 @@ finish_transfer(struct http *h, CURL *e, CURLcode rc, int64_t deadline)
 		snprintf(
 		    j->errmsg, sizeof(j->errmsg), "%s", curl_easy_strerror(rc));
 	j->err = classify(j, rc, &retry);
+	/* the provider's own 429 pauses it for every worker and host */
+	if (rc == CURLE_OK && j->status == 429 && j->limit != NULL)
+		rl_provider_429(j->limit, j->retry_after_ms);
 	if (j->err != CN_OK && rc == CURLE_OK)
 		snprintf(j->errmsg, sizeof(j->errmsg), "upstream status %ld",
 		    j->status);

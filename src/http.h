@@ -15,6 +15,7 @@
 #include "err.h"
 
 struct upreq;
+struct provider_conf;
 struct http;
 
 #define HTTP_MAX_BODY (32u * 1024 * 1024)
@@ -27,6 +28,7 @@ struct http_job_private {
 	void *easy;
 	void *slist;
 	int64_t due_ms; /* retry time when waiting */
+	bool reserved; /* the rate limiter gave this attempt a slot */
 	bool active;
 	bool over_cap;
 	bool over_header_cap;
@@ -43,6 +45,10 @@ struct http_job {
 	bool allow_http; /* plain http (loopback simulators) */
 	int *budget; /* requests left for this provider; decremented */
 	void *user;
+	/* the provider whose rate_limit and pauses apply (NULL: none),
+	 * and its position (for the metrics) */
+	const struct provider_conf *limit;
+	size_t limit_index;
 	/* out */
 	enum cn_err err; /* CN_OK: a response arrived (any status) */
 	long status;

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "ratelimit.h"
 
 static const int statuses[] = { 200, 400, 403, 404, 405, 429, 500, 501, 502,
 	504 };
@@ -24,6 +25,8 @@ struct upstream_stats {
 	uint64_t count;
 	uint64_t sum_us;
 	uint64_t connections;
+	uint64_t rl_delayed;
+	uint64_t rl_refused;
 };
 
 struct shared {
@@ -100,6 +103,17 @@ metrics_upstream_connections(size_t provider, long n)
 	ADD(&m->up[provider].connections, (uint64_t)n);
 }
 
+void
+metrics_rate_limit(size_t provider, bool refused)
+{
+	if (m == NULL || provider >= CONF_MAX_PROVIDERS)
+		return;
+	if (refused)
+		ADD(&m->up[provider].rl_refused, 1);
+	else
+		ADD(&m->up[provider].rl_delayed, 1);
+}
+
 #define READABLE(p) ((readable & (UINT64_C(1) << (p))) != 0)
 
 void
@@ -108,6 +122,7 @@ metrics_write(struct buf *b, const struct config *c, uint64_t readable)
 	size_t r, s, p, e, i;
 	uint64_t cum;
 	struct upstream_stats *u;
+	int up;
 
 	if (m == NULL)
 		return;
@@ -164,6 +179,36 @@ metrics_write(struct buf *b, const struct config *c, uint64_t readable)
 			    "provider=\"%s\"} %llu\n",
 			    c->providers[p].name,
 			    (unsigned long long)LOAD(&m->up[p].connections));
+	buf_adds(b,
+	    "# HELP callnorm_rate_limit_delayed_total Upstream requests "
+	    "that waited for a rate_limit slot or a provider's pause, by "
+	    "provider.\n# TYPE callnorm_rate_limit_delayed_total "
+	    "counter\n");
+	for (p = 0; p < c->nproviders; p++)
+		if (READABLE(p))
+			buf_printf(b,
+			    "callnorm_rate_limit_delayed_total{provider="
+			    "\"%s\"} %llu\n",
+			    c->providers[p].name,
+			    (unsigned long long)LOAD(&m->up[p].rl_delayed));
+	buf_adds(b,
+	    "# HELP callnorm_rate_limit_refused_total Upstream requests "
+	    "not sent because the slot came after the request's deadline, "
+	    "by provider.\n# TYPE callnorm_rate_limit_refused_total "
+	    "counter\n");
+	for (p = 0; p < c->nproviders; p++)
+		if (READABLE(p))
+			buf_printf(b,
+			    "callnorm_rate_limit_refused_total{provider="
+			    "\"%s\"} %llu\n",
+			    c->providers[p].name,
+			    (unsigned long long)LOAD(&m->up[p].rl_refused));
+	if ((up = rl_shared_state_up()) >= 0)
+		buf_printf(b,
+		    "# HELP callnorm_shared_state_up Whether Redis "
+		    "(shared_state) answers.\n# TYPE callnorm_shared_state_up "
+		    "gauge\ncallnorm_shared_state_up %d\n",
+		    up);
 	buf_adds(b,
 	    "# HELP callnorm_upstream_duration_seconds Upstream request "
 	    "latency.\n# TYPE callnorm_upstream_duration_seconds "

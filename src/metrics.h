@@ -5,6 +5,7 @@
 #ifndef CN_METRICS_H
 #define CN_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ void metrics_request_end(enum route_id, int status);
 void metrics_upstream(size_t provider, enum cn_err outcome, double seconds);
 /* New upstream connections opened (the rest of the requests reused one). */
 void metrics_upstream_connections(size_t provider, long n);
+/* A request the rate limiter held back (refused: false) or refused. */
+void metrics_rate_limit(size_t provider, bool refused);
 /*
  * The text exposition: the process-wide series (requests by route and
  * status, requests in flight), and the per-provider series of the
