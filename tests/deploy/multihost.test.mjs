@@ -27,6 +27,7 @@ const PROVIDERS = ['verbex', 'voicy', 'talkover'];
 const KEY = 'multihost-cursor-key-0123456789abcdef012';
 const LIMIT = 8; // voicy rate_limit = 8/s, shared
 const SLACK = 100;
+const REDIS_PASSWORD = 'multihost-redis-password-42';
 
 function cannotNetns() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'needs root (network namespaces)';
@@ -87,7 +88,8 @@ describe('several hosts behind one nginx upstream, one Redis (docs/deploy.md)', 
       ip('-n', h.ns, 'link', 'set', h.peer, 'up');
     }
     // one Redis, on each host's gateway address
-    redis = await startRedis({ bind: ['127.0.0.1', ...hosts.map((h) => h.gw)] });
+    // (with a password: Redis answers other addresses than loopback only then)
+    redis = await startRedis({ bind: ['127.0.0.1', ...hosts.map((h) => h.gw)], password: REDIS_PASSWORD });
     const bin = callnormBin();
     for (const h of hosts) {
       // the host's simulators, on its own loopback (same seed: same calls)
@@ -99,7 +101,7 @@ describe('several hosts behind one nginx upstream, one Redis (docs/deploy.md)', 
       h.simPort = JSON.parse(fs.readFileSync(ready, 'utf8')).port;
       let conf = `[callnorm]\ncursor_key = ${KEY}\nrequest_timeout_ms = 4000\n`;
       // the guide's one line (the Redis address is this host's way to it)
-      conf += `shared_state = redis://${h.gw}:${redis.port}\n`;
+      conf += `shared_state = redis://${h.gw}:${redis.port}\nshared_state_password = ${REDIS_PASSWORD}\n`;
       for (const p of PROVIDERS) {
         conf += `\n[provider ${p}]\nkind = ${p}\nbase_url = http://127.0.0.1:${h.simPort}/${p}\napi_key = sim-${p}-key\n`;
         if (p === 'voicy') conf += `rate_limit = ${LIMIT}/s\n`;
@@ -218,6 +220,12 @@ describe('several hosts behind one nginx upstream, one Redis (docs/deploy.md)', 
 
   it('a burst through nginx keeps the shared voicy limit over the live hosts', async () => {
     const live = hosts.filter((h) => h.callnorm.running);
+    // every live host uses Redis (/api/metrics answers from any of them)
+    for (let i = 0; i < 6; i++) {
+      const m = await get('/api/metrics');
+      assert.equal(m.status, 200, m.text);
+      assert.match(m.text, /^callnorm_shared_state_up 1$/m);
+    }
     const simLog = (h) => JSON.parse(execFileSync('ip', inNs(h, 'curl', ['-fsS', `http://127.0.0.1:${h.simPort}/_control/voicy/log`]), { encoding: 'utf8' }));
     for (const h of live) execFileSync('ip', inNs(h, 'curl', ['-fsS', '-X', 'DELETE', `http://127.0.0.1:${h.simPort}/_control/log`]), { stdio: 'pipe' });
     const end = Date.now() + 3000;
