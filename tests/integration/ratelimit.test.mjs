@@ -122,7 +122,9 @@ function report(what, times) {
   const exact = maxInWindow(all, W);
   const slack = maxInWindow(all, W - SLACK);
   const per = Object.entries(times).map(([h, t]) => `${h}=${maxInWindow(t, W).max}`).join(' ');
-  process.stdout.write(`# ${what}: ${all.length} requests; max in any ${W} ms window ${exact.max} (limit ${N}); in ${W - SLACK} ms ${slack.max}; per host ${per}\n`);
+  // where the count over W exceeds N: the receive times of that window
+  const at = exact.max > N ? ' [' + all.filter((t) => t >= exact.at && t < exact.at + W).sort((x, y) => x - y).map((t) => '+' + (t - exact.at)).join(' ') + ']' : '';
+  process.stdout.write(`# ${what}: ${all.length} requests; max in any ${W} ms window ${exact.max}${at} (limit ${N}); in ${W - SLACK} ms ${slack.max}; per host ${per}\n`);
   return { exact: exact.max, slack: slack.max, total: all.length };
 }
 
