@@ -108,10 +108,12 @@ rl_parse_url(const char *v, struct rl_url *u)
 	if (strncmp(v, "redis+unix://", 13) == 0) {
 		p = v + 13;
 		if (p[0] != '/')
-			return "redis+unix:// needs an absolute socket path "
+			return "shared_state: redis+unix:// needs an absolute "
+			       "socket "
+			       "path "
 			       "(redis+unix:///run/redis/redis.sock)";
 		if (strlen(p) >= sizeof(u->path))
-			return "the socket path is too long";
+			return "shared_state: the socket path is too long";
 		u->unix_socket = true;
 		memcpy(u->path, p, strlen(p) + 1);
 		return NULL;
@@ -129,7 +131,7 @@ rl_parse_url(const char *v, struct rl_url *u)
 		return "shared_state needs a host and a port "
 		       "(redis://HOST:PORT[/DB])";
 	if ((size_t)(colon - p) >= sizeof(u->host))
-		return "the shared_state host is too long";
+		return "shared_state: the host is too long";
 	for (const char *c = p; c < colon; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		        (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'))

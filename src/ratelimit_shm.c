@@ -34,6 +34,7 @@ struct shared {
 	pthread_mutex_t mu;
 	int configured; /* shared_state set at startup */
 	int up; /* Redis answered the last command */
+	unsigned epoch; /* one more each time Redis goes down */
 	int64_t last_try; /* ms, CLOCK_REALTIME: the last probe while down */
 	struct slot slot[CONF_MAX_PROVIDERS];
 	int64_t times[];
@@ -123,6 +124,8 @@ mark(int up)
 {
 	if (__atomic_exchange_n(&sh->up, up, __ATOMIC_ACQ_REL) == up)
 		return;
+	if (!up)
+		__atomic_fetch_add(&sh->epoch, 1, __ATOMIC_ACQ_REL);
 	if (up)
 		log_warnx("shared_state: Redis answers again; the rate "
 		          "limits are shared across hosts");
@@ -174,9 +177,9 @@ rl_acquire(const struct provider_conf *pc, size_t index, int64_t remaining_ms,
 	        __atomic_load_n(&s->ring.pause_until, __ATOMIC_RELAXED) <= 0))
 		return CN_OK;
 	if (redis_usable()) {
-		if (redis_take(pc->name, pc->rate_limit_n,
-		        pc->rate_limit_window_ms, remaining_ms, &granted,
-		        wait_ms) == 0) {
+		if (redis_take(__atomic_load_n(&sh->epoch, __ATOMIC_ACQUIRE),
+		        pc->name, pc->rate_limit_n, pc->rate_limit_window_ms,
+		        remaining_ms, &granted, wait_ms) == 0) {
 			mark(1);
 			goto out;
 		}
@@ -215,7 +218,8 @@ rl_provider_429(const struct provider_conf *pc, int64_t retry_after_ms)
 		unlock();
 	}
 	if (redis_usable()) {
-		if (redis_pause(pc->name, ms) == 0)
+		if (redis_pause(__atomic_load_n(&sh->epoch, __ATOMIC_ACQUIRE),
+		        pc->name, ms) == 0)
 			mark(1);
 		else
 			redis_failed();

@@ -50,6 +50,7 @@ static int configured;
 static __thread redisContext *ctx;
 static __thread char sha[41];
 static __thread pid_t owner; /* a forked child makes its own */
+static __thread unsigned ctx_epoch;
 
 int
 redis_configure(const struct rl_url *u, const char *pw)
@@ -84,12 +85,12 @@ command(const char *fmt, ...)
 
 /* 0 with a connection that passed AUTH and SELECT, or -1. */
 static int
-connect_ctx(char *errbuf, size_t n)
+connect_ctx(char *errbuf, size_t n, unsigned epoch)
 {
 	struct timeval tv = { 0, REDIS_TIMEOUT_MS * 1000 };
 	redisReply *r;
 
-	if (ctx != NULL && owner == getpid())
+	if (ctx != NULL && owner == getpid() && ctx_epoch == epoch)
 		return 0;
 	redis_close();
 	if (!configured) {
@@ -105,6 +106,7 @@ connect_ctx(char *errbuf, size_t n)
 		return -1;
 	}
 	owner = getpid();
+	ctx_epoch = epoch;
 	if (redisSetTimeout(ctx, tv) != REDIS_OK) {
 		snprintf(errbuf, n, "could not set the command timeout");
 		redis_close();
@@ -148,13 +150,13 @@ connect_ctx(char *errbuf, size_t n)
 }
 
 int
-redis_take(const char *provider, int n, int window_ms, int64_t remaining_ms,
-    int *granted, int64_t *wait_ms)
+redis_take(unsigned epoch, const char *provider, int n, int window_ms,
+    int64_t remaining_ms, int *granted, int64_t *wait_ms)
 {
 	char err[128];
 	redisReply *r = NULL;
 
-	if (connect_ctx(err, sizeof(err)) < 0)
+	if (connect_ctx(err, sizeof(err), epoch) < 0)
 		return -1;
 	if (remaining_ms < 0)
 		remaining_ms = 0;
@@ -191,12 +193,12 @@ down:
 }
 
 int
-redis_pause(const char *provider, int64_t ms)
+redis_pause(unsigned epoch, const char *provider, int64_t ms)
 {
 	char err[128];
 	redisReply *r;
 
-	if (connect_ctx(err, sizeof(err)) < 0)
+	if (connect_ctx(err, sizeof(err), epoch) < 0)
 		return -1;
 	r = command("SET callnorm:pause:%s 1 PX %lld", provider, (long long)ms);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
@@ -214,7 +216,7 @@ redis_ping(char *errbuf, size_t n)
 	redisReply *r;
 
 	redis_close();
-	if (connect_ctx(errbuf, n) < 0)
+	if (connect_ctx(errbuf, n, 0) < 0)
 		return -1;
 	r = command("PING");
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {

@@ -15,12 +15,16 @@ struct rl_url;
 
 /* Once, before threads start; the password is copied (NULL: none). */
 int redis_configure(const struct rl_url *, const char *password);
-/* The limiter's atomic check-and-take on the server's clock: 0 and
- * *granted, *wait_ms; -1 when Redis did not answer. */
-int redis_take(const char *provider, int n, int window_ms, int64_t remaining_ms,
-    int *granted, int64_t *wait_ms);
+/*
+ * The limiter's atomic check-and-take on the server's clock: 0 and
+ * *granted, *wait_ms; -1 when Redis did not answer.  epoch: a connection
+ * made under another epoch is replaced first (the caller bumps it each
+ * time Redis goes down, so no thread keeps a dead connection).
+ */
+int redis_take(unsigned epoch, const char *provider, int n, int window_ms,
+    int64_t remaining_ms, int *granted, int64_t *wait_ms);
 /* Pauses the provider for ms on every host: 0, or -1. */
-int redis_pause(const char *provider, int64_t ms);
+int redis_pause(unsigned epoch, const char *provider, int64_t ms);
 /* PING on a fresh connection: 0, or -1 with why in errbuf. */
 int redis_ping(char *errbuf, size_t n);
 /* Closes this thread's connection. */
