@@ -234,8 +234,12 @@ attempt(struct http *h, struct http_job *j, int64_t deadline)
 		int64_t wait;
 		if (j->budget != NULL && *j->budget <= 0)
 			return CN_PROVIDER_UNAVAILABLE;
-		if (rl_acquire(j->limit, j->limit_index, left, &wait) !=
-		    CN_OK) {
+		/* a slot later than this leaves the request no time */
+		int64_t margin = j->timeout_ms / 2 < RL_SEND_MARGIN_MS
+		    ? j->timeout_ms / 2
+		    : RL_SEND_MARGIN_MS;
+		if (rl_acquire(j->limit, j->limit_index, left - margin,
+		        &wait) != CN_OK) {
 			j->retry_after_ms = rl_retry_after_s(wait) * 1000;
 			snprintf(j->errmsg, sizeof(j->errmsg),
 			    "rate_limit: the next slot is %lld ms away, after "
@@ -466,9 +470,17 @@ http_wait(struct http *h, int64_t deadline)
 				    ? CN_PROVIDER_TIMEOUT
 				    : attempt(h, j, deadline);
 				if (e != CN_OK) {
-					/* keep the last upstream error if out of time */
-					if (now < deadline)
+					/* keep the last upstream error if out of time;
+					 * a job never sent (parked for its rate-limit
+					 * slot) has none */
+					if (now < deadline || j->err == CN_OK) {
 						j->err = e;
+						if (now >= deadline)
+							snprintf(j->errmsg,
+							    sizeof(j->errmsg),
+							    "deadline "
+							    "exceeded");
+					}
 					j->priv.next_wait = h->done;
 					h->done = j;
 				}

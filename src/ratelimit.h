@@ -25,6 +25,13 @@
 /* A provider's 429 pauses it at most this long; 1 s without Retry-After. */
 #define RL_PAUSE_MAX_MS 3600000
 #define RL_PAUSE_DEFAULT_MS 1000
+/* A slot is granted only if it leaves the request this much of its
+ * deadline (or half its timeout_ms, if less) to be answered. */
+#define RL_SEND_MARGIN_MS 500
+/* Slots are spaced one window plus this apart, for the time between a
+ * reserved send time and the request reaching the provider (which
+ * counts on arrival). */
+#define RL_SEND_GUARD_MS 50
 
 struct config;
 struct provider_conf;

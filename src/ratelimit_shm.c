@@ -178,7 +178,8 @@ rl_acquire(const struct provider_conf *pc, size_t index, int64_t remaining_ms,
 		return CN_OK;
 	if (redis_usable()) {
 		if (redis_take(__atomic_load_n(&sh->epoch, __ATOMIC_ACQUIRE),
-		        pc->name, pc->rate_limit_n, pc->rate_limit_window_ms,
+		        pc->name, pc->rate_limit_n,
+		        pc->rate_limit_window_ms + RL_SEND_GUARD_MS,
 		        remaining_ms, &granted, wait_ms) == 0) {
 			mark(1);
 			goto out;
@@ -191,7 +192,8 @@ rl_acquire(const struct provider_conf *pc, size_t index, int64_t remaining_ms,
 	lock();
 	granted = rl_take(&s->ring, sh->times + s->off,
 	    (uint32_t)(pc->rate_limit_n > 0 ? pc->rate_limit_n : 0),
-	    pc->rate_limit_window_ms, rl_now_ms(), remaining_ms, wait_ms);
+	    pc->rate_limit_window_ms + RL_SEND_GUARD_MS, rl_now_ms(),
+	    remaining_ms, wait_ms);
 	unlock();
 out:
 	if (!granted) {
@@ -231,5 +233,14 @@ rl_shared_state_up(void)
 {
 	if (sh == NULL || !sh->configured)
 		return -1;
+	/* /metrics tries Redis too, so the gauge recovers without
+	 * traffic to a limited provider */
+	if (!__atomic_load_n(&sh->up, __ATOMIC_ACQUIRE) && redis_usable()) {
+		if (redis_alive(
+		        __atomic_load_n(&sh->epoch, __ATOMIC_ACQUIRE)) == 0)
+			mark(1);
+		else
+			redis_failed();
+	}
 	return __atomic_load_n(&sh->up, __ATOMIC_ACQUIRE);
 }

@@ -1,5 +1,6 @@
 #include "redis.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -48,6 +49,21 @@ static char *password;
 static int configured;
 
 static __thread redisContext *ctx;
+/* frees a thread's connection when the thread ends */
+static pthread_key_t key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void
+free_ctx(void *p)
+{
+	redisFree(p);
+}
+
+static void
+make_key(void)
+{
+	pthread_key_create(&key, free_ctx);
+}
 static __thread char sha[41];
 static __thread pid_t owner; /* a forked child makes its own */
 static __thread unsigned ctx_epoch;
@@ -65,8 +81,10 @@ redis_configure(const struct rl_url *u, const char *pw)
 void
 redis_close(void)
 {
-	if (ctx != NULL)
+	if (ctx != NULL) {
+		pthread_setspecific(key, NULL);
 		redisFree(ctx);
+	}
 	ctx = NULL;
 	sha[0] = '\0';
 }
@@ -106,6 +124,8 @@ connect_ctx(char *errbuf, size_t n, unsigned epoch)
 		return -1;
 	}
 	owner = getpid();
+	pthread_once(&key_once, make_key);
+	pthread_setspecific(key, ctx);
 	ctx_epoch = epoch;
 	if (redisSetTimeout(ctx, tv) != REDIS_OK) {
 		snprintf(errbuf, n, "could not set the command timeout");
@@ -201,6 +221,24 @@ redis_pause(unsigned epoch, const char *provider, int64_t ms)
 	if (connect_ctx(err, sizeof(err), epoch) < 0)
 		return -1;
 	r = command("SET callnorm:pause:%s 1 PX %lld", provider, (long long)ms);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		freeReplyObject(r);
+		redis_close();
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+redis_alive(unsigned epoch)
+{
+	char err[128];
+	redisReply *r;
+
+	if (connect_ctx(err, sizeof(err), epoch) < 0)
+		return -1;
+	r = command("PING");
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		freeReplyObject(r);
 		redis_close();

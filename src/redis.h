@@ -25,6 +25,8 @@ int redis_take(unsigned epoch, const char *provider, int n, int window_ms,
     int64_t remaining_ms, int *granted, int64_t *wait_ms);
 /* Pauses the provider for ms on every host: 0, or -1. */
 int redis_pause(unsigned epoch, const char *provider, int64_t ms);
+/* PING on this thread's connection: 0, or -1. */
+int redis_alive(unsigned epoch);
 /* PING on a fresh connection: 0, or -1 with why in errbuf. */
 int redis_ping(char *errbuf, size_t n);
 /* Closes this thread's connection. */
