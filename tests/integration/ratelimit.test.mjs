@@ -61,6 +61,10 @@ async function startHost(host, opts = {}, serverOpts = {}) {
   servers.push(s);
   return s;
 }
+// what the hosts logged about Redis (shown with the measurements)
+function redisLines(hosts) {
+  return hosts.flatMap((s, i) => s.stderr.split('\n').filter((l) => /shared_state|redis/i.test(l)).map((l) => `host ${i + 1}: ${l}`));
+}
 async function stopAll() {
   while (servers.length) await servers.pop().stop();
 }
@@ -139,6 +143,7 @@ test('two processes (one with two workers) sharing Redis with a password stay wi
   const answers = await load(hosts, ms);
   const times = await sent(['h1', 'h2']);
   const m = report('2 processes, Redis', times);
+  for (const l of redisLines(hosts).slice(0, 10)) process.stdout.write(`# ${l}\n`);
   const by = checkAnswers(answers);
   assert.ok(m.slack <= N, `${m.slack} requests in one window of ${W - SLACK} ms`);
   // the limit is used, not starved: at least 60% of it
@@ -171,6 +176,7 @@ test('three processes (one over the Unix socket) sharing Redis stay within the l
   const answers = await load(hosts, ms, { clients: 5 });
   const times = await sent(['h1', 'h2', 'h3']);
   const m = report('3 processes, Redis', times);
+  for (const l of redisLines(hosts).slice(0, 10)) process.stdout.write(`# ${l}\n`);
   const by = checkAnswers(answers);
   assert.ok(m.slack <= N, `${m.slack} requests in one window of ${W - SLACK} ms`);
   assert.ok(m.total >= 0.6 * N * ms / W, `only ${m.total} requests reached the provider in ${ms} ms`);
