@@ -35,6 +35,20 @@ rl_take(struct rl_ring *r, int64_t *times, uint32_t n, int64_t window_ms,
 }
 
 void
+rl_record(struct rl_ring *r, int64_t *times, int64_t at)
+{
+	if (at < r->last)
+		at = r->last;
+	if (r->cap > 0) {
+		times[r->head] = at;
+		r->head = (r->head + 1) % r->cap;
+		if (r->count < r->cap)
+			r->count++;
+	}
+	r->last = at;
+}
+
+void
 rl_pause(struct rl_ring *r, int64_t until)
 {
 	if (until > r->pause_until)

@@ -53,6 +53,9 @@ struct rl_ring {
  */
 int rl_take(struct rl_ring *, int64_t *times, uint32_t n, int64_t window_ms,
     int64_t now, int64_t remaining_ms, int64_t *wait_ms);
+/* Records a send granted elsewhere (by Redis) at `at`, or at the last
+ * reserved time if that is later, so the ring stays in order. */
+void rl_record(struct rl_ring *, int64_t *times, int64_t at);
 /* Extends the pause to until (never shortens it). */
 void rl_pause(struct rl_ring *, int64_t until);
 /* The pause a provider's 429 asks for: retry_after_ms (or -1 for none)

@@ -182,6 +182,14 @@ rl_acquire(const struct provider_conf *pc, size_t index, int64_t remaining_ms,
 		        pc->rate_limit_window_ms + RL_SEND_GUARD_MS,
 		        remaining_ms, &granted, wait_ms) == 0) {
 			mark(1);
+			/* the host's ring holds its own sends either way, so
+			 * a fallback to it starts from what was sent */
+			if (granted && (s = find(pc->name)) != NULL) {
+				lock();
+				rl_record(&s->ring, sh->times + s->off,
+				    rl_now_ms() + *wait_ms);
+				unlock();
+			}
 			goto out;
 		}
 		redis_failed();

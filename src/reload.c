@@ -56,6 +56,14 @@ reload_config(const struct app *app)
 		    app->conf_path);
 		return NULL;
 	}
+	/* the limiter's Redis connection is set up once, at startup */
+	if (old != NULL &&
+	    ((old->shared_state == NULL) != (c->shared_state == NULL) ||
+	        (c->shared_state != NULL &&
+	            strcmp(old->shared_state, c->shared_state) != 0)))
+		log_warnx("reload: shared_state changes take effect at the "
+		          "next restart; the rate limits keep the Redis server "
+		          "in use");
 	if (c->cursor_key_random && old != NULL && old->cursor_key_random &&
 	    old->cursor_key_len == c->cursor_key_len)
 		memcpy(c->cursor_key, old->cursor_key, c->cursor_key_len);

@@ -429,6 +429,44 @@ main(void)
 	ok(!conf_loopback_host("127.0.0.1.evil.com", 18), "a lookalike is not");
 	ok(!conf_loopback_host("128.0.0.1", 9), "128.0.0.1 is not");
 
+	/* rate_limit, shared_state and its password */
+	c = load("[callnorm]\nshared_state = redis://10.0.0.5:6380/2\n"
+	         "shared_state_password = env:T_CONF_KEY\n"
+	         "[provider v]\nkind = voicy\nbase_url = http://127.0.0.1:1/v\n"
+	         "api_key = k\nrate_limit = 60/min\n"
+	         "[provider t]\nkind = talkover\n"
+	         "base_url = http://127.0.0.1:1/t\napi_key = k\n");
+	ok(c != NULL, "rate_limit and shared_state load");
+	if (c != NULL) {
+		char *sum = NULL;
+		size_t n;
+		is_int(c->providers[0].rate_limit_n, 60, "rate_limit N");
+		is_int(c->providers[0].rate_limit_window_ms, 60000,
+		    "rate_limit per minute");
+		is_int(c->providers[1].rate_limit_n, 0, "no rate_limit: none");
+		is_str(c->shared_state, "redis://10.0.0.5:6380/2",
+		    "shared_state kept");
+		is_str(c->shared_state_password, "env-secret-value-1234",
+		    "shared_state_password resolved like a secret");
+		f = open_memstream(&sum, &n);
+		conf_summary(c, path, f);
+		fclose(f);
+		ok(strstr(sum, "rate_limit 60/min") != NULL &&
+		        strstr(sum, "redis://10.0.0.5:6380/2") != NULL,
+		    "the summary shows the limit and the server");
+		ok(strstr(sum, "env-secret-value") == NULL,
+		    "the summary never shows the password");
+		free(sum);
+	}
+	conf_free(c);
+	fails_at("[callnorm]\nshared_state = redis://h:0\n", 2, "shared_state",
+	    "a bad shared_state port names the key");
+	fails_at("[callnorm]\nshared_state_password = env:T_MISSING\n", 2,
+	    "T_MISSING", "a missing password variable");
+	fails_at("[provider v]\nkind = voicy\nbase_url = http://127.0.0.1:1/v\n"
+	         "api_key = k\nrate_limit = 5/h\n",
+	    5, "rate_limit", "a bad rate_limit names the key");
+
 	unlink(path);
 	free(errs);
 	return done_testing();

@@ -156,6 +156,13 @@ pauses(void)
 	ok(g == 1 && wait == 2000, "paused: the send waits for the end");
 	g = rl_take(&r, times, 5, 1000, 1000, 1999, &wait);
 	ok(g == 0 && wait == 2000, "paused past the deadline: refused");
+	/* sends granted by Redis, recorded in the host's ring */
+	ring(&r, 2);
+	rl_record(&r, times, 100);
+	rl_record(&r, times, 50);
+	g = rl_take(&r, times, 2, 1000, 200, 5000, &wait);
+	ok(g == 1 && wait == 900,
+	    "recorded sends count; one out of order is kept at the last");
 	is_int(rl_pause_ms(-1), 1000, "no Retry-After: 1 s");
 	is_int(rl_pause_ms(3000), 3000, "Retry-After: 3 is 3 s");
 	is_int(rl_pause_ms(86400000), 3600000, "at most 3600 s");
