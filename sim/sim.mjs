@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Store, KINDS } from './store.mjs';
 import { applyFault, checkFault, prepareFault } from './faults.mjs';
 import { isPlainObject } from './common.mjs';
+import { RateLimit, DOCUMENTED } from './ratelimit.mjs';
 
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -16,13 +17,14 @@ function usage(msg) {
   if (msg) process.stderr.write('sim: ' + msg + '\n');
   process.stderr.write(
     'usage: node sim/sim.mjs --port N [--host 127.0.0.1] [--seed 42] [--size N|NAME=N ...]\n' +
-      '                        [--provider NAME=KIND ...] [--late-starts NAME=N ...] [--latency-ms MS] [--ready-file PATH]\n',
+      '                        [--provider NAME=KIND ...] [--late-starts NAME=N ...] [--latency-ms MS] [--ready-file PATH]\n' +
+      '                        [--rate-limits]\n',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { port: 8700, host: '127.0.0.1', seed: '42', size: 200, sizes: {}, late: {}, providers: [], latency: 0, readyFile: null };
+  const o = { port: 8700, host: '127.0.0.1', seed: '42', size: 200, sizes: {}, late: {}, providers: [], latency: 0, readyFile: null, rateLimits: false };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -85,6 +87,9 @@ function parseArgs(argv) {
       case '--ready-file':
         o.readyFile = val();
         break;
+      case '--rate-limits':
+        o.rateLimits = true;
+        break;
       case '-h':
       case '--help':
         usage();
@@ -106,6 +111,7 @@ for (const p of opts.providers) {
   const s = new Store({ name: p.name, kind: p.kind, size: opts.sizes[p.name] ?? opts.size, seed: opts.seed, late: opts.late[p.name] ?? 0 });
   s.latencyDefault = opts.latency;
   s.latency = opts.latency;
+  s.rateLimit = new RateLimit(p.kind, opts.rateLimits);
   stores.set(p.name, s);
 }
 process.stderr.write(`sim: generated ${[...stores.values()].map((s) => s.name + '=' + s.size).join(' ')} in ${Date.now() - t0} ms\n`);
@@ -139,6 +145,21 @@ function runHandler(store, req) {
 
 // ---------- list endpoints ----------
 
+// The provider's own rate limit (sim/ratelimit.mjs), checked when the
+// request arrives, before faults and latency: true when it was refused.
+function limited(store, res, entry) {
+  const r = store.rateLimit.take(entry.t);
+  if (!r) return false;
+  entry.status = r.status;
+  entry.rate_limited = true;
+  send(res, r.status, r.body, r.headers);
+  return true;
+}
+
+function limitHeaders(store) {
+  return store.rateLimit.enabled ? store.rateLimit.headers(Date.now()) : {};
+}
+
 async function onList(store, req, res, url, bodyText) {
   let body = null;
   if (bodyText) {
@@ -158,6 +179,7 @@ async function onList(store, req, res, url, bodyText) {
     t: Date.now(),
   };
   store.addLog(entry);
+  if (limited(store, res, entry)) return;
   const fault = store.takeFault();
   if (store.latency > 0) await new Promise((r) => setTimeout(r, store.latency));
   if (res.destroyed) return;
@@ -171,7 +193,7 @@ async function onList(store, req, res, url, bodyText) {
   const r = runHandler(store, hreq);
   if (r.status === 200) store.lastPage = r;
   entry.status = r.status;
-  send(res, r.status, r.text);
+  send(res, r.status, r.text, limitHeaders(store));
 }
 
 // ---------- control API ----------
@@ -181,6 +203,7 @@ async function onList(store, req, res, url, bodyText) {
 async function onDetail(store, req, res, url, bodyText, m) {
   const entry = { method: req.method, path: url.pathname, query: queryObject(url.searchParams), body: null, headers: { ...req.headers }, status: null, t: Date.now(), detail: m.part, raw_path: req.url.split('?')[0] };
   store.addLog(entry);
+  if (limited(store, res, entry)) return;
   const fault = store.takeFault();
   if (store.latency > 0) await new Promise((r) => setTimeout(r, store.latency));
   if (res.destroyed) return;
@@ -194,7 +217,7 @@ async function onDetail(store, req, res, url, bodyText, m) {
   }
   const r = run();
   entry.status = r.status;
-  send(res, r.status, r.text);
+  send(res, r.status, r.text, limitHeaders(store));
 }
 
 function record(store, c) {
@@ -228,7 +251,7 @@ function providerInfo(s) {
         : { Authorization: 'Bearer ' + key };
   return {
     name: s.name, kind: s.kind, prefix: '/' + s.name, method: s.K.method, path: '/' + s.name + (s.K.pathFor ? s.K.pathFor(s.ctx) : s.K.path),
-    size: s.base.length, auth, agents: s.ctx.agents, latency_ms: s.latency, fault: s.fault,
+    size: s.base.length, auth, agents: s.ctx.agents, latency_ms: s.latency, fault: s.fault, rate_limit: s.rateLimit.info(),
     ...(s.K.info ? s.K.info(s.ctx) : {}),
   };
 }
@@ -256,7 +279,10 @@ async function onControl(req, res, url, bodyText) {
       return send(res, 200, { ok: true });
     }
     if (a === 'reset' && m === 'POST') {
-      for (const s of stores.values()) s.resetState();
+      for (const s of stores.values()) {
+        s.resetState();
+        s.rateLimit.reset();
+      }
       redirect.hits = 0;
       return send(res, 200, { ok: true });
     }
@@ -264,6 +290,17 @@ async function onControl(req, res, url, bodyText) {
       if (!isPlainObject(b) || !Number.isInteger(b.ms) || b.ms < 0) return send(res, 400, { error: 'bad_request', message: 'ms must be a non-negative integer' });
       for (const s of stores.values()) s.latency = b.ms;
       return send(res, 200, { ok: true, ms: b.ms });
+    }
+    // every provider whose kind documents a limit
+    if (a === 'ratelimit' && m === 'POST') {
+      if (!isPlainObject(b) || typeof b.enabled !== 'boolean' || Object.keys(b).length !== 1) return send(res, 400, { error: 'bad_request', message: 'body must be {"enabled": true|false}' });
+      const out = {};
+      for (const s of stores.values()) {
+        if (!DOCUMENTED[s.kind]) continue;
+        s.rateLimit.configure(b);
+        out[s.name] = s.rateLimit.info();
+      }
+      return send(res, 200, { ok: true, providers: out });
     }
     if (a === 'redirect-target' && m === 'GET') return send(res, 200, { port: redirect.port, hits: redirect.hits });
     return send(res, 404, { error: 'not_found', path: url.pathname });
@@ -321,6 +358,12 @@ async function onControl(req, res, url, bodyText) {
       return send(res, 200, { ok: true });
     }
     if (what === 'info' && m === 'GET') return send(res, 200, providerInfo(s));
+    if (what === 'ratelimit' && m === 'GET') return send(res, 200, s.rateLimit.info());
+    if (what === 'ratelimit' && m === 'POST') {
+      const e = s.rateLimit.configure(b);
+      if (e) return send(res, 400, { error: 'bad_request', message: e });
+      return send(res, 200, { ok: true, ...s.rateLimit.info() });
+    }
     // the normalized detail a get-call answer must become: ?id=NATIVE_ID
     if (what === 'detail' && m === 'GET') {
       if (!s.K.detail) return send(res, 404, { error: 'no_detail', kind: s.kind });
