@@ -463,6 +463,7 @@ front_thread(void *p)
 			front_pool_accepted(ta->pool);
 			view->conf = pin_conf(ta);
 			answer(w, &fr, &out);
+			front_pool_answered(ta->pool);
 			__atomic_store_n(&ta->pinned, NULL, __ATOMIC_SEQ_CST);
 			__atomic_add_fetch(&ta->served, 1, __ATOMIC_RELAXED);
 			if (front_pool_may_retire(ta->pool))

@@ -62,13 +62,15 @@ void *front_thread(void *arg);
  * front_pool_idle_ms: how long an idle thread waits in accept before it
  * may retire (0: never; a fixed pool).
  * front_pool_accepted: the thread left accept with a connection; starts
- * another thread when too few are left waiting.
+ * another thread when too few are left free.  front_pool_answered: the
+ * thread is done with it.
  * front_pool_may_retire: after a request, or an accept that timed out;
  * true when the thread should exit (the pool asked one to retire).
  * front_pool_waiting: the thread enters (1) or leaves (-1) accept.
  */
 int front_pool_idle_ms(const struct pool *);
 void front_pool_accepted(struct pool *);
+void front_pool_answered(struct pool *);
 bool front_pool_may_retire(struct pool *);
 void front_pool_waiting(struct pool *, int delta);
 

@@ -74,10 +74,11 @@ stop_listening(int fd)
  * The request threads of one process.  A fixed pool (--threads N) starts
  * N threads and keeps them.  A dynamic one (the default) starts min and
  * starts one more whenever a thread takes a connection and fewer than
- * POOL_SPARE are left waiting in accept, up to max.  It shrinks from the
+ * POOL_SPARE are left not answering one, up to max.  It shrinks from the
  * main thread: once a second it notes the fewest threads that waited in
- * accept at any moment (the low-water mark the threads keep); when over
- * a whole idle period that never fell to POOL_SPARE, the surplus is
+ * accept or about to (not answering a request) at any moment, the
+ * low-water mark the threads keep; when over a whole idle period that
+ * never fell to POOL_SPARE, the surplus is
  * asked to retire, and threads leave one by one as each finishes a
  * request or wakes from an accept that timed out (SO_RCVTIMEO, the idle
  * period) -- accept() hands connections to the longest-waiting thread,
@@ -102,7 +103,8 @@ struct pool {
 	int hi; /* slots [0, hi) have been used; atomic */
 	int nthreads; /* started and not retired; atomic */
 	int nwaiting; /* in accept; atomic */
-	int low; /* fewest in accept since the last tick; atomic */
+	int nbusy; /* answering a request; atomic */
+	int low; /* fewest not busy since the last tick; atomic */
 	int retire; /* threads asked to retire; atomic */
 	int window_low, ticks; /* the main thread's, over an idle period */
 	int64_t last_tick; /* monotonic ms */
@@ -136,13 +138,7 @@ front_pool_idle_ms(const struct pool *p)
 void
 front_pool_waiting(struct pool *p, int delta)
 {
-	int n = __atomic_add_fetch(&p->nwaiting, delta, __ATOMIC_SEQ_CST);
-	int low = __atomic_load_n(&p->low, __ATOMIC_RELAXED);
-
-	while (n < low &&
-	    !__atomic_compare_exchange_n(
-	        &p->low, &low, n, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	__atomic_add_fetch(&p->nwaiting, delta, __ATOMIC_SEQ_CST);
 	metrics_threads(0, delta);
 }
 
@@ -192,15 +188,23 @@ pool_start_locked(struct pool *p)
 void
 front_pool_accepted(struct pool *p)
 {
+	int busy = __atomic_add_fetch(&p->nbusy, 1, __ATOMIC_SEQ_CST);
+	int n = __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST);
+	int low = __atomic_load_n(&p->low, __ATOMIC_RELAXED);
 	int64_t now;
 	bool ok;
 
-	if (__atomic_load_n(&p->nwaiting, __ATOMIC_SEQ_CST) >= POOL_SPARE ||
-	    __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) >= p->max)
+	/* the fewest threads free to take a connection since the last tick */
+	while (n - busy < low &&
+	    !__atomic_compare_exchange_n(&p->low, &low, n - busy, false,
+	        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (n - busy >= POOL_SPARE || n >= p->max)
 		return;
 	pthread_mutex_lock(&p->mu);
-	ok = front_quitting() ||
-	    __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) >= p->max ||
+	n = __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST);
+	ok = front_quitting() || n >= p->max ||
+	    n - __atomic_load_n(&p->nbusy, __ATOMIC_SEQ_CST) >= POOL_SPARE ||
 	    pool_start_locked(p);
 	if (!ok) {
 		now = time_mono_ms();
@@ -212,6 +216,12 @@ front_pool_accepted(struct pool *p)
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+front_pool_answered(struct pool *p)
+{
+	__atomic_sub_fetch(&p->nbusy, 1, __ATOMIC_SEQ_CST);
 }
 
 bool
@@ -261,7 +271,8 @@ pool_tick(struct pool *p)
 	if (p->idle_ms == 0 || now - p->last_tick < 1000)
 		return;
 	p->last_tick = now;
-	waiting = __atomic_load_n(&p->nwaiting, __ATOMIC_SEQ_CST);
+	waiting = __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) -
+	    __atomic_load_n(&p->nbusy, __ATOMIC_SEQ_CST);
 	low = __atomic_exchange_n(&p->low, waiting, __ATOMIC_SEQ_CST);
 	if (waiting < low)
 		low = waiting;
