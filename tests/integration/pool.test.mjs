@@ -77,9 +77,11 @@ test('without --threads the pool grows under slow concurrent requests and shrink
     const { code } = await s.exited;
     for (const a of done) assert.equal(a.status, 200, 'drained, not cut');
     assert.equal(code, 0);
-    assert.match(s.stderr, new RegExp(`SIGTERM: stopping; ${SLOW} request\\(s\\) in flight to finish`));
+    // the slow ones, and maybe a thread between two requests
+    const busy = Number(s.stderr.match(/SIGTERM: stopping; (\d+) request\(s\) in flight to finish/)?.[1]);
+    assert.ok(busy >= SLOW, `${busy} in flight at the stop`);
     const served = s.stderr.split('\n').filter((l) => / request id=/.test(l)).length;
-    assert.match(s.stderr, new RegExp(`stopped: ${SLOW} request\\(s\\) in flight finished, ${served} served in all`));
+    assert.match(s.stderr, new RegExp(`stopped: ${busy} request\\(s\\) in flight finished, ${served} served in all`));
   } finally {
     await sim.control('verbex/latency', 'POST', { ms: 0 });
     await s.stop();
