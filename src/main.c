@@ -323,9 +323,11 @@ tune_malloc(void)
 #ifdef M_ARENA_MAX
 	mallopt(M_ARENA_MAX, 2);
 #endif
-#ifdef M_MMAP_THRESHOLD
-	if (getenv("GLIBC_TUNABLES") == NULL)
-		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+	if (getenv("GLIBC_TUNABLES") == NULL) {
+		mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+		mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024);
+	}
 #endif
 }
 
