@@ -169,6 +169,9 @@ pool_start_locked(struct pool *p)
 	t->app = p->app;
 	t->pool = p;
 	t->view = p->tmpl;
+	/* the configuration of the start may be gone by now: each request
+	 * pins the current one (pin_conf) before anything reads it */
+	t->view.conf = NULL;
 	t->fd = p->fd;
 	__atomic_store_n(&t->served, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->pinned, NULL, __ATOMIC_SEQ_CST);
