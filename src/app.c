@@ -2,6 +2,7 @@
 #include "calls.h"
 
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 
 #define ARENA_CHUNK (64 * 1024)
 #define ARENA_CAP (512u * 1024 * 1024)
+#define BODY_KEEP (256u * 1024)
 
 struct worker *
 worker_new(struct app *app)
@@ -155,6 +157,15 @@ worker_end_request(struct worker *w, struct request *rq)
 	    !rq->undelivered, rq->user_log,
 	    w->rs.problem != CN_OK ? cn_err_code(w->rs.problem) : NULL);
 	arena_reset(w->arena);
+	/* A thread keeps a small answer's buffer for the next request; a
+	 * big one (a 1,000-call page is about a megabyte) goes back at once,
+	 * so that memory does not grow with the number of threads that once
+	 * answered a big page. */
+	if (w->rs.body.size > BODY_KEEP) {
+		buf_free(&w->rs.body);
+		/* and the free pages such a request left inside malloc's heaps */
+		malloc_trim(0);
+	}
 }
 
 /*

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -327,16 +329,36 @@ send_answer(FCGX_Request *fr, const struct buf *head, const struct buf *body)
 enum accepted {
 	ACC_REQUEST, /* a connection to answer */
 	ACC_RETRY, /* nothing, but the thread goes on accepting */
+	ACC_IDLE, /* nobody connected for the pool's idle time */
 	ACC_STOP /* the thread stops */
 };
+
+/*
+ * The listening socket's SO_RCVTIMEO (the pool's idle time) bounds
+ * accept(); a connection accepted from it inherits that timeout, which
+ * must not cut reading a slow request body or writing an answer.
+ */
+static void
+clear_timeout(int fd)
+{
+	struct timeval none = { 0, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+}
 
 static enum accepted
 accept_one(struct thread_arg *ta, FCGX_Request *fr, long *backoff_ms)
 {
-	int rc;
+	int rc, idle_ms = front_pool_idle_ms(ta->pool);
 
 	__atomic_store_n(&ta->in_accept, 1, __ATOMIC_SEQ_CST);
+	front_pool_waiting(ta->pool, 1);
 	rc = front_quitting() ? -1 : FCGX_Accept_r(fr);
+	front_pool_waiting(ta->pool, -1);
+	if (rc == -EAGAIN && idle_ms > 0 && !front_quitting()) {
+		__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
+		return ACC_IDLE;
+	}
 	if (rc < 0 && !front_quitting() && accept_retry(rc, backoff_ms)) {
 		/* still in_accept: a shutdown's SIGUSR2 cuts the wait */
 		__atomic_store_n(&ta->in_accept, 0, __ATOMIC_SEQ_CST);
@@ -348,6 +370,8 @@ accept_one(struct thread_arg *ta, FCGX_Request *fr, long *backoff_ms)
 			front_lose_process();
 		return ACC_STOP;
 	}
+	if (idle_ms > 0)
+		clear_timeout(fr->ipcFd);
 	*backoff_ms = 0;
 	return ACC_REQUEST;
 }
@@ -433,11 +457,17 @@ front_thread(void *p)
 		got = accept_one(ta, &fr, &backoff_ms);
 		if (got == ACC_STOP)
 			break;
+		if (got == ACC_IDLE && front_pool_may_retire(ta->pool))
+			break; /* the pool shrinks */
 		if (got == ACC_REQUEST) {
+			front_pool_accepted(ta->pool);
 			view->conf = pin_conf(ta);
 			answer(w, &fr, &out);
+			front_pool_answered(ta->pool);
 			__atomic_store_n(&ta->pinned, NULL, __ATOMIC_SEQ_CST);
 			__atomic_add_fetch(&ta->served, 1, __ATOMIC_RELAXED);
+			if (front_pool_may_retire(ta->pool))
+				break; /* the pool shrinks */
 		}
 	}
 	FCGX_Free(&fr, 1);

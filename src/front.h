@@ -28,9 +28,19 @@ int front_listen(const char *addr, const struct front_sockperm *perm);
 int front_init(void);
 /* True when fd 0 is a FastCGI listening socket. */
 int front_is_fastcgi(void);
+/*
+ * Request threads per process: min are started and always kept; more
+ * start while requests keep every thread busy, up to max, and retire
+ * after idle_ms without a connection.  min == max: a fixed pool.
+ */
+struct front_pool {
+	int min, max, idle_ms;
+};
+
 /* Serves until SIGTERM/SIGINT/SIGUSR1; returns the exit status. */
 /* SIGHUP reloads the configuration (see reload.h). */
-int front_serve(struct app *, int listen_fd, int threads, int workers);
+int front_serve(
+    struct app *, int listen_fd, const struct front_pool *, int workers);
 int front_cgi(struct app *);
 
 /*

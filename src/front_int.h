@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app.h"
@@ -24,12 +25,20 @@ struct config;
 struct request;
 struct response;
 
-/* One request thread, as front_serve.c starts and stops it. */
+struct pool;
+
+/*
+ * One slot of the request-thread pool, as front_serve.c starts and stops
+ * it.  A slot is used again once its thread has retired and been joined.
+ * The fields the process's main thread reads without the pool's lock
+ * (done, in_accept, pinned, served) are read and written atomically.
+ */
 struct thread_arg {
 	struct app *app;
+	struct pool *pool;
 	int fd;
 	pthread_t tid;
-	int started;
+	int started; /* a thread was created and is not joined yet */
 	volatile int done;
 	/* Set while the thread waits for a connection: only then may it be
 	 * woken by a signal, which would otherwise interrupt the writing of
@@ -47,6 +56,23 @@ struct thread_arg {
 
 /* front.c: a request thread's body (arg: its struct thread_arg). */
 void *front_thread(void *arg);
+
+/*
+ * front_serve.c: the pool, as a request thread sees it.
+ * front_pool_idle_ms: how long an idle thread waits in accept before it
+ * may retire (0: never; a fixed pool).
+ * front_pool_accepted: the thread left accept with a connection; starts
+ * another thread when too few are left free.  front_pool_answered: the
+ * thread is done with it.
+ * front_pool_may_retire: after a request, or an accept that timed out;
+ * true when the thread should exit (the pool asked one to retire).
+ * front_pool_waiting: the thread enters (1) or leaves (-1) accept.
+ */
+int front_pool_idle_ms(const struct pool *);
+void front_pool_accepted(struct pool *);
+void front_pool_answered(struct pool *);
+bool front_pool_may_retire(struct pool *);
+void front_pool_waiting(struct pool *, int delta);
 
 /* front_answer.c */
 /* Status line and headers in CGI response form (RFC 3875 6.2). */

@@ -3,6 +3,7 @@
  * FastCGI or CGI responder.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -33,7 +34,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: callnorm [-c FILE]\n"
 	    "       callnorm [-c FILE] --listen unix:/PATH|HOST:PORT "
-	    "[--threads N] [--workers N]\n"
+	    "[--workers N]\n"
+	    "                [--threads N | --max-threads N] "
+	    "[--thread-idle SECONDS]\n"
 	    "                [--listen-owner USER] [--listen-group GROUP] "
 	    "[--listen-mode MODE]\n"
 	    "       callnorm [-c FILE] --check-config [--probe]\n"
@@ -75,11 +78,22 @@ fail_alloc_from_env(void)
 	return n;
 }
 
+/*
+ * The request-thread pool without --threads: POOL_MIN threads always,
+ * up to POOL_MAX while requests keep them busy, each idle one retiring
+ * after POOL_IDLE_S seconds.  docs/deploy.md explains the sizing.
+ */
+#define POOL_MIN 8
+#define POOL_MAX 4096
+#define POOL_IDLE_S 10
+#define POOL_LIMIT 16384 /* the most --threads or --max-threads take */
+
 /* What the command line asks for. */
 struct options {
 	const char *path; /* of the configuration */
 	const char *listen_addr; /* NULL: fd 0 (FastCGI) or CGI */
-	int threads, workers;
+	int threads, workers; /* threads 0: a dynamic pool */
+	int max_threads, idle_s;
 	bool check; /* --check-config */
 	bool probe; /* --probe, with --check-config */
 	struct front_sockperm perm; /* --listen-owner/-group/-mode */
@@ -108,6 +122,8 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "max-threads", required_argument, NULL, 'T' },
+		{ "thread-idle", required_argument, NULL, 'I' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "probe", no_argument, NULL, 'P' },
@@ -121,7 +137,10 @@ parse_args(int argc, char *argv[], struct options *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->threads = o->workers = 1;
+	o->threads = 0;
+	o->workers = 1;
+	o->max_threads = POOL_MAX;
+	o->idle_s = POOL_IDLE_S;
 	o->perm.mode = -1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -132,9 +151,28 @@ parse_args(int argc, char *argv[], struct options *o)
 			o->listen_addr = optarg;
 			break;
 		case 't':
-			if ((o->threads = parse_count(optarg, 1024)) < 0) {
+			if ((o->threads = parse_count(optarg, POOL_LIMIT)) <
+			    0) {
 				fprintf(stderr,
-				    "callnorm: --threads takes 1..1024\n");
+				    "callnorm: --threads takes 1..%d\n",
+				    POOL_LIMIT);
+				return ARGS_USAGE;
+			}
+			break;
+		case 'T':
+			if ((o->max_threads = parse_count(optarg, POOL_LIMIT)) <
+			    POOL_MIN) {
+				fprintf(stderr,
+				    "callnorm: --max-threads takes %d..%d\n",
+				    POOL_MIN, POOL_LIMIT);
+				return ARGS_USAGE;
+			}
+			break;
+		case 'I':
+			if ((o->idle_s = parse_count(optarg, 86400)) < 0) {
+				fprintf(stderr,
+				    "callnorm: --thread-idle takes 1..86400 "
+				    "(seconds)\n");
 				return ARGS_USAGE;
 			}
 			break;
@@ -219,10 +257,87 @@ harden(void)
 	unsetenv("all_proxy");
 }
 
+/*
+ * Every request thread holds a few descriptors (its FastCGI connection,
+ * its upstream connections, curl's wake-up pair): the soft limit, often
+ * 1024, is raised to the hard one.  The pool's maximum is lowered to
+ * what the limit allows.
+ */
+#define FDS_PER_THREAD 6
+
+static int
+fit_threads(int max)
+{
+	struct rlimit r;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+		return max;
+	if (r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+		getrlimit(RLIMIT_NOFILE, &r);
+	}
+	if (r.rlim_cur == RLIM_INFINITY)
+		return max;
+	room = r.rlim_cur > 64 ? (r.rlim_cur - 64) / FDS_PER_THREAD : 1;
+	if (room < (rlim_t)max) {
+		max = room < POOL_MIN ? POOL_MIN : (int)room;
+		log_warnx("at most %d request threads per process: the "
+		          "descriptor limit is %llu",
+		    max, (unsigned long long)r.rlim_cur);
+	}
+	return max;
+}
+
+/* The request-thread pool the options ask for. */
+static struct front_pool
+pool_options(const struct options *o)
+{
+	struct front_pool p;
+
+	if (o->threads > 0) {
+		p.min = p.max = o->threads;
+		p.idle_ms = 0;
+		fit_threads(o->threads);
+	} else {
+		p.max = fit_threads(o->max_threads);
+		p.min = POOL_MIN < p.max ? POOL_MIN : p.max;
+		p.idle_ms = o->idle_s * 1000;
+	}
+	return p;
+}
+
+/*
+ * glibc's malloc, left alone, gives every thread that contends for it
+ * an arena of its own (up to 8 per core), each keeping what its threads
+ * freed, and raises its mmap threshold after every big free until
+ * megabyte-sized page bodies live in those heaps: the resident size then
+ * grows with the number of threads and never comes back.  Two arenas,
+ * and every block of 128 KiB or more mapped and unmapped on its own,
+ * keep it proportional to the requests in flight (docs/performance.md:
+ * 99 MiB per worker at 32 concurrent 1,000-call pages before, 63 MiB
+ * after).  GLIBC_TUNABLES, when set, still wins for the threshold.
+ */
+static void
+tune_malloc(void)
+{
+#ifdef M_ARENA_MAX
+	mallopt(M_ARENA_MAX, 2);
+#endif
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+	if (getenv("GLIBC_TUNABLES") == NULL) {
+		mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+		mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024);
+	}
+#endif
+}
+
 /* Serves FastCGI (on --listen or fd 0) or answers one CGI request. */
 static int
 run(struct app *app, const struct options *o)
 {
+	struct front_pool pool = pool_options(o);
 	long fail_alloc;
 	int fd, rc;
 
@@ -231,11 +346,11 @@ run(struct app *app, const struct options *o)
 		if (fd < 0)
 			return 1;
 		app->listen_desc = o->listen_addr;
-		return front_serve(app, fd, o->threads, o->workers);
+		return front_serve(app, fd, &pool, o->workers);
 	}
 	if (front_is_fastcgi()) {
 		app->listen_desc = "fd 0";
-		return front_serve(app, 0, o->threads, o->workers);
+		return front_serve(app, 0, &pool, o->workers);
 	}
 	fail_alloc = fail_alloc_from_env();
 	rc = front_cgi(app);
@@ -301,6 +416,7 @@ main(int argc, char *argv[])
 
 	if ((ar = parse_args(argc, argv, &o)) != ARGS_RUN)
 		return ar;
+	tune_malloc();
 	harden();
 	if (cursor_crypto_init() < 0) {
 		log_warnx("cannot initialise libcrypto (out of memory?)");

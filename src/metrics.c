@@ -31,6 +31,7 @@ struct upstream_stats {
 
 struct shared {
 	int64_t in_flight;
+	int64_t threads, threads_waiting;
 	uint64_t requests[R__MAX][NSTATUS];
 	struct upstream_stats up[CONF_MAX_PROVIDERS];
 };
@@ -54,6 +55,17 @@ metrics_init(size_t nproviders)
 
 #define ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+
+void
+metrics_threads(int threads, int waiting)
+{
+	if (m == NULL)
+		return;
+	if (threads != 0)
+		ADD(&m->threads, threads);
+	if (waiting != 0)
+		ADD(&m->threads_waiting, waiting);
+}
 
 void
 metrics_request_start(void)
@@ -151,6 +163,14 @@ metrics_write(struct buf *b, const struct config *c, uint64_t readable)
 	    "answered now.\n# TYPE callnorm_requests_in_flight gauge\n");
 	buf_printf(b, "callnorm_requests_in_flight %lld\n",
 	    (long long)LOAD(&m->in_flight));
+	buf_printf(b,
+	    "# HELP callnorm_threads Request threads running, in every "
+	    "worker process.\n# TYPE callnorm_threads gauge\n"
+	    "callnorm_threads %lld\n"
+	    "# HELP callnorm_threads_idle Request threads waiting for a "
+	    "connection.\n# TYPE callnorm_threads_idle gauge\n"
+	    "callnorm_threads_idle %lld\n",
+	    (long long)LOAD(&m->threads), (long long)LOAD(&m->threads_waiting));
 	buf_adds(b,
 	    "# HELP callnorm_upstream_requests_total Upstream requests, "
 	    "by provider and outcome.\n# TYPE "

@@ -27,6 +27,9 @@ enum route_id {
 
 int metrics_init(size_t nproviders);
 void metrics_request_start(void);
+/* Request threads started (+) or retired (-), and entering (+) or
+ * leaving (-) accept: the callnorm_threads and _idle gauges. */
+void metrics_threads(int threads, int waiting);
 void metrics_request_end(enum route_id, int status);
 void metrics_upstream(size_t provider, enum cn_err outcome, double seconds);
 /* New upstream connections opened (the rest of the requests reused one). */

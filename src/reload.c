@@ -72,17 +72,23 @@ reload_config(const struct app *app)
 
 void
 reload_log_serving(const char *what, const struct config *c,
-    const char *listen_desc, int workers, int threads)
+    const char *listen_desc, int workers, int min_threads, int max_threads)
 {
 	struct buf b;
+	char threads[32];
 	size_t i;
 
 	buf_init(&b, 16 * 1024);
 	for (i = 0; i < c->nproviders; i++)
 		buf_printf(&b, "%s%s (%s)", i ? ", " : "", c->providers[i].name,
 		    c->providers[i].driver->kind);
+	if (min_threads == max_threads)
+		snprintf(threads, sizeof(threads), "%d", max_threads);
+	else
+		snprintf(threads, sizeof(threads), "%d..%d", min_threads,
+		    max_threads);
 	log_warnx("%s: callnorm %s, mode fastcgi, listen %s, %d worker(s) x "
-	          "%d thread(s), providers: %s",
+	          "%s thread(s), providers: %s",
 	    what, PACKAGE_VERSION, listen_desc, workers, threads,
 	    b.failed ? "(too many to list)" : buf_cstr(&b));
 	buf_free(&b);

@@ -24,7 +24,7 @@ struct config *reload_config(const struct app *);
 /* The line logged when serving starts (and after a reload): version,
  * mode, address, workers x threads, providers by name and kind. */
 void reload_log_serving(const char *what, const struct config *,
-    const char *listen_desc, int workers, int threads);
+    const char *listen_desc, int workers, int min_threads, int max_threads);
 
 /* Whether the two configurations list the same providers in the same
  * order (the per-provider metrics are kept by position). */

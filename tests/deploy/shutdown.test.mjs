@@ -49,7 +49,7 @@ describe('SIGTERM during a slow request', { skip: W.missing('nginx') }, () => {
     W.removeTmpdirs();
   });
 
-  for (const args of [['--threads', '1'], ['--threads', '4'], ['--workers', '2', '--threads', '2']]) {
+  for (const args of [['--threads', '1'], ['--threads', '4'], ['--workers', '2', '--threads', '2'], [], ['--workers', '2']]) {
     it(`callnorm --listen ${args.join(' ')} behind nginx finishes the request, then exits 0`, async () => {
       const cn = await W.startCallnorm({ config: ctx.config, socket: ctx.SOCKET, args, log: path.join(ctx.dir, 'callnorm.log') });
       procs.push(cn);

@@ -102,11 +102,12 @@ export async function waitFor(fn, timeoutMs = 10000, what = 'condition') {
 }
 
 // callnorm --listen unix:... ; resolves once it answers /healthz.
+// threads: 0 passes no --threads (the default, growing pool).
 export async function startServer(config, { threads = 2, workers = 1, env = {}, args = [] } = {}) {
   const dir = tmpdir('callnorm-sock-');
   const sock = path.join(dir, 'callnorm.sock');
-  if (threads < minThreads) threads = minThreads;
-  const argv = [...wrap, bin, '-c', config, '--listen', 'unix:' + sock, '--threads', String(threads), '--workers', String(workers), ...args];
+  if (threads !== 0 && threads < minThreads) threads = minThreads;
+  const argv = [...wrap, bin, '-c', config, '--listen', 'unix:' + sock, ...(threads ? ['--threads', String(threads)] : []), '--workers', String(workers), ...args];
   const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH, ...sanitizerEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
