@@ -24,13 +24,7 @@ rl_take(struct rl_ring *r, int64_t *times, uint32_t n, int64_t window_ms,
 	*wait_ms = at - now;
 	if (at - now > remaining_ms)
 		return 0;
-	if (r->cap > 0) {
-		times[r->head] = at;
-		r->head = (r->head + 1) % r->cap;
-		if (r->count < r->cap)
-			r->count++;
-	}
-	r->last = at;
+	rl_record(r, times, at);
 	return 1;
 }
 

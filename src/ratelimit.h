@@ -92,6 +92,5 @@ enum cn_err rl_acquire(const struct provider_conf *pc, size_t index,
 void rl_provider_429(const struct provider_conf *pc, int64_t retry_after_ms);
 /* 1 or 0 while shared_state is configured, -1 without. */
 int rl_shared_state_up(void);
-int64_t rl_now_ms(void);
 
 #endif

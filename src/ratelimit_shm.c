@@ -7,6 +7,7 @@
  * worker of the host.
  */
 #include "ratelimit.h"
+#include "timefmt.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -41,15 +42,6 @@ struct shared {
 };
 
 static struct shared *sh;
-
-int64_t
-rl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 rl_init(const struct config *c)
@@ -145,7 +137,7 @@ redis_usable(void)
 		return 0;
 	if (__atomic_load_n(&sh->up, __ATOMIC_ACQUIRE))
 		return 1;
-	now = rl_now_ms();
+	now = time_now_ms();
 	last = __atomic_load_n(&sh->last_try, __ATOMIC_ACQUIRE);
 	if (now - last < RL_RETRY_MS)
 		return 0;
@@ -156,7 +148,7 @@ redis_usable(void)
 static void
 redis_failed(void)
 {
-	__atomic_store_n(&sh->last_try, rl_now_ms(), __ATOMIC_RELEASE);
+	__atomic_store_n(&sh->last_try, time_now_ms(), __ATOMIC_RELEASE);
 	mark(0);
 }
 
@@ -187,7 +179,7 @@ rl_acquire(const struct provider_conf *pc, size_t index, int64_t remaining_ms,
 			if (granted && (s = find(pc->name)) != NULL) {
 				lock();
 				rl_record(&s->ring, sh->times + s->off,
-				    rl_now_ms() + *wait_ms);
+				    time_now_ms() + *wait_ms);
 				unlock();
 			}
 			goto out;
@@ -200,7 +192,7 @@ rl_acquire(const struct provider_conf *pc, size_t index, int64_t remaining_ms,
 	lock();
 	granted = rl_take(&s->ring, sh->times + s->off,
 	    (uint32_t)(pc->rate_limit_n > 0 ? pc->rate_limit_n : 0),
-	    pc->rate_limit_window_ms + RL_SEND_GUARD_MS, rl_now_ms(),
+	    pc->rate_limit_window_ms + RL_SEND_GUARD_MS, time_now_ms(),
 	    remaining_ms, wait_ms);
 	unlock();
 out:
@@ -224,7 +216,7 @@ rl_provider_429(const struct provider_conf *pc, int64_t retry_after_ms)
 	/* Kept locally too, for the time Redis may be down. */
 	if ((s = find(pc->name)) != NULL) {
 		lock();
-		rl_pause(&s->ring, rl_now_ms() + ms);
+		rl_pause(&s->ring, time_now_ms() + ms);
 		unlock();
 	}
 	if (redis_usable()) {

@@ -212,40 +212,38 @@ down:
 	return -1;
 }
 
+/* 0 when a command was answered without an error; else the connection
+ * is dropped (the next call reconnects) and -1. */
+static int
+answered(redisReply *r)
+{
+	int ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+
+	freeReplyObject(r);
+	if (!ok)
+		redis_close();
+	return ok ? 0 : -1;
+}
+
 int
 redis_pause(unsigned epoch, const char *provider, int64_t ms)
 {
 	char err[128];
-	redisReply *r;
 
 	if (connect_ctx(err, sizeof(err), epoch) < 0)
 		return -1;
-	r = command("SET callnorm:pause:%s 1 PX %lld", provider, (long long)ms);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		freeReplyObject(r);
-		redis_close();
-		return -1;
-	}
-	freeReplyObject(r);
-	return 0;
+	return answered(command(
+	    "SET callnorm:pause:%s 1 PX %lld", provider, (long long)ms));
 }
 
 int
 redis_alive(unsigned epoch)
 {
 	char err[128];
-	redisReply *r;
 
 	if (connect_ctx(err, sizeof(err), epoch) < 0)
 		return -1;
-	r = command("PING");
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		freeReplyObject(r);
-		redis_close();
-		return -1;
-	}
-	freeReplyObject(r);
-	return 0;
+	return answered(command("PING"));
 }
 
 int
