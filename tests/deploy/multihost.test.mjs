@@ -202,6 +202,22 @@ describe('several hosts behind one nginx upstream, one Redis (docs/deploy.md)', 
     const { ids, log } = await walkAll(13, {
       between: async (n) => {
         if (n === 3) {
+          // the host dies with every process it runs: its workers too,
+          // which a SIGKILL of their master alone would leave draining
+          const ours = execFileSync('ip', ['netns', 'pids', victim.ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean)
+            .filter((pid) => {
+              try {
+                return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(victim.config);
+              } catch {
+                return false;
+              }
+            });
+          assert.ok(ours.length >= 3, `master and two workers: ${ours}`);
+          for (const pid of ours) {
+            try {
+              process.kill(Number(pid), 'SIGKILL');
+            } catch { /* gone already */ }
+          }
           await victim.callnorm.stop('SIGKILL');
           assert.ok(!victim.callnorm.running);
         }
