@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import { Proc, ROOT, NGINX, callnormBin, freePort, htpasswd, missing, render, request, sleep, stopAll, tmpdir, waitFor, removeTmpdirs } from '../lib/webservers.mjs';
@@ -57,6 +58,17 @@ function removeNamespaces() {
   for (const h of hosts) spawnSync('ip', ['netns', 'del', h.ns], { stdio: 'ignore' });
 }
 process.on('exit', removeNamespaces);
+
+// true once nothing listens on host:port any more
+function refuses(host, port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port });
+    sock.setTimeout(1000);
+    sock.once('connect', () => { sock.destroy(); resolve(false); });
+    sock.once('timeout', () => { sock.destroy(); resolve(false); });
+    sock.once('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
 
 function inNs(h, cmd, args) {
   return ['netns', 'exec', h.ns, cmd, ...args];
@@ -220,6 +232,9 @@ describe('several hosts behind one nginx upstream, one Redis (docs/deploy.md)', 
           }
           await victim.callnorm.stop('SIGKILL');
           assert.ok(!victim.callnorm.running);
+          // dead once its port refuses: the last process holding the
+          // listening socket may take a moment longer on a busy machine
+          await waitFor(`host ${victim.k} refusing connections`, () => refuses(victim.addr, 9000), { timeout: 15000 });
         }
       },
     });
